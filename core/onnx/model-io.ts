@@ -1,0 +1,76 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SlimflowError } from '../errors';
+import { writeFileAtomic } from '../artifacts/atomic';
+import { Model, ModelProto, TensorProto, toNum } from './proto';
+
+/** Decode ONNX bytes; errors name the file. External data stays as references until resolved. */
+export function decodeModel(bytes: Uint8Array, file = '<bytes>'): Model {
+  let msg: Model;
+  try {
+    msg = ModelProto.decode(bytes) as unknown as Model;
+  } catch (e) {
+    throw new SlimflowError('INVALID_MODEL', `not a readable ONNX model: ${(e as Error).message}`, file);
+  }
+  if (!msg.graph || (msg.graph.node ?? []).length === 0 || (msg.opsetImport ?? []).length === 0) {
+    throw new SlimflowError('INVALID_MODEL', 'not an ONNX model: no graph, nodes or opset imports', file);
+  }
+  return msg;
+}
+
+/** Serialize a model to protobuf bytes. */
+export function encodeModel(model: Model): Uint8Array {
+  return ModelProto.encode(ModelProto.fromObject(model as never)).finish();
+}
+
+/** Read an ONNX file, pulling external-data tensors in from their files beside it. */
+export function readModel(file: string): Model {
+  if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'model file does not exist', file);
+  const model = decodeModel(fs.readFileSync(file), file);
+  loadExternalData(model, path.dirname(file), file);
+  return model;
+}
+
+/** Write a model atomically. */
+export function writeModel(model: Model, file: string): void {
+  writeFileAtomic(file, encodeModel(model));
+}
+
+function loadExternalData(model: Model, dir: string, file: string): void {
+  for (const t of allTensors(model)) {
+    if (t.dataLocation !== 1) continue;
+    const entries = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
+    const loc = path.resolve(dir, entries.location ?? '');
+    if (!loc.startsWith(path.resolve(dir))) throw new SlimflowError('INVALID_MODEL', `external data outside the model folder: ${entries.location}`, `${file}#${t.name}`);
+    if (!fs.existsSync(loc)) throw new SlimflowError('INVALID_MODEL', `external data file missing: ${entries.location}`, `${file}#${t.name}`);
+    const offset = Number(entries.offset ?? 0);
+    const buf = fs.readFileSync(loc);
+    const length = entries.length !== undefined ? Number(entries.length) : buf.length - offset;
+    if (offset + length > buf.length) throw new SlimflowError('INVALID_MODEL', 'external data is truncated', `${file}#${t.name}`);
+    t.rawData = new Uint8Array(buf.subarray(offset, offset + length));
+    t.externalData = [];
+    t.dataLocation = 0;
+  }
+}
+
+/** Every tensor of the model that can hold weights: initializers and Constant-node values, subgraphs included. */
+export function* allTensors(model: Model): Generator<TensorProto> {
+  const stack = [model.graph];
+  while (stack.length) {
+    const g = stack.pop()!;
+    yield* g.initializer ?? [];
+    for (const n of g.node ?? []) {
+      for (const a of n.attribute ?? []) {
+        if (a.t) yield a.t;
+        if (a.g) stack.push(a.g);
+        for (const sub of (a.graphs as typeof g[] | undefined) ?? []) stack.push(sub);
+      }
+    }
+  }
+}
+
+/** The default-domain opset version of a model. */
+export function opsetVersion(model: Model): number {
+  const ai = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  return toNum(ai?.version);
+}
