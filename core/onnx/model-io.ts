@@ -10,7 +10,9 @@ export function decodeModel(bytes: Uint8Array, file = '<bytes>'): Model {
   try {
     msg = ModelProto.decode(bytes) as unknown as Model;
   } catch (e) {
-    throw new SlimflowError('INVALID_MODEL', `not a readable ONNX model: ${(e as Error).message}`, file);
+    const msg = (e as Error).message;
+    const why = msg.startsWith('index out of range') ? 'the file ends early (truncated?)' : msg;
+    throw new SlimflowError('INVALID_MODEL', `not a readable ONNX model: ${why}`, file);
   }
   if (!msg.graph || (msg.graph.node ?? []).length === 0 || (msg.opsetImport ?? []).length === 0) {
     throw new SlimflowError('INVALID_MODEL', 'not an ONNX model: no graph, nodes or opset imports', file);

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/*
+ * The job config, in the sections of PaddleSlim ACT (snake_case keys as ACT spells them).
+ * Sections that later work implements are accepted here so that a config can be written
+ * ahead; compiling a job that asks for one fails with "not supported yet" (see compile.ts).
+ */
+
+const dataset = z.record(z.string(), z.unknown()).describe('a dataset spec; its `kind` decides the rest');
+
+const deploy = z.strictObject({
+  backend: z.enum(['onnxruntime-cpu']).default('onnxruntime-cpu'),
+  threads: z.number().int().min(1).max(256).default(1),
+  /** Wanted speedup over FP32 (e.g. 2 for "2x faster"); 0 = as fast as the strategy gives. */
+  target_speedup: z.number().min(0).default(0),
+  /** Largest accuracy loss accepted, in points (0-100). */
+  max_accuracy_drop: z.number().min(0).max(100).default(1),
+});
+
+const global = z.strictObject({
+  model: z.string().min(1),
+  input_name: z.string().min(1).default('x'),
+  /** The batch shape used for latency and evaluation, e.g. [8, 3, 48, 192]. */
+  input_shape: z.array(z.number().int().positive()).min(1),
+  /** Decides the metric on labeled data. */
+  task: z.enum(['classification', 'ocr-cls']).default('classification'),
+  calibration_data: dataset,
+  eval_data: dataset.optional(),
+  deploy: deploy.prefault({}),
+  seed: z.number().int().min(0).default(0),
+  output_dir: z.string().default('.slimflow/out'),
+});
+
+const calibrationAlgo = z.string().min(1);
+
+const quantPost = z.strictObject({
+  algo: calibrationAlgo.default('abs_max'),
+  weight_quantize_type: z.enum(['channel_wise_abs_max', 'abs_max']).default('channel_wise_abs_max'),
+  batch_size: z.number().int().positive().default(8),
+  batch_num: z.number().int().positive().default(8),
+  activation_bits: z.literal(8).default(8),
+  weight_bits: z.literal(8).default(8),
+  quantize_op_types: z.array(z.enum(['Conv', 'ConvTranspose', 'MatMul', 'Gemm'])).default(['Conv', 'MatMul', 'Gemm']),
+  skip_tensor_list: z.array(z.string()).default([]),
+  hist_percent: z.number().gt(0).max(1).optional(),
+  bias_correct: z.boolean().default(false),
+  is_full_quantize: z.boolean().default(false),
+  onnx_format: z.boolean().default(true),
+});
+
+const hpo = z.strictObject({
+  ptq_algo: z.array(calibrationAlgo).min(1).default(['abs_max']),
+  weight_quantize_type: z.array(z.enum(['channel_wise_abs_max', 'abs_max'])).default(['channel_wise_abs_max']),
+  bias_correct: z.array(z.boolean()).default([false]),
+  hist_percent: z.array(z.number().gt(0).max(1)).optional(),
+  batch_num: z.array(z.number().int().positive()).optional(),
+  max_quant_count: z.number().int().positive().default(20),
+});
+
+const distillation = z.strictObject({
+  alpha: z.union([z.number(), z.array(z.number())]).default(1),
+  loss: z.enum(['l2', 'soft_label']).default('l2'),
+  node: z.array(z.string()).default([]),
+  teacher_model: z.string().optional(),
+});
+
+const quantAware = z.strictObject({
+  use_pact: z.boolean().default(false),
+  activation_bits: z.number().int().default(8),
+  weight_bits: z.number().int().default(8),
+  weight_quantize_type: z.enum(['channel_wise_abs_max', 'abs_max']).default('channel_wise_abs_max'),
+  quantize_op_types: z.array(z.string()).default(['Conv', 'MatMul']),
+  onnx_format: z.boolean().default(true),
+});
+
+const unstructurePrune = z.strictObject({
+  prune_strategy: z.enum(['gmp', 'base']).default('gmp'),
+  prune_mode: z.enum(['ratio', 'threshold']).default('ratio'),
+  ratio: z.number().min(0).max(1).default(0.75),
+  threshold: z.number().optional(),
+});
+
+const channelPrune = z.strictObject({
+  pruned_ratio: z.number().min(0).max(1),
+  prune_params_name: z.array(z.string()).optional(),
+  criterion: z.enum(['l1_norm', 'geometry_median']).default('l1_norm'),
+});
+
+const aspPrune = z.strictObject({ prune_params_name: z.array(z.string()).optional() });
+
+const trainConfig = z.strictObject({
+  epochs: z.number().int().positive().default(1),
+  learning_rate: z.number().positive().default(1e-4),
+  optimizer: z.enum(['sgd', 'adam', 'adamw']).default('adam'),
+  eval_iter: z.number().int().positive().optional(),
+});
+
+/** The whole job config. */
+export const jobConfigSchema = z.strictObject({
+  Global: global,
+  Distillation: distillation.optional(),
+  QuantPost: quantPost.optional(),
+  HyperParameterOptimization: hpo.optional(),
+  QuantAware: quantAware.optional(),
+  UnstructurePrune: unstructurePrune.optional(),
+  ChannelPrune: channelPrune.optional(),
+  ASPPrune: aspPrune.optional(),
+  TrainConfig: trainConfig.optional(),
+});
+
+export type JobConfig = z.output<typeof jobConfigSchema>;
+export type QuantPostConfig = z.output<typeof quantPost>;

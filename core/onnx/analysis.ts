@@ -1,0 +1,115 @@
+import { Model, TensorProto, toNum } from './proto';
+import { opsetVersion } from './model-io';
+
+export const QUANTIZABLE_OPS = ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'] as const;
+
+export interface LayerInfo {
+  node: string;
+  opType: string;
+  weight: string;
+  weightShape: number[];
+  params: number;
+  output: string;
+}
+
+export interface InputInfo {
+  name: string;
+  elemType: number;
+  /** A number for a fixed dim, the dim's name for a dynamic one. */
+  dims: (number | string)[];
+}
+
+export interface GraphAnalysis {
+  opset: number;
+  producer: string;
+  nodeCount: number;
+  opCensus: Record<string, number>;
+  paramCount: number;
+  inputs: InputInfo[];
+  outputs: InputInfo[];
+  quantizableLayers: LayerInfo[];
+  /** Outputs of the last layers with trainable weights, as ACT picks distillation nodes. */
+  distillationNodes: string[];
+  family: 'cnn' | 'transformer' | 'detector';
+  /** Where weights live: paddle2onnx puts them in Constant nodes. */
+  weightStorage: 'initializers' | 'constants' | 'mixed' | 'none';
+}
+
+/** Tensors that hold constant data, by the name the graph uses for them. */
+export function constantTensors(model: Model): Map<string, TensorProto> {
+  const out = new Map<string, TensorProto>();
+  for (const t of model.graph.initializer ?? []) if (t.name) out.set(t.name, t);
+  for (const n of model.graph.node) {
+    if (n.opType !== 'Constant') continue;
+    const value = n.attribute.find((a) => a.name === 'value')?.t;
+    if (value) out.set(n.output[0], value);
+  }
+  return out;
+}
+
+function valueInfo(v: Model['graph']['input'][number]): InputInfo {
+  const tt = v.type?.tensorType;
+  return {
+    name: v.name,
+    elemType: tt?.elemType ?? 0,
+    dims: (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue != null ? toNum(d.dimValue) : '?')),
+  };
+}
+
+/** Analyse a model's structure: what there is to compress and where. */
+export function analyzeModel(model: Model, distillationNodeCount = 1): GraphAnalysis {
+  const g = model.graph;
+  const consts = constantTensors(model);
+  const census: Record<string, number> = {};
+  for (const n of g.node) census[n.opType] = (census[n.opType] ?? 0) + 1;
+
+  let paramCount = 0;
+  for (const t of consts.values()) {
+    const dims = t.dims.map(toNum);
+    // Scalars and small shape vectors are not parameters.
+    if (t.dataType === 1 && dims.length >= 1 && dims.reduce((a, b) => a * b, 1) > 1) paramCount += dims.reduce((a, b) => a * b, 1);
+  }
+
+  const layers: LayerInfo[] = [];
+  for (const n of g.node) {
+    if (!(QUANTIZABLE_OPS as readonly string[]).includes(n.opType)) continue;
+    const weightName = n.input.slice(0, 2).find((i) => consts.has(i));
+    if (!weightName) continue;
+    const dims = consts.get(weightName)!.dims.map(toNum);
+    layers.push({
+      node: n.name ?? n.output[0],
+      opType: n.opType,
+      weight: weightName,
+      weightShape: dims,
+      params: dims.reduce((a, b) => a * b, 1),
+      output: n.output[0],
+    });
+  }
+
+  const hasInit = (g.initializer ?? []).length > 0;
+  const hasConst = g.node.some((n) => n.opType === 'Constant');
+  return {
+    opset: opsetVersion(model),
+    producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
+    nodeCount: g.node.length,
+    opCensus: census,
+    paramCount,
+    inputs: g.input.filter((i) => !consts.has(i.name)).map(valueInfo),
+    outputs: g.output.map(valueInfo),
+    quantizableLayers: layers,
+    distillationNodes: layers.slice(-distillationNodeCount).map((l) => l.output),
+    family: modelFamily(census, g.output.map(valueInfo)),
+    weightStorage: hasInit && hasConst ? 'mixed' : hasInit ? 'initializers' : hasConst ? 'constants' : 'none',
+  };
+}
+
+/** A coarse family from the op mix and output shape; it steers which strategies are tried. */
+function modelFamily(census: Record<string, number>, outputs: InputInfo[]): GraphAnalysis['family'] {
+  const spatialOut = outputs.some((o) => o.dims.length === 4);
+  if (spatialOut && ((census.ConvTranspose ?? 0) > 0 || (census.Resize ?? 0) > 0 || (census.Upsample ?? 0) > 0)) return 'detector';
+  const matmuls = (census.MatMul ?? 0) + (census.Gemm ?? 0);
+  const convs = (census.Conv ?? 0) + (census.ConvTranspose ?? 0);
+  const attention = (census.Softmax ?? 0) > 1 && (census.ReduceMean ?? 0) > 0;
+  if (attention && matmuls >= 4 && matmuls * 3 >= convs) return 'transformer';
+  return 'cnn';
+}
