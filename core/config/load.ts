@@ -8,7 +8,7 @@ import { JobConfig, jobConfigSchema } from './schema';
 export function parseJobConfig(raw: unknown, source = '<config>'): JobConfig {
   const res = jobConfigSchema.safeParse(raw);
   if (!res.success) {
-    const lines = formatZodIssues(res.error.issues, jobConfigSchema);
+    const lines = formatZodIssues(res.error.issues, jobConfigSchema, raw);
     throw new SlimflowError('INVALID_CONFIG', `invalid config:\n  ${lines.join('\n  ')}`, source);
   }
   return res.data;

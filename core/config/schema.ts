@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { datasetSpecSchema } from '../data/spec';
 
 /*
  * The job config, in the sections of PaddleSlim ACT (snake_case keys as ACT spells them).
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * ahead; compiling a job that asks for one fails with "not supported yet" (see compile.ts).
  */
 
-const dataset = z.record(z.string(), z.unknown()).describe('a dataset spec; its `kind` decides the rest');
+const dataset = datasetSpecSchema;
 
 const deploy = z.strictObject({
   backend: z.enum(['onnxruntime-cpu']).default('onnxruntime-cpu'),

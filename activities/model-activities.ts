@@ -1,0 +1,33 @@
+import { analyzeModel, GraphAnalysis } from '../core/onnx/analysis';
+import { ArtifactRef } from '../core/artifacts/store';
+import { ActivityDeps } from './deps';
+import { asActivity } from './failures';
+import { importModelFile, loadModelRef, storeModel } from './model-refs';
+
+/** Activities that read a model: import, analysis, teacher clone. */
+export function createModelActivities(deps: ActivityDeps) {
+  return {
+    /** Bring a model file into the artifact store. */
+    async importModel(input: { path: string }): Promise<{ model: ArtifactRef }> {
+      return asActivity(() => ({ model: importModelFile(deps, input.path) }));
+    },
+
+    /** Op census, quantizable layers, distillation nodes, family. */
+    async analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }> {
+      return asActivity(() => ({ analysis: analyzeModel(loadModelRef(deps, input.model)) }));
+    },
+
+    /** The teacher: the original model, frozen as its own artifact and tagged with its role. */
+    async cloneTeacher(input: { model: ArtifactRef }): Promise<{ teacher: ArtifactRef }> {
+      return asActivity(() => {
+        const model = loadModelRef(deps, input.model);
+        model.metadataProps = [
+          ...(model.metadataProps ?? []).filter((p) => p.key !== 'slimflow.role' && p.key !== 'slimflow.source'),
+          { key: 'slimflow.role', value: 'teacher' },
+          { key: 'slimflow.source', value: input.model.sha256 },
+        ];
+        return { teacher: storeModel(deps, model) };
+      });
+    },
+  };
+}

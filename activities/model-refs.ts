@@ -1,0 +1,25 @@
+import * as fs from 'node:fs';
+import { ArtifactRef } from '../core/artifacts/store';
+import { SlimflowError } from '../core/errors';
+import { decodeModel, encodeModel } from '../core/onnx/model-io';
+import { Model } from '../core/onnx/proto';
+import { ActivityDeps } from './deps';
+
+/** Load a model artifact from the store as a decoded graph. */
+export function loadModelRef(deps: ActivityDeps, ref: ArtifactRef): Model {
+  if (!ref || typeof ref.uri !== 'string') throw new SlimflowError('INVALID_PIPELINE', 'expected a model reference {uri, sha256, bytes, kind}');
+  return decodeModel(deps.store.read(ref), ref.uri);
+}
+
+/** Put a model into the store; same graph, same bytes, same ref. */
+export function storeModel(deps: ActivityDeps, model: Model): ArtifactRef {
+  return deps.store.put(encodeModel(model), 'model', 'onnx');
+}
+
+/** Read a model file from disk, check that it is ONNX, and store it. */
+export function importModelFile(deps: ActivityDeps, file: string): ArtifactRef {
+  if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'model file does not exist', file);
+  const bytes = fs.readFileSync(file);
+  decodeModel(bytes, file);
+  return deps.store.put(bytes, 'model', 'onnx');
+}
