@@ -33,9 +33,44 @@ export function readModel(file: string): Model {
   return model;
 }
 
-/** Write a model atomically. */
-export function writeModel(model: Model, file: string): void {
-  writeFileAtomic(file, encodeModel(model));
+/**
+ * Write a model atomically. With `externalDataThreshold`, tensors of at least that many bytes go to
+ * `<file>.data` beside it (needed past protobuf's 2 GiB limit); the model itself is left unchanged.
+ */
+export function writeModel(model: Model, file: string, opts: { externalDataThreshold?: number } = {}): void {
+  if (opts.externalDataThreshold === undefined) {
+    writeFileAtomic(file, encodeModel(model));
+    return;
+  }
+  const dataName = `${path.basename(file)}.data`;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const moved: { t: TensorProto; raw: Uint8Array }[] = [];
+  for (const t of allTensors(model)) {
+    const raw = t.rawData;
+    if (!raw || raw.byteLength < opts.externalDataThreshold) continue;
+    moved.push({ t, raw });
+    t.externalData = [
+      { key: 'location', value: dataName },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(raw.byteLength) },
+    ];
+    t.dataLocation = 1;
+    t.rawData = new Uint8Array(0);
+    chunks.push(raw);
+    offset += raw.byteLength;
+  }
+  try {
+    writeFileAtomic(path.join(path.dirname(file), dataName), Buffer.concat(chunks));
+    writeFileAtomic(file, encodeModel(model));
+  } finally {
+    // The caller's model keeps its weights in memory.
+    for (const { t, raw } of moved) {
+      t.rawData = raw;
+      t.externalData = [];
+      t.dataLocation = 0;
+    }
+  }
 }
 
 function loadExternalData(model: Model, dir: string, file: string): void {

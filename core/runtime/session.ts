@@ -22,9 +22,10 @@ export class ModelSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: opts.graphOptimization ?? 'all',
-      optimizedModelFilePath: opts.optimizedModelPath,
       enableProfiling: opts.profile ?? false,
     };
+    // onnxruntime-node rejects an explicit undefined here, so only set it when asked for.
+    if (opts.optimizedModelPath) options.optimizedModelFilePath = opts.optimizedModelPath;
     try {
       const s = typeof model === 'string'
         ? await ort.InferenceSession.create(model, options)

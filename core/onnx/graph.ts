@@ -1,0 +1,175 @@
+import { SlimflowError } from '../errors';
+import { AttributeProto, AttrType, GraphProto, NodeProto, TensorProto, toNum } from './proto';
+import { FloatWeight, floatTensorProto, tensorDims, tensorToFloat32, tensorToInts } from './tensor-data';
+
+/** Node that produces each tensor name. */
+export function producerMap(graph: GraphProto): Map<string, NodeProto> {
+  const m = new Map<string, NodeProto>();
+  for (const n of graph.node) for (const o of n.output) if (o) m.set(o, n);
+  return m;
+}
+
+/** Nodes that read each tensor name (a node reading a tensor twice appears once). */
+export function consumerMap(graph: GraphProto): Map<string, NodeProto[]> {
+  const m = new Map<string, NodeProto[]>();
+  for (const n of graph.node) {
+    for (const i of new Set(n.input)) {
+      if (!i) continue;
+      const list = m.get(i);
+      if (list) list.push(n); else m.set(i, [n]);
+    }
+  }
+  return m;
+}
+
+/** The constant TensorProto behind a tensor name: an initializer or the value of a Constant node. */
+export function findConstant(graph: GraphProto, name: string, producers = producerMap(graph)): TensorProto | undefined {
+  const init = graph.initializer.find((t) => t.name === name);
+  if (init) return init;
+  const p = producers.get(name);
+  if (p?.opType === 'Constant') return p.attribute.find((a) => a.name === 'value')?.t;
+  return undefined;
+}
+
+/** True when a tensor name is a compile-time constant (initializer or Constant output). */
+export const isConstant = (graph: GraphProto, name: string, producers = producerMap(graph)): boolean =>
+  findConstant(graph, name, producers) !== undefined;
+
+/** A float weight by tensor name, from a Constant node or an initializer; undefined if it is not constant. */
+export function readWeight(graph: GraphProto, name: string, producers = producerMap(graph)): FloatWeight | undefined {
+  const t = findConstant(graph, name, producers);
+  return t ? { data: tensorToFloat32(t), dims: tensorDims(t) } : undefined;
+}
+
+/** Integer values of a constant tensor (axes, shapes); undefined if the name is not constant. */
+export function readInts(graph: GraphProto, name: string, producers = producerMap(graph)): number[] | undefined {
+  const t = findConstant(graph, name, producers);
+  return t ? tensorToInts(t) : undefined;
+}
+
+/** Overwrite a constant float tensor in place (Constant node or initializer), keeping its name. */
+export function replaceWeight(graph: GraphProto, name: string, w: FloatWeight, producers = producerMap(graph)): void {
+  const fresh = floatTensorProto(name, w.dims, w.data);
+  const i = graph.initializer.findIndex((t) => t.name === name);
+  if (i >= 0) { graph.initializer[i] = fresh; return; }
+  const attr = producers.get(name)?.opType === 'Constant' ? producers.get(name)!.attribute.find((a) => a.name === 'value') : undefined;
+  if (!attr) throw new SlimflowError('INVALID_MODEL', 'not a constant tensor, cannot replace its value', name);
+  attr.t = fresh;
+}
+
+/** Issues names not yet used by any tensor or node of the graph. */
+export class NameGenerator {
+  private readonly used = new Set<string>();
+  constructor(graph: GraphProto) {
+    for (const n of graph.node) {
+      if (n.name) this.used.add(n.name);
+      for (const t of [...n.input, ...n.output]) this.used.add(t);
+    }
+    for (const t of graph.initializer) if (t.name) this.used.add(t.name);
+    for (const v of [...graph.input, ...graph.output, ...graph.valueInfo]) this.used.add(v.name);
+  }
+
+  /** `base` itself if free, else `base_1`, `base_2`, … */
+  next(base: string): string {
+    let name = base;
+    for (let k = 1; this.used.has(name); k++) name = `${base}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+/** Drop nodes whose outputs nobody reads (graph outputs count as read), repeatedly; also unused initializers. */
+export function removeDeadNodes(graph: GraphProto): number {
+  const live = new Set(graph.output.map((o) => o.name));
+  const kept: NodeProto[] = [];
+  // Walking backwards from a topological order sees every consumer before its producer.
+  for (const n of [...topologicalOrder(graph)].reverse()) {
+    if (n.output.some((o) => o && live.has(o))) {
+      kept.push(n);
+      for (const i of n.input) if (i) live.add(i);
+      for (const a of n.attribute) if (a.g) for (const sub of subgraphInputs(a.g)) live.add(sub);
+    }
+  }
+  const removed = graph.node.length - kept.length;
+  const keptSet = new Set(kept);
+  graph.node = graph.node.filter((n) => keptSet.has(n));
+  graph.initializer = graph.initializer.filter((t) => live.has(t.name ?? ''));
+  return removed;
+}
+
+/** Names a subgraph reads from its enclosing scope (so their producers stay alive). */
+function subgraphInputs(g: GraphProto): string[] {
+  const local = new Set<string>([...g.initializer.map((t) => t.name ?? ''), ...g.input.map((i) => i.name)]);
+  for (const n of g.node) for (const o of n.output) local.add(o);
+  return g.node.flatMap((n) => n.input.filter((i) => i && !local.has(i)));
+}
+
+/** Nodes in an order where every producer precedes its consumers (stable for already-sorted graphs). */
+export function topologicalOrder(graph: GraphProto): NodeProto[] {
+  const producers = producerMap(graph);
+  const state = new Map<NodeProto, 1 | 2>();
+  const order: NodeProto[] = [];
+  for (const root of graph.node) {
+    if (state.has(root)) continue;
+    // Iterative DFS: PP-OCR graphs are deep enough to worry a recursive walk.
+    const stack: [NodeProto, number][] = [[root, 0]];
+    state.set(root, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [node, idx] = top;
+      if (idx < node.input.length) {
+        top[1]++;
+        const p = producers.get(node.input[idx]);
+        if (!p || p === node) continue;
+        const s = state.get(p);
+        if (s === 1) throw new SlimflowError('INVALID_MODEL', 'graph has a cycle', node.name ?? node.opType);
+        if (s === undefined) { state.set(p, 1); stack.push([p, 0]); }
+      } else {
+        state.set(node, 2);
+        order.push(node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/** Attribute by name. */
+export const getAttr = (n: NodeProto, name: string): AttributeProto | undefined => n.attribute.find((a) => a.name === name);
+
+/** Integer attribute value, or the default. */
+export const attrInt = (n: NodeProto, name: string, dflt: number): number => {
+  const a = getAttr(n, name);
+  return a ? toNum(a.i) : dflt;
+};
+
+/** Float attribute value, or the default. */
+export const attrFloat = (n: NodeProto, name: string, dflt: number): number => getAttr(n, name)?.f ?? dflt;
+
+/** Integer-list attribute value, or undefined. */
+export const attrInts = (n: NodeProto, name: string): number[] | undefined => getAttr(n, name)?.ints?.map(toNum);
+
+/** Remove an attribute if present. */
+export function dropAttr(n: NodeProto, name: string): void {
+  n.attribute = n.attribute.filter((a) => a.name !== name);
+}
+
+/** Attribute builders, so rewrites do not hand-assemble protobuf shapes. */
+export const attr = {
+  int: (name: string, i: number): AttributeProto => ({ name, type: AttrType.INT, i }),
+  float: (name: string, f: number): AttributeProto => ({ name, type: AttrType.FLOAT, f }),
+  ints: (name: string, ints: number[]): AttributeProto => ({ name, type: AttrType.INTS, ints }),
+  string: (name: string, s: string): AttributeProto => ({ name, type: AttrType.STRING, s: new TextEncoder().encode(s) }),
+};
+
+/** A node with the given inputs, outputs and attributes in the default domain. */
+export const makeNode = (opType: string, input: string[], output: string[], name: string, attribute: AttributeProto[] = [], domain?: string): NodeProto =>
+  ({ opType, input, output, name, attribute, ...(domain ? { domain } : {}) });
+
+/** Point every reader of tensor `from` at tensor `to` (graph outputs are left alone). */
+export function renameInputs(graph: GraphProto, from: string, to: string, except?: NodeProto): void {
+  for (const n of graph.node) {
+    if (n === except) continue;
+    n.input = n.input.map((i) => (i === from ? to : i));
+  }
+}

@@ -1,0 +1,92 @@
+import { GraphProto } from './proto';
+import { attrInt, attrInts, findConstant, producerMap, topologicalOrder } from './graph';
+import { tensorDims, tensorToInts } from './tensor-data';
+
+/** What is known statically about a tensor: its rank, and for 1-D shape tensors their length. */
+export interface RankInfo { rank: Map<string, number>; length: Map<string, number> }
+
+const SAME_RANK = new Set([
+  'Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs', 'Erf', 'Cast',
+  'BatchNormalization', 'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool',
+  'Softmax', 'LogSoftmax', 'Dropout', 'Identity', 'Resize', 'Upsample', 'Pad', 'LeakyRelu', 'PRelu',
+  'InstanceNormalization', 'LRN', 'Elu', 'Selu', 'Softplus', 'QuantizeLinear', 'DequantizeLinear',
+]);
+const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'MatMul', 'Where', 'Max', 'Min', 'Sum', 'Equal', 'Less', 'Greater']);
+
+/**
+ * Ranks by forward propagation over the ops PP-OCR-style exports use; tensors it cannot reason
+ * about are simply absent, and callers must then take the rank-agnostic path.
+ */
+export function inferRanks(graph: GraphProto, inputRanks: Record<string, number> = {}): RankInfo {
+  const rank = new Map<string, number>();
+  const length = new Map<string, number>();
+  for (const i of graph.input) {
+    const dims = i.type?.tensorType?.shape?.dim;
+    const r = inputRanks[i.name] ?? dims?.length;
+    if (r !== undefined) rank.set(i.name, r);
+  }
+  for (const t of graph.initializer) setConst(t.name ?? '', tensorDims(t));
+  const producers = producerMap(graph);
+
+  function setConst(name: string, dims: number[]) {
+    rank.set(name, dims.length);
+    if (dims.length === 1) length.set(name, dims[0]);
+  }
+
+  for (const n of topologicalOrder(graph)) {
+    const r = n.input.map((i) => rank.get(i));
+    const out = n.output[0];
+    const op = n.opType;
+    if (op === 'Constant') {
+      const t = n.attribute.find((a) => a.name === 'value')?.t;
+      if (t) setConst(out, tensorDims(t));
+    } else if (SAME_RANK.has(op)) {
+      if (r[0] !== undefined) rank.set(out, r[0]);
+      if (op === 'Cast' && length.has(n.input[0])) length.set(out, length.get(n.input[0])!);
+    } else if (BROADCAST.has(op)) {
+      if (r.every((x) => x !== undefined)) rank.set(out, Math.max(...(r as number[])));
+    } else if (op === 'Shape') {
+      rank.set(out, 1);
+      if (r[0] !== undefined) length.set(out, r[0]);
+    } else if (op === 'Transpose') {
+      const perm = attrInts(n, 'perm');
+      if (perm) rank.set(out, perm.length); else if (r[0] !== undefined) rank.set(out, r[0]);
+    } else if (op === 'Reshape') {
+      const len = length.get(n.input[1]);
+      if (len !== undefined) rank.set(out, len);
+    } else if (op === 'Flatten') {
+      rank.set(out, 2);
+    } else if (op === 'Gemm') {
+      rank.set(out, 2);
+    } else if (op === 'Concat') {
+      if (r[0] !== undefined) rank.set(out, r[0]);
+      if (r[0] === 1) {
+        const lens = n.input.map((i) => length.get(i));
+        if (lens.every((l) => l !== undefined)) length.set(out, (lens as number[]).reduce((a, b) => a + b, 0));
+      }
+    } else if (op === 'Slice') {
+      if (r[0] !== undefined) rank.set(out, r[0]);
+      const len = length.get(n.input[0]);
+      // Only a 1-D slice of a known length changes what Reshape downstream will see.
+      const starts = attrInts(n, 'starts') ?? constInts(n.input[1]);
+      const ends = attrInts(n, 'ends') ?? constInts(n.input[2]);
+      if (r[0] === 1 && len !== undefined && starts && ends) {
+        const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + len : v, 0), len);
+        length.set(out, Math.max(0, clamp(ends[0]) - clamp(starts[0])));
+      }
+    } else if (op === 'Squeeze' || op === 'Unsqueeze') {
+      const axes = attrInts(n, 'axes') ?? (n.input[1] ? constInts(n.input[1]) : undefined);
+      if (r[0] !== undefined && axes) rank.set(out, r[0] + (op === 'Squeeze' ? -axes.length : axes.length));
+    } else if (op.startsWith('Reduce')) {
+      const keep = attrInt(n, 'keepdims', 1);
+      const axes = attrInts(n, 'axes');
+      if (r[0] !== undefined) rank.set(out, keep ? r[0] : axes ? r[0] - axes.length : 0);
+    }
+  }
+  return { rank, length };
+
+  function constInts(name: string): number[] | undefined {
+    const t = findConstant(graph, name, producers);
+    return t ? tensorToInts(t) : undefined;
+  }
+}
