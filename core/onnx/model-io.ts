@@ -67,8 +67,8 @@ export function writeModel(model: Model, file: string, opts: { externalDataThres
     // The caller's model keeps its weights in memory.
     for (const { t, raw } of moved) {
       t.rawData = raw;
-      t.externalData = [];
-      t.dataLocation = 0;
+      delete t.externalData;
+      delete t.dataLocation;
     }
   }
 }
@@ -85,8 +85,9 @@ function loadExternalData(model: Model, dir: string, file: string): void {
     const length = entries.length !== undefined ? Number(entries.length) : buf.length - offset;
     if (offset + length > buf.length) throw new SlimflowError('INVALID_MODEL', 'external data is truncated', `${file}#${t.name}`);
     t.rawData = new Uint8Array(buf.subarray(offset, offset + length));
-    t.externalData = [];
-    t.dataLocation = 0;
+    // Deleted, not zeroed: proto2 would write an explicit zero and the bytes would differ.
+    delete t.externalData;
+    delete t.dataLocation;
   }
 }
 
