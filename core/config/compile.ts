@@ -1,0 +1,121 @@
+import type { PipelineDocument } from '../pipeline/schema';
+import { SlimflowError } from '../errors';
+import type { JobConfig } from './schema';
+
+/** One PTQ trial's settings as ptqTrial receives them. */
+export interface PtqTrialConfig {
+  calibrator: string;
+  perChannel: boolean;
+  biasCorrect: boolean;
+  batchSize: number;
+  batchNum: number;
+  opTypes: string[];
+  skipNodes: string[];
+  histPercent?: number;
+}
+
+/** Sections the schema accepts but no stage implements yet: asking for one fails clearly. */
+const UNBUILT: Array<[keyof JobConfig, string]> = [
+  ['QuantAware', 'quantization-aware training (QuantAware)'],
+  ['UnstructurePrune', 'unstructured sparsity (UnstructurePrune)'],
+  ['ChannelPrune', 'channel pruning (ChannelPrune)'],
+  ['ASPPrune', '2:4 sparsity (ASPPrune)'],
+  ['TrainConfig', 'distillation training (TrainConfig)'],
+];
+
+/** Refuse configs that ask for strategies not built yet, naming the section. */
+export function assertSupported(config: JobConfig): void {
+  for (const [key, what] of UNBUILT) {
+    if (config[key] !== undefined) {
+      throw new SlimflowError('NOT_SUPPORTED', `${what} is not supported yet; remove the ${key} section`, key);
+    }
+  }
+}
+
+/** The PTQ trials a config asks for: QuantPost alone, or the grid of HyperParameterOptimization. */
+export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
+  const qp = config.QuantPost;
+  const base: PtqTrialConfig = {
+    calibrator: qp?.algo ?? 'abs_max',
+    perChannel: (qp?.weight_quantize_type ?? 'channel_wise_abs_max') === 'channel_wise_abs_max',
+    biasCorrect: qp?.bias_correct ?? false,
+    batchSize: qp?.batch_size ?? config.Global.input_shape[0] ?? 8,
+    batchNum: qp?.batch_num ?? 8,
+    opTypes: qp?.quantize_op_types ?? ['Conv', 'MatMul', 'Gemm'],
+    skipNodes: qp?.skip_tensor_list ?? [],
+    ...(qp?.hist_percent !== undefined ? { histPercent: qp.hist_percent } : {}),
+  };
+  const hpo = config.HyperParameterOptimization;
+  if (!hpo) return [base];
+  // Until the surrogate search exists, the search space is walked as a grid, capped by the budget.
+  const grid: PtqTrialConfig[] = [];
+  for (const calibrator of hpo.ptq_algo)
+    for (const wq of hpo.weight_quantize_type)
+      for (const biasCorrect of hpo.bias_correct)
+        for (const batchNum of hpo.batch_num ?? [base.batchNum])
+          for (const histPercent of calibrator === 'hist' ? hpo.hist_percent ?? [0.9999] : [undefined])
+            grid.push({ ...base, calibrator, perChannel: wq === 'channel_wise_abs_max', biasCorrect, batchNum, ...(histPercent !== undefined ? { histPercent } : { histPercent: undefined }) });
+  return grid.slice(0, hpo.max_quant_count).map((t) => JSON.parse(JSON.stringify(t)) as PtqTrialConfig);
+}
+
+/** A short human label for a trial, shown in reports. */
+export function trialLabel(t: PtqTrialConfig): string {
+  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.histPercent ? `p${t.histPercent}` : '']
+    .filter(Boolean)
+    .join(' ');
+}
+
+const ref = (expr: string) => `\${{ ${expr} }}`;
+
+/** Compile an ACT-style config into the pipeline that runs it. */
+export function compileConfig(config: JobConfig, name = 'compress'): PipelineDocument {
+  assertSupported(config);
+  const trials = ptqTrials(config);
+  const g = config.Global;
+  const evalInput = g.eval_data ? 'inputs.eval' : 'inputs.calib';
+  return {
+    name,
+    description: 'Generated from the job config: teacher, FP32 baseline, PTQ trials, validation, best candidate.',
+    inputs: {
+      model: { type: 'model', description: 'the FP32 model (a path or an artifact ref)' },
+      calib: { type: 'dataset' },
+      eval: { type: 'dataset', default: g.eval_data ?? g.calibration_data },
+      tolerance: { type: 'number', default: g.deploy.max_accuracy_drop },
+      input: { type: 'json', default: { name: g.input_name, shape: g.input_shape, threads: g.deploy.threads } },
+      outputDir: { type: 'string', default: g.output_dir },
+    },
+    steps: {
+      analyze: { stage: 'analyzeGraph', with: { model: ref('inputs.model') } },
+      teacher: { stage: 'cloneTeacher', with: { model: ref('inputs.model') } },
+      baseline: {
+        stage: 'validateCandidate',
+        with: { model: ref('inputs.model'), teacher: ref('steps.teacher.teacher'), eval: ref(evalInput), label: 'fp32', input: ref('inputs.input') },
+      },
+      ptq: {
+        stage: 'ptqTrial',
+        needs: ['analyze'],
+        forEach: { items: trials },
+        with: { model: ref('inputs.model'), calib: ref('inputs.calib'), ptq: ref('item'), input: ref('inputs.input') },
+      },
+      candidates: {
+        stage: 'validateCandidate',
+        forEach: { items: ref('steps.ptq.trial') },
+        with: { model: ref('item.model'), teacher: ref('steps.teacher.teacher'), eval: ref(evalInput), label: ref('item.label'), config: ref('item.config'), input: ref('inputs.input') },
+      },
+      best: {
+        stage: 'selectBest',
+        with: { candidates: ref('steps.candidates.candidate'), baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance') },
+      },
+      publish: {
+        stage: 'publishModel',
+        with: { model: ref('steps.best.model'), outputDir: ref('inputs.outputDir'), label: ref('steps.best.best.label') },
+      },
+    },
+    outputs: {
+      baseline: ref('steps.baseline.candidate'),
+      candidates: ref('steps.candidates.candidate'),
+      best: ref('steps.best.best'),
+      modelPath: ref('steps.publish.path'),
+    },
+  };
+}
