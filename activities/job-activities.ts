@@ -1,0 +1,63 @@
+import * as path from 'node:path';
+import { ArtifactRef } from '../core/artifacts/store';
+import { writeFileAtomic } from '../core/artifacts/atomic';
+import { loadJobConfig, parseJobConfig } from '../core/config/load';
+import { JobConfig } from '../core/config/schema';
+import { SlimflowError } from '../core/errors';
+import { ActivityDeps } from './deps';
+import { asActivity } from './failures';
+
+/** Make every path in a config absolute, so any worker resolves it the same way. */
+export function absolutizeConfig(config: JobConfig, baseDir: string): JobConfig {
+  const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  const data = (d: JobConfig['Global']['calibration_data']) => {
+    if (d.kind === 'images') return { ...d, dir: abs(d.dir), ...(d.labels ? { labels: abs(d.labels) } : {}) };
+    if (d.kind === 'npy') return { ...d, ...(d.dir ? { dir: abs(d.dir) } : {}), ...(d.files ? { files: d.files.map(abs) } : {}) };
+    return d;
+  };
+  return {
+    ...config,
+    Global: {
+      ...config.Global,
+      model: abs(config.Global.model),
+      output_dir: abs(config.Global.output_dir),
+      calibration_data: data(config.Global.calibration_data),
+      ...(config.Global.eval_data ? { eval_data: data(config.Global.eval_data) } : {}),
+    },
+  };
+}
+
+/** Activities around a job: reading its config, publishing its result. */
+export function createJobActivities(deps: ActivityDeps) {
+  return {
+    /** Validate a job's config (given inline or as a YAML path) and make its paths absolute. */
+    async prepareJob(input: { config?: unknown; configPath?: string }): Promise<{ config: JobConfig }> {
+      return asActivity(() => {
+        if (input.configPath) {
+          const config = loadJobConfig(input.configPath);
+          return { config: absolutizeConfig(config, process.cwd()) };
+        }
+        if (input.config === undefined) throw new SlimflowError('INVALID_CONFIG', 'the job needs "config" (an object) or "configPath" (a YAML file)');
+        return { config: absolutizeConfig(parseJobConfig(input.config, 'job input: config'), process.cwd()) };
+      });
+    },
+
+    /** Copy the chosen model out of the store to the output folder, atomically; returns its path. */
+    async publishModel(input: { model: ArtifactRef; outputDir: string; label?: string }): Promise<{ path: string }> {
+      return asActivity(() => {
+        const file = path.join(input.outputDir, 'model.onnx');
+        writeFileAtomic(file, deps.store.read(input.model));
+        return { path: file };
+      });
+    },
+
+    /** Write the job report next to the published model. */
+    async writeReport(input: { report: unknown; outputDir: string }): Promise<{ path: string }> {
+      return asActivity(() => {
+        const file = path.join(input.outputDir, 'report.json');
+        writeFileAtomic(file, `${JSON.stringify(input.report, null, 2)}\n`);
+        return { path: file };
+      });
+    },
+  };
+}
