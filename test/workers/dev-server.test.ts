@@ -1,0 +1,116 @@
+// The embedded dev server on its own state directories (not the shared one): reuse, restart
+// persistence, search attributes on a new namespace, and a start failure that points at the log.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { ensureDevServer, stopDevServer } from '../../workers/dev-server';
+import { isAlive, readState, stateFilePath } from '../../workers/dev-server-state';
+import { createSlimflowWorker } from '../../workers/create-worker';
+import { SLIMFLOW_SEARCH_ATTRIBUTES } from '../../workers/search-attributes';
+import { runTemporalCli } from '../../workers/temporal-cli';
+import { uniqueTaskQueue } from '../integration/setup/server';
+import { createFixtureActivities } from './fixtures/activities';
+
+const dirs: string[] = [];
+const tempDir = (label: string) => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `slimflow-${label}-`));
+  dirs.push(d);
+  return d;
+};
+
+async function withClient<T>(address: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address });
+  try {
+    return await fn(new Client({ connection }));
+  } finally {
+    await connection.close();
+  }
+}
+
+describe('dev server', () => {
+  afterEach(() => void vi.unstubAllEnvs());
+  afterAll(async () => {
+    for (const d of dirs) {
+      await stopDevServer(d);
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps workflow histories across stop and start on the same state directory', async () => {
+    const stateDir = tempDir('persist');
+    const first = await ensureDevServer({ stateDir });
+    expect(first.started).toBe(true);
+    expect(readState(stateDir)).toMatchObject({ pid: first.pid, address: first.address });
+
+    const again = await ensureDevServer({ stateDir });
+    expect(again).toMatchObject({ started: false, pid: first.pid, address: first.address });
+
+    // Started with no worker polling: it stays open, with its history in SQLite.
+    const taskQueue = uniqueTaskQueue('persist');
+    const workflowId = `persist-${taskQueue}`;
+    await withClient(first.address, (c) =>
+      c.workflow.start('scoreWorkflow', { taskQueue, workflowId, args: [{ model: 'resnet18', waitForSignal: true }] }),
+    );
+
+    expect(await stopDevServer(stateDir)).toBe(true);
+    expect(isAlive(first.pid)).toBe(false);
+    expect(fs.existsSync(stateFilePath(stateDir))).toBe(false);
+    expect(await stopDevServer(stateDir)).toBe(false);
+
+    const second = await ensureDevServer({ stateDir });
+    expect(second.started).toBe(true);
+    expect(second.pid).not.toBe(first.pid);
+
+    const connection = await NativeConnection.connect({ address: second.address });
+    try {
+      await withClient(second.address, async (c) => {
+        const handle = c.workflow.getHandle(workflowId);
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+        const worker = await createSlimflowWorker({
+          connection,
+          namespace: 'default',
+          taskQueue,
+          activities: createFixtureActivities([]),
+          workflowsPath: path.join(__dirname, 'fixtures', 'workflows.ts'),
+        });
+        // The run started before the restart finishes on the restarted server.
+        await handle.signal('proceed');
+        expect(await worker.runUntil(handle.result())).toBeCloseTo(0.8);
+      });
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('registers slimflow search attributes on a namespace added to a running server', async () => {
+    const stateDir = tempDir('namespace');
+    const server = await ensureDevServer({ stateDir });
+    const other = await ensureDevServer({ stateDir, namespace: 'slimflow-extra' });
+    expect(other).toMatchObject({ started: false, pid: server.pid, namespace: 'slimflow-extra' });
+    const listed = JSON.parse(
+      await runTemporalCli([
+        'operator', 'search-attribute', 'list', '--address', server.address, '--namespace', 'slimflow-extra', '-o', 'json',
+      ]),
+    ) as { customAttributes: Record<string, string> };
+    for (const a of SLIMFLOW_SEARCH_ATTRIBUTES) {
+      expect(listed.customAttributes[a.name]).toBe(`INDEXED_VALUE_TYPE_${a.type.toUpperCase()}`);
+    }
+  });
+
+  it('fails with the log path when the server cannot start', async () => {
+    const stateDir = tempDir('broken');
+    const fake = path.join(stateDir, 'fake-temporal');
+    // Answers --version like a CLI, then dies the way a server with a bad flag or busy port does.
+    fs.writeFileSync(fake, '#!/bin/sh\n[ "$1" = --version ] && { echo fake; exit 0; }\necho "boom: cannot bind" >&2\nexit 3\n', {
+      mode: 0o755,
+    });
+    vi.stubEnv('SLIMFLOW_TEMPORAL_BIN', fake);
+    const log = path.join(stateDir, 'server.log');
+    await expect(ensureDevServer({ stateDir, startTimeoutMs: 20_000 })).rejects.toThrow(/exited \(exit code 3\).*server\.log/);
+    expect(fs.readFileSync(log, 'utf8')).toContain('boom: cannot bind');
+    expect(readState(stateDir)).toBeNull();
+  });
+});
