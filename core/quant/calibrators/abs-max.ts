@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { RangeRecord } from '../ranges';
+import { Calibrator } from './calibrator';
+
+const params = z.strictObject({
+  /** Make every range symmetric around zero (±max|x|), as some int8 backends want. */
+  symmetric: z.boolean().default(false),
+});
+type Params = z.output<typeof params>;
+type Stats = Record<string, { min: number; max: number; count: number }>;
+
+/** Min/max observer: the range is the extreme values seen over all calibration batches. */
+export const absMaxCalibrator: Calibrator<Params, Stats> = {
+  name: 'abs_max',
+  paramsSchema: params,
+  initStatistics: (names) => Object.fromEntries(names.map((n) => [n, { min: Infinity, max: -Infinity, count: 0 }])),
+  observe(stats, name, values) {
+    const s = stats[name];
+    let lo = s.min;
+    let hi = s.max;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    s.min = lo;
+    s.max = hi;
+    s.count += values.length;
+  },
+  computeRanges(stats, p) {
+    const out: RangeRecord = {};
+    for (const [name, s] of Object.entries(stats)) {
+      // A tensor never observed gets the degenerate range [0, 0]; the quantizer turns that into a safe scale.
+      const min = s.count ? s.min : 0;
+      const max = s.count ? s.max : 0;
+      const m = Math.max(Math.abs(min), Math.abs(max));
+      out[name] = p.symmetric ? { min: -m, max: m, count: s.count } : { min, max, count: s.count };
+    }
+    return out;
+  },
+};

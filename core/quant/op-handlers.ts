@@ -1,0 +1,76 @@
+import { attrInt, findConstant, readWeight } from '../onnx/graph';
+import { GraphProto, NodeProto } from '../onnx/proto';
+
+/** What one op asks to have quantized; handlers only mark, qdq.ts does all the inserting. */
+export interface NodeMark {
+  node: NodeProto;
+  /** Input slots carrying activations (uint8, calibrated). */
+  activationInputs: number[];
+  /** The weight input slot and its per-channel axis (undefined: per tensor). */
+  weight: { slot: number; axis: number | undefined };
+  /** The bias input slot, quantized to int32 with scale input_scale × weight_scale. */
+  bias?: number;
+  /** Quantize the output too, so onnxruntime can fuse DQ → op → Q into one integer kernel. */
+  quantizeOutput: boolean;
+}
+
+export interface HandlerContext { graph: GraphProto; producers: Map<string, NodeProto>; perChannel: boolean }
+
+/** A mark, or the reason the node stays float. */
+export type HandlerResult = NodeMark | { skip: string };
+
+type OpHandler = (n: NodeProto, ctx: HandlerContext) => HandlerResult;
+
+const constantWeight = (ctx: HandlerContext, name: string | undefined) => (name ? readWeight(ctx.graph, name, ctx.producers) : undefined);
+
+/** Conv family: weight per output channel (axis 0 for Conv, axis 1 for group-1 ConvTranspose). */
+const convLike = (outAxis: 0 | 1): OpHandler => (n, ctx) => {
+  const w = constantWeight(ctx, n.input[1]);
+  if (!w) return { skip: 'weight is not a constant' };
+  if (outAxis === 1 && attrInt(n, 'group', 1) !== 1) return { skip: 'grouped ConvTranspose has no single output-channel axis' };
+  const bias = n.input[2] ? constantWeight(ctx, n.input[2]) : undefined;
+  if (n.input[2] && !bias) return { skip: 'bias is not a constant' };
+  return {
+    node: n,
+    activationInputs: [0],
+    weight: { slot: 1, axis: ctx.perChannel ? outAxis : undefined },
+    bias: bias ? 2 : undefined,
+    quantizeOutput: true,
+  };
+};
+
+const matMul: OpHandler = (n, ctx) => {
+  const b = constantWeight(ctx, n.input[1]);
+  if (findConstant(ctx.graph, n.input[0], ctx.producers)) return { skip: 'first input is a constant' };
+  // Two activations (attention scores) are left float in this version: their ranges are the least stable.
+  if (!b) return { skip: 'both inputs are activations' };
+  if (b.dims.length !== 2) return { skip: `weight has rank ${b.dims.length}, expected 2` };
+  return { node: n, activationInputs: [0], weight: { slot: 1, axis: ctx.perChannel ? 1 : undefined }, quantizeOutput: true };
+};
+
+const gemm: OpHandler = (n, ctx) => {
+  const b = constantWeight(ctx, n.input[1]);
+  if (!b) return { skip: 'weight is not a constant' };
+  if (attrInt(n, 'transA', 0) !== 0) return { skip: 'transA is not supported' };
+  const c = n.input[2] ? constantWeight(ctx, n.input[2]) : undefined;
+  const outputs = b.dims[attrInt(n, 'transB', 0) ? 0 : 1];
+  const biasOk = c !== undefined && c.dims.length === 1 && c.dims[0] === outputs;
+  if (n.input[2] && !biasOk) return { skip: 'bias is not a constant vector' };
+  return {
+    node: n,
+    activationInputs: [0],
+    weight: { slot: 1, axis: ctx.perChannel ? (attrInt(n, 'transB', 0) ? 0 : 1) : undefined },
+    bias: biasOk ? 2 : undefined,
+    quantizeOutput: true,
+  };
+};
+
+/** Quantizable op types and their handlers. */
+export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
+  Conv: convLike(0),
+  ConvTranspose: convLike(1),
+  MatMul: matMul,
+  Gemm: gemm,
+};
+
+export const DEFAULT_OP_TYPES = Object.keys(OP_HANDLERS);

@@ -1,0 +1,59 @@
+import { SlimflowError } from '../errors';
+import { encodeModel } from '../onnx/model-io';
+import { prepareModel, PrepareReport } from '../onnx/prepare';
+import { Model } from '../onnx/proto';
+import { countKernels } from '../runtime/kernels';
+import { Tensor } from '../tensor';
+import { calibratorNames, getCalibrator } from './calibrators';
+import { collectRanges } from './collect';
+import { planQuantization } from './plan';
+import { emitQdq } from './qdq';
+import { RangeRecord } from './ranges';
+
+export interface QuantizeOptions {
+  calibrator: string;
+  calibratorParams?: unknown;
+  /** Op types to quantize (default: Conv, ConvTranspose, MatMul, Gemm). */
+  opTypes?: string[];
+  /** Node names (or first output names for unnamed nodes) to keep in float. */
+  skipNodes?: string[];
+  /** Per-channel weight scales (default true). */
+  perChannel?: boolean;
+  /** Reduced 7-bit weights, for AVX2 CPUs without VNNI whose u8·s8 kernels can saturate. */
+  reduceRange?: boolean;
+  threads?: number;
+}
+
+export interface QuantizeReport {
+  quantizedNodes: string[];
+  skippedNodes: { name: string; reason: string }[];
+  ranges: RangeRecord;
+  /** Op-type census of the optimized graph onnxruntime runs for the quantized model. */
+  integerKernels: Record<string, number>;
+  preparation: PrepareReport;
+}
+
+/** Post-training static quantization to QDQ: prepare, plan, calibrate in one pass per batch, emit Q/DQ, check kernels. */
+export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Record<string, Tensor>>, opts: QuantizeOptions): Promise<{ model: Model; report: QuantizeReport }> {
+  if (!calibratorNames().includes(opts.calibrator)) getCalibrator(opts.calibrator);
+  const { model: prepared, report: preparation } = prepareModel(model);
+  const plan = planQuantization(prepared, opts);
+  if (plan.marks.length === 0) {
+    throw new SlimflowError('NOT_SUPPORTED', `no node can be quantized (op types ${(opts.opTypes ?? []).join(', ') || 'default'}; ${plan.skipped.length} skipped)`);
+  }
+  const ranges = await collectRanges(prepared, plan.activationTensors, calibBatches, {
+    calibrator: opts.calibrator, calibratorParams: opts.calibratorParams, threads: opts.threads,
+  });
+  const quantized = emitQdq(prepared, plan, ranges, { weightQmax: opts.reduceRange ? 63 : 127 });
+  const integerKernels = await countKernels(encodeModel(quantized), { threads: opts.threads });
+  return {
+    model: quantized,
+    report: {
+      quantizedNodes: plan.marks.map((m) => m.node.name || m.node.output[0]),
+      skippedNodes: plan.skipped,
+      ranges,
+      integerKernels,
+      preparation,
+    },
+  };
+}
