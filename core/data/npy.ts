@@ -60,9 +60,11 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): Tensor {
   if (bytes.length - dataStart < byteCount) {
     throw bad(`truncated .npy data: shape [${dims.join(', ')}] needs ${byteCount} bytes, file has ${bytes.length - dataStart}`, file);
   }
-  // Copy into a fresh buffer: the data offset is not guaranteed to be aligned for the typed array.
-  const raw = bytes.slice(dataStart, dataStart + byteCount).buffer;
-  return { dtype: kind.dtype, dims, data: typedView(kind.dtype, raw) } as Tensor;
+  // Copy into a fresh buffer: the data offset need not be aligned for the typed array, and a Node Buffer's
+  // slice() is a view into a shared pool, so its .buffer would hold other bytes too.
+  const raw = new Uint8Array(byteCount);
+  raw.set(bytes.subarray(dataStart, dataStart + byteCount));
+  return { dtype: kind.dtype, dims, data: typedView(kind.dtype, raw.buffer) } as Tensor;
 }
 
 function typedView(dtype: DType, buf: ArrayBuffer): Tensor['data'] {

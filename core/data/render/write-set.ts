@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../artifacts/atomic';
+import { SlimflowError } from '../../errors';
 import { renderTextLine } from './textline';
 import { RenderedTextlinesSpec, parseDatasetSpec } from '../spec';
 
@@ -15,7 +16,11 @@ export interface WrittenSet {
  * rendered path on identical pictures. PNG is lossless, so both paths see the same pixels.
  */
 export function writeRenderedSet(spec: RenderedTextlinesSpec | Record<string, unknown>, dir: string, labelsName = 'labels.txt'): WrittenSet {
-  const s = parseDatasetSpec(spec, 'rendered') as RenderedTextlinesSpec;
+  const parsed = parseDatasetSpec(spec, 'rendered');
+  if (parsed.kind !== 'rendered-textlines') {
+    throw new SlimflowError('INVALID_DATA', `only a rendered-textlines spec can be written as images, got kind "${parsed.kind}"`, 'rendered.kind');
+  }
+  const s = parsed;
   const lines: string[] = [];
   const digits = String(s.count - 1).length;
   for (let i = 0; i < s.count; i++) {

@@ -60,4 +60,12 @@ describe('npy', () => {
     const short = handmade(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }\n", new Uint8Array(8));
     expect((await slimflowErrorOf(() => readNpy(short, 's.npy'))).message).toMatch(/needs 16 bytes, file has 8/);
   });
+
+  it('reads from a view into a larger buffer at an unaligned offset (as fs and Buffer pools hand out)', () => {
+    const file = writeNpy({ dtype: 'float64', dims: [2], data: new Float64Array([1.5, -2]) });
+    const pool = new Uint8Array(file.length + 3).fill(0xff);
+    pool.set(file, 3);
+    const t = readNpy(Buffer.from(pool.buffer, 3, file.length));
+    expect(Array.from(t.data as Float64Array)).toEqual([1.5, -2]);
+  });
 });
