@@ -85,9 +85,13 @@ describe('dev server', () => {
     }
   });
 
-  it('registers slimflow search attributes on a namespace added to a running server', async () => {
+  it('serialises concurrent starts and registers search attributes on a namespace added later', async () => {
     const stateDir = tempDir('namespace');
-    const server = await ensureDevServer({ stateDir });
+    // Two starters at once (say, a worker and the CLI): the lock lets exactly one start a server.
+    const [a, b] = await Promise.all([ensureDevServer({ stateDir }), ensureDevServer({ stateDir })]);
+    expect([a.started, b.started].sort()).toEqual([false, true]);
+    expect(b.pid).toBe(a.pid);
+    const server = a;
     const other = await ensureDevServer({ stateDir, namespace: 'slimflow-extra' });
     expect(other).toMatchObject({ started: false, pid: server.pid, namespace: 'slimflow-extra' });
     const listed = JSON.parse(

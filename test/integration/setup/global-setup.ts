@@ -31,7 +31,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', server.address);
   project.provide('temporalNamespace', server.namespace);
   project.provide('temporalStateDir', stateDir);
+  // If vitest exits without running the teardown (killed, crashed), the detached server would
+  // outlive it forever; a synchronous signal is all an exit handler can still send.
+  const killOnExit = () => {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already stopped
+    }
+  };
+  process.once('exit', killOnExit);
   return async () => {
+    process.off('exit', killOnExit);
     await stopDevServer(stateDir);
     fs.rmSync(stateDir, { recursive: true, force: true });
   };
