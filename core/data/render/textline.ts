@@ -25,6 +25,10 @@ export function sampleSeed(seed: number, index: number): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
+let probeCtx: ReturnType<Canvas['getContext']> | undefined;
+/** One tiny canvas reused for text measurement; creating one per line would dominate the render time. */
+const measuringContext = () => (probeCtx ??= createCanvas(8, 8).getContext('2d'));
+
 const clampByte = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 const rgb = (r: number, g: number, b: number) => `rgb(${clampByte(r)},${clampByte(g)},${clampByte(b)})`;
 
@@ -60,7 +64,7 @@ export function renderTextLine(seed: number, index: number, style: TextlineStyle
   const fontSize = rng.int(26, 40);
   const font = `${fontSize}px ${family}`;
 
-  const probe = createCanvas(8, 8).getContext('2d');
+  const probe = measuringContext();
   probe.font = font;
   const m = probe.measureText(text);
   // Detector boxes hug the ink: use the glyphs' actual extent, not the font's line height.
