@@ -1,8 +1,18 @@
 import { consumerMap, producerMap, readWeight } from '../onnx/graph';
 import { Model, NodeProto } from '../onnx/proto';
 import { DEFAULT_OP_TYPES, NodeMark, OP_HANDLERS } from './op-handlers';
+import { findHardSwishIsland, LutIsland } from './lut';
 
-export interface PlanOptions { opTypes?: string[]; skipNodes?: string[]; perChannel?: boolean }
+export interface PlanOptions {
+  opTypes?: string[];
+  skipNodes?: string[];
+  perChannel?: boolean;
+  /**
+   * Replace float HardSwish islands between quantizers by 256-entry tables (default false: exact and
+   * more accurate, but onnxruntime's Gather is slow per byte and blocks its NHWC layout, so slower today).
+   */
+  tableActivations?: boolean;
+}
 
 /** Which nodes get integer kernels and which tensors need calibrated ranges. */
 export interface QuantPlan {
@@ -15,6 +25,8 @@ export interface QuantPlan {
    * range starts at 0 already clamps like ReLU, so op → act → Q becomes op → Q (key: act output).
    */
   absorbed: Map<string, NodeProto>;
+  /** Elementwise islands run as uint8 lookup tables; both ends are in activationTensors. */
+  islands: LutIsland[];
 }
 
 const nodeName = (n: NodeProto) => n.name || n.output[0];
@@ -32,6 +44,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const skipped: QuantPlan['skipped'] = [];
   const activations = new Set<string>();
   const absorbed = new Map<string, NodeProto>();
+  const islands: LutIsland[] = [];
 
   for (const n of graph.node) {
     const handler = OP_HANDLERS[n.opType];
@@ -44,10 +57,16 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
     if (res.quantizeOutput && !graphOutputs.has(n.output[0])) {
       const act = absorbableActivation(n.output[0]);
       if (act) absorbed.set(act.output[0], act);
-      activations.add(act ? act.output[0] : n.output[0]);
+      const t = act ? act.output[0] : n.output[0];
+      activations.add(t);
+      const island = !opts.tableActivations ? undefined : findHardSwishIsland(graph, t, consumers);
+      if (island && !graphOutputs.has(island.output)) {
+        islands.push(island);
+        activations.add(island.output);
+      }
     }
   }
-  return { marks, skipped, activationTensors: [...activations], absorbed };
+  return { marks, skipped, activationTensors: [...activations], absorbed, islands };
 
   function absorbableActivation(t: string): NodeProto | undefined {
     const readers = consumers.get(t) ?? [];

@@ -1,7 +1,8 @@
 import { SlimflowError } from '../errors';
 import { attr, consumerMap, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes, topologicalOrder } from '../onnx/graph';
-import { GraphProto, Model, NodeProto } from '../onnx/proto';
+import { DataType, GraphProto, Model, NodeProto } from '../onnx/proto';
 import { floatTensorProto, int32TensorProto, int8TensorProto, uint8TensorProto } from '../onnx/tensor-data';
+import { buildTable } from './lut';
 import { QuantPlan } from './plan';
 import { QuantParams, RangeRecord, uint8Params } from './ranges';
 import { quantizeBiasInt32, quantizeWeightInt8 } from './weights';
@@ -27,13 +28,16 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
   // Activations first: biases need their input's scale.
   const actParams = new Map<string, QuantParams>();
   const originalOf = new Map<string, string>();
+  const qdqOf = new Map<string, { q: string; dq: string }>();
   for (const t of plan.activationTensors) {
     const range = ranges[t];
     if (!range) throw new SlimflowError('INVALID_DATA', 'no calibrated range for an activation marked for quantization', t);
     const p = uint8Params(range);
     p.scale = Math.fround(p.scale);
     actParams.set(t, p);
-    originalOf.set(insertActivationQdq(graph, names, added, t, p), t);
+    const pair = insertActivationQdq(graph, names, added, t, p);
+    originalOf.set(pair.dq, t);
+    qdqOf.set(t, pair);
   }
 
   const producers = producerMap(graph);
@@ -77,7 +81,23 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
     }
   }
 
-  graph.node = [...graph.node, ...added];
+  // Islands: Q(in) → Cast → Gather(table) writes Q(out)'s tensor; the float ops, DQ(in) and Q(out) go.
+  const gone = new Set<NodeProto>();
+  const goneOutputs = new Set<string>();
+  for (const island of plan.islands) {
+    const inp = qdqOf.get(island.input)!;
+    const out = qdqOf.get(island.output)!;
+    const table = names.next(`${island.output}.table`);
+    const idx = names.next(`${island.input}.index`);
+    graph.initializer.push(uint8TensorProto(table, [256], buildTable(island.fn, actParams.get(island.input)!, actParams.get(island.output)!)));
+    island.nodes.forEach((n) => gone.add(n));
+    goneOutputs.add(inp.dq).add(out.q);
+    added.push(
+      makeNode('Cast', [inp.q], [idx], names.next(`${island.input}.to_index`), [attr.int('to', DataType.INT32)]),
+      makeNode('Gather', [table, idx], [out.q], names.next(`${island.output}.lookup`)),
+    );
+  }
+  graph.node = [...graph.node, ...added].filter((n) => !gone.has(n) && !(n.output.length === 1 && goneOutputs.has(n.output[0]) && /QuantizeLinear$/.test(n.opType)));
   removeDeadNodes(graph);
   graph.node = topologicalOrder(graph);
   return out;
@@ -92,8 +112,8 @@ function absorbActivations(graph: GraphProto, plan: QuantPlan): void {
   graph.node = graph.node.filter((n) => !dropped.has(n));
 }
 
-/** t → QuantizeLinear → DequantizeLinear, with every reader of t moved to the dequantized copy (whose name it returns). */
-function insertActivationQdq(graph: GraphProto, names: NameGenerator, added: NodeProto[], t: string, p: QuantParams): string {
+/** t → QuantizeLinear → DequantizeLinear, with every reader of t moved to the dequantized copy. */
+function insertActivationQdq(graph: GraphProto, names: NameGenerator, added: NodeProto[], t: string, p: QuantParams): { q: string; dq: string } {
   const readers = consumerMap(graph).get(t) ?? [];
   const s = names.next(`${t}.scale`);
   const z = names.next(`${t}.zero_point`);
@@ -105,5 +125,5 @@ function insertActivationQdq(graph: GraphProto, names: NameGenerator, added: Nod
     makeNode('QuantizeLinear', [t, s, z], [q], names.next(`${t}.quantize`)),
     makeNode('DequantizeLinear', [q, s, z], [dq], names.next(`${t}.dequantize`)),
   );
-  return dq;
+  return { q, dq };
 }

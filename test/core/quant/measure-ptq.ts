@@ -22,7 +22,7 @@ const MODELS = {
 
 /** Rendered text lines for cls; for rec/det a deterministic smooth pattern (no labeled set yet). */
 async function* batches(kind: keyof typeof MODELS, seed: number, count: number): AsyncGenerator<Record<string, Tensor>> {
-  const dims = [...MODELS[kind].dims];
+  const dims: number[] = [...MODELS[kind].dims];
   if (kind === 'cls') {
     for await (const b of iterateBatches({ kind: 'rendered-textlines', task: 'cls', count, seed }, { batchSize: dims[0] })) yield b.inputs;
     return;
