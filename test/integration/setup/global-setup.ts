@@ -15,6 +15,8 @@ declare module 'vitest' {
   }
 }
 
+const FATAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** Start the shared dev server, provide its address to tests, and return the teardown. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.SLIMFLOW_TEST_TEMPORAL_ADDRESS;
@@ -31,18 +33,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', server.address);
   project.provide('temporalNamespace', server.namespace);
   project.provide('temporalStateDir', stateDir);
-  // If vitest exits without running the teardown (killed, crashed), the detached server would
-  // outlive it forever; a synchronous signal is all an exit handler can still send.
-  const killOnExit = () => {
+  // If vitest dies without running the teardown (Ctrl-C, kill), the detached server would outlive
+  // it forever. Vitest's own SIGINT/exit handlers call process.exit(), which skips any listener
+  // after them, so ours go first; exit handlers can only act synchronously: signal the group.
+  const killServer = () => {
     try {
       process.kill(-server.pid, 'SIGTERM');
     } catch {
       // already stopped
     }
   };
-  process.once('exit', killOnExit);
+  const onSignal = (sig: NodeJS.Signals) => {
+    killServer();
+    for (const s of FATAL_SIGNALS) process.off(s, onSignal);
+    // With nobody else listening, let the signal take its default course.
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  process.prependOnceListener('exit', killServer);
+  for (const s of FATAL_SIGNALS) process.prependListener(s, onSignal);
   return async () => {
-    process.off('exit', killOnExit);
+    process.off('exit', killServer);
+    for (const s of FATAL_SIGNALS) process.off(s, onSignal);
     await stopDevServer(stateDir);
     fs.rmSync(stateDir, { recursive: true, force: true });
   };
