@@ -1,0 +1,82 @@
+// The stage catalog: every stage a pipeline may name, with typed input and output ports.
+// Adding a stage is one entry here (plus its activity, or an `evaluate` for a builtin).
+import { PortType } from './ports';
+import { selectBest, SelectBestInput } from './select-best';
+
+export interface PortSpec {
+  type: PortType;
+  optional?: boolean;
+}
+
+export interface StageSpec {
+  /** activity: runs on a worker; builtin: evaluated in the workflow; workflow: a child workflow. */
+  kind: 'activity' | 'builtin' | 'workflow';
+  doc: string;
+  inputs: Record<string, PortSpec>;
+  outputs: Record<string, PortType>;
+  /** When set, the stage is declared but cannot run yet; pipelines naming it are rejected with this reason. */
+  unsupported?: string;
+  /** A builtin's pure body: one object keyed by input ports in, one keyed by output ports out. */
+  evaluate?: (input: Record<string, unknown>) => Record<string, unknown>;
+}
+
+const req = (type: PortType): PortSpec => ({ type });
+const opt = (type: PortType): PortSpec => ({ type, optional: true });
+const QAT_NOT_YET = 'QAT/sparse training: not supported yet';
+
+export const STAGES: Record<string, StageSpec> = {
+  importModel: {
+    kind: 'activity', doc: 'Bring a model file into the artifact store.',
+    inputs: { path: req('string') }, outputs: { model: 'model' },
+  },
+  analyzeGraph: {
+    kind: 'activity', doc: 'Op census, quantizable layers, distillation nodes, model family.',
+    inputs: { model: req('model') }, outputs: { analysis: 'analysis' },
+  },
+  cloneTeacher: {
+    kind: 'activity', doc: 'Freeze the original model as the teacher.',
+    inputs: { model: req('model') }, outputs: { teacher: 'model' },
+  },
+  ptqTrial: {
+    kind: 'activity', doc: 'Calibrate and quantize one PTQ configuration.',
+    inputs: { model: req('model'), calib: req('dataset'), ptq: opt('ptqConfig') },
+    outputs: { model: 'model', trialKey: 'string', calibration: 'json' },
+  },
+  estimateLatency: {
+    kind: 'activity', doc: 'Predict or measure latency on the deploy target.',
+    inputs: { model: req('model'), input: opt('json'), threads: opt('number') },
+    outputs: { latencyMs: 'number', latency: 'latency' },
+  },
+  validateCandidate: {
+    kind: 'activity', doc: 'Accuracy, teacher agreement, latency and size of one model.',
+    inputs: { model: req('model'), teacher: req('model'), eval: req('dataset'), label: opt('string'), config: opt('json') },
+    outputs: { candidate: 'candidate', accuracy: 'number', agreement: 'number', latencyMs: 'number', sizeBytes: 'number' },
+  },
+  trainEpoch: {
+    kind: 'activity', doc: 'One epoch of QAT / sparse / distilled training.', unsupported: QAT_NOT_YET,
+    inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), config: opt('json') },
+    outputs: { model: 'model', loss: 'number' },
+  },
+  trainStrategy: {
+    kind: 'workflow', doc: 'trainEpoch × E with checkpoints (child workflow).', unsupported: QAT_NOT_YET,
+    inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), eval: opt('dataset'), config: opt('json') },
+    outputs: { model: 'model', candidate: 'candidate' },
+  },
+  ptqSearch: {
+    kind: 'workflow', doc: 'Surrogate-guided PTQ search (child workflow).',
+    unsupported: 'ptqSearch child workflow: not supported yet (fan out ptqTrial with forEach instead)',
+    inputs: { model: req('model'), calib: req('dataset'), eval: req('dataset'), teacher: req('model'), space: opt('json'), budget: opt('number') },
+    outputs: { best: 'candidate', trials: 'list<candidate>' },
+  },
+  selectBest: {
+    kind: 'builtin', doc: 'Fastest candidate within tolerance of the baseline, else the most accurate.',
+    inputs: { candidates: req('list<candidate>'), baseline: opt('candidate'), tolerance: opt('number'), by: opt('string') },
+    outputs: { best: 'candidate', model: 'model', accuracyDrop: 'number' },
+    evaluate: (input) => ({ ...selectBest(input as unknown as SelectBestInput) }),
+  },
+};
+
+/** The catalog entry for a stage name, or undefined (prototype keys like "toString" are not stages). */
+export function stageSpec(name: string): StageSpec | undefined {
+  return Object.hasOwn(STAGES, name) ? STAGES[name] : undefined;
+}

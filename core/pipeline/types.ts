@@ -1,0 +1,36 @@
+// Values that travel between pipeline stages. Activities import these types; workflows may too
+// (type-only imports are erased, so nothing here pulls Node modules into the workflow sandbox).
+import type { ArtifactRef } from '../artifacts/store';
+import type { GraphAnalysis } from '../onnx/analysis';
+
+export type { ArtifactRef, GraphAnalysis };
+
+/** A dataset is described, never shipped: the activity that needs the samples loads them from this spec. */
+export type DatasetSpec = Record<string, unknown>;
+
+/** One PTQ configuration; the keys the quantizer understands are owned by core/quant. */
+export interface PtqConfig {
+  calibrator?: string;
+  perChannel?: boolean;
+  [key: string]: unknown;
+}
+
+/** Predicted latency of a model on the deploy target, as estimateLatency reports it. */
+export interface LatencyEstimate {
+  totalMs: number;
+  [key: string]: unknown;
+}
+
+/** A validated compressed model: what selectBest compares and reports show. */
+export interface Candidate {
+  label: string;
+  model: ArtifactRef;
+  /** Task accuracy in [0, 1]; null when the eval set has no labels. */
+  accuracy: number | null;
+  /** Top-1 agreement with the teacher in [0, 1]. */
+  agreement: number;
+  cosine: number;
+  latencyMs: number;
+  sizeBytes: number;
+  config?: unknown;
+}

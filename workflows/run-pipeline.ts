@@ -1,0 +1,72 @@
+// runPipeline: the one generic workflow that interprets any valid pipeline DAG.
+// Deterministic by construction: the pipeline is parsed and validated here (pure code), every
+// stage is an activity (or a pure builtin), and each result lands in the history, so a replay
+// rebuilds the same state without re-running a finished step.
+import { ApplicationFailure, CancellationScope, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  CompiledPipeline, initialState, loadPipeline, PipelineDocument, PipelineProgress, PipelineValidationError,
+  progressOf, RunState, StepFailure, StepInstance,
+} from '../core/pipeline';
+import { SlimflowError } from '../core/errors';
+import { interpretPipeline, PipelineResult } from './interpreter';
+import type { StageActivities } from './stage-activities';
+import { isActivityStage, STAGE_TIMEOUTS } from './stage-activities';
+import { TIMEOUT_PRESETS } from './timeouts';
+
+export interface RunPipelineInput {
+  /** The pipeline as an object or as YAML/JSON text. */
+  pipeline: PipelineDocument | string;
+  /** Job inputs by pipeline input name; a model may be an ArtifactRef or a file path. */
+  inputs: Record<string, unknown>;
+  jobId?: string;
+}
+
+export type { PipelineResult, PipelineProgress };
+
+/** Query: running steps, percent done, the best candidate so far, and every step's status. */
+export const progressQuery = defineQuery<PipelineProgress>('progress');
+
+type StageFn = (input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+// One proxy per instance so the activity id is the instance key (`ptq[2]`): histories and the UI
+// then say which step each activity belongs to.
+function runActivity(stage: string, input: Record<string, unknown>, inst: StepInstance): Promise<Record<string, unknown>> {
+  if (!isActivityStage(stage)) {
+    throw ApplicationFailure.nonRetryable(`stage ${stage} has no activity in this workflow`, 'NOT_SUPPORTED');
+  }
+  const acts = proxyActivities<StageActivities>({ ...TIMEOUT_PRESETS[STAGE_TIMEOUTS[stage]], activityId: inst.key });
+  return (acts[stage] as unknown as StageFn)(input);
+}
+
+const invalid = (e: SlimflowError) =>
+  ApplicationFailure.nonRetryable(e.message, 'INVALID_PIPELINE', {
+    errors: (e instanceof PipelineValidationError ? e.errors : [e]).map((x) => ({ message: x.message, path: x.path ?? null })),
+  });
+
+/** Validate and run a pipeline; fails once, non-retryably, on an invalid pipeline or a failed step. */
+export async function runPipeline(input: RunPipelineInput): Promise<PipelineResult> {
+  let cp: CompiledPipeline;
+  try {
+    cp = loadPipeline(input.pipeline);
+  } catch (e) {
+    if (e instanceof SlimflowError) throw invalid(e);
+    throw e;
+  }
+  let state: RunState = initialState(cp, {});
+  setHandler(progressQuery, () => progressOf(cp, state));
+
+  // A scope of our own lets a failed step cancel its still-running siblings before the workflow fails.
+  const scope = new CancellationScope();
+  try {
+    return await scope.run(() =>
+      interpretPipeline(cp, input.inputs ?? {}, { runStage: runActivity, onProgress: (s) => { state = s; } }),
+    );
+  } catch (e) {
+    scope.cancel();
+    if (e instanceof StepFailure) {
+      throw ApplicationFailure.nonRetryable(e.message, 'STEP_FAILED', { stepId: e.stepId, key: e.key });
+    }
+    if (e instanceof SlimflowError) throw invalid(e);
+    throw e;
+  }
+}

@@ -1,0 +1,37 @@
+// The contract between pipeline stages and their activities: workflows compile against this
+// interface (type-only), activities/ implements it. Each activity takes one object keyed by the
+// stage's input ports and returns one keyed by its output ports (see core/pipeline/catalog.ts).
+import type {
+  ArtifactRef, Candidate, DatasetSpec, GraphAnalysis, LatencyEstimate, PtqConfig,
+} from '../core/pipeline/types';
+import type { TimeoutPreset } from './timeouts';
+
+export interface StageActivities {
+  importModel(input: { path: string }): Promise<{ model: ArtifactRef }>;
+  analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }>;
+  cloneTeacher(input: { model: ArtifactRef }): Promise<{ teacher: ArtifactRef }>;
+  ptqTrial(input: { model: ArtifactRef; calib: DatasetSpec; ptq?: PtqConfig }): Promise<{ model: ArtifactRef; trialKey: string; calibration: unknown }>;
+  estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number }): Promise<{ latencyMs: number; latency: LatencyEstimate }>;
+  validateCandidate(input: {
+    model: ArtifactRef;
+    teacher: ArtifactRef;
+    eval: DatasetSpec;
+    label?: string;
+    config?: unknown;
+  }): Promise<{ candidate: Candidate; accuracy: number | null; agreement: number; latencyMs: number; sizeBytes: number }>;
+}
+
+export type ActivityStage = keyof StageActivities;
+
+/** Which timeout preset each activity runs under; the type forces an entry for every activity. */
+export const STAGE_TIMEOUTS: Record<ActivityStage, TimeoutPreset> = {
+  importModel: 'short',
+  analyzeGraph: 'short',
+  cloneTeacher: 'short',
+  ptqTrial: 'long',
+  estimateLatency: 'long',
+  validateCandidate: 'long',
+};
+
+/** Whether a stage name is one the workflow can run as an activity. */
+export const isActivityStage = (stage: string): stage is ActivityStage => Object.hasOwn(STAGE_TIMEOUTS, stage);
