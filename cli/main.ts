@@ -1,10 +1,18 @@
 import { Command } from 'commander';
 import { analyzeCommand } from './commands/analyze';
+import { benchCommand } from './commands/bench';
+import { compressCommand } from './commands/compress';
+import { devCommand } from './commands/dev';
+import { planCommand } from './commands/plan';
+import { runCommand } from './commands/run';
+import { workerCommand } from './commands/worker';
 
 const program = new Command('slimflow')
-  .description('automatic ONNX model compression, every stage a durable Temporal activity')
+  .description('automatic ONNX model compression; every stage is a durable Temporal activity')
   .version('0.1.0');
 
-program.addCommand(analyzeCommand);
+for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand]) {
+  program.addCommand(cmd);
+}
 
 program.parseAsync(process.argv);

@@ -31,6 +31,8 @@ export interface ResolvedConnection {
   apiKey?: string;
   grpcMeta?: Record<string, string>;
   embedded: boolean;
+  /** Set when resolving started the embedded server (rather than reusing a running one): who started it stops it. */
+  startedServer?: { stateDir: string };
 }
 
 /** Resolve address, namespace and credentials: explicit options > env > config file > embedded dev server. */
@@ -58,7 +60,7 @@ export async function resolveConnection(opts: ConnectionOptions = {}): Promise<R
   if (!address) {
     // The dev server is plaintext and unauthenticated: credentials from the profile do not apply.
     const server = await ensureDevServer({ stateDir: opts.stateDir, namespace });
-    return { address: server.address, namespace, embedded: true };
+    return { address: server.address, namespace, embedded: true, ...(server.started ? { startedServer: { stateDir: server.stateDir } } : {}) };
   }
   const { connectionOptions } = toClientOptions(profile);
   const resolved: ResolvedConnection = { address, namespace, embedded: false };

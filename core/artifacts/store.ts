@@ -17,6 +17,10 @@ export interface ArtifactStore {
   /** Absolute path of a local copy of the artifact, verified against its hash. */
   localPath(ref: ArtifactRef): string;
   read(ref: ArtifactRef): Buffer;
+  /** A small JSON result recorded under a key (e.g. a trial's hash), or undefined. */
+  lookup<T>(key: string): T | undefined;
+  /** Record a small JSON result under a key; the first record wins. */
+  record(key: string, value: unknown): void;
 }
 
 export const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
@@ -44,5 +48,21 @@ export class LocalArtifactStore implements ArtifactStore {
     const buf = fs.readFileSync(this.localPath(ref));
     if (sha256(buf) !== ref.sha256) throw new Error(`artifact ${ref.uri} does not match its hash`);
     return buf;
+  }
+
+  private keyFile(key: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(key)) throw new Error(`bad result key "${key}"`);
+    return path.join(this.root, 'keys', `${key}.json`);
+  }
+
+  lookup<T>(key: string): T | undefined {
+    const file = this.keyFile(key);
+    if (!fs.existsSync(file)) return undefined;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  }
+
+  record(key: string, value: unknown): void {
+    const file = this.keyFile(key);
+    if (!fs.existsSync(file)) writeFileAtomic(file, JSON.stringify(value));
   }
 }

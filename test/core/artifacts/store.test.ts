@@ -24,3 +24,14 @@ describe('local artifact store', () => {
     expect(() => store.read(ref)).toThrow(/does not match its hash/);
   });
 });
+
+describe('keyed results', () => {
+  it('records a result once and finds it again', () => {
+    const store = new LocalArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'sf-store-')));
+    expect(store.lookup('trial-abc')).toBeUndefined();
+    store.record('trial-abc', { score: 1 });
+    store.record('trial-abc', { score: 2 });
+    expect(store.lookup('trial-abc')).toEqual({ score: 1 });
+    expect(() => store.record('../escape', 1)).toThrow(/bad result key/);
+  });
+});

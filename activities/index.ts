@@ -1,0 +1,17 @@
+import { ActivityDeps } from './deps';
+import { createJobActivities } from './job-activities';
+import { createModelActivities } from './model-activities';
+import { createPtqActivities } from './ptq-trial';
+import { createValidationActivities } from './validate-candidate';
+
+/** Every slimflow activity, bound to its dependencies. The worker registers exactly this. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createModelActivities(deps),
+    ...createPtqActivities(deps),
+    ...createValidationActivities(deps),
+    ...createJobActivities(deps),
+  };
+}
+
+export type SlimflowActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,71 @@
+import { ArtifactRef, sha256 } from '../core/artifacts/store';
+import type { PtqTrialConfig } from '../core/config/compile';
+import { trialLabel } from '../core/config/compile';
+import { iterateBatches } from '../core/data';
+import { quantizeModel } from '../core/quant/ptq';
+import { SlimflowError } from '../core/errors';
+import { ActivityDeps } from './deps';
+import { asActivity } from './failures';
+import { beat } from './heartbeat';
+import { inputSpec } from './input-spec';
+import { loadModelRef, storeModel } from './model-refs';
+
+export interface PtqTrialResult {
+  model: ArtifactRef;
+  trialKey: string;
+  label: string;
+  calibration: { quantizedNodes: number; skippedNodes: { name: string; reason: string }[]; integerKernels: Record<string, number> };
+  /** What the validation step fans out over: the model with its label and config. */
+  trial: { model: ArtifactRef; label: string; config: PtqTrialConfig };
+}
+
+const DEFAULT_TRIAL: PtqTrialConfig = {
+  calibrator: 'abs_max', perChannel: true, biasCorrect: false, batchSize: 8, batchNum: 8,
+  opTypes: ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'], skipNodes: [],
+};
+
+/** The ptqTrial activity: calibrate and quantize one configuration, once per (model, data, config). */
+export function createPtqActivities(deps: ActivityDeps) {
+  return {
+    async ptqTrial(input: { model: ArtifactRef; calib: unknown; ptq?: Partial<PtqTrialConfig>; input?: unknown }): Promise<PtqTrialResult> {
+      return asActivity(async () => {
+        const config: PtqTrialConfig = { ...DEFAULT_TRIAL, ...(input.ptq ?? {}) };
+        const feed = inputSpec(input.input);
+        // A trial is keyed by what decides its result: a retried or duplicated trial is never recomputed.
+        const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, feed.name]))}`;
+        const done = deps.store.lookup<PtqTrialResult>(trialKey);
+        if (done) return done;
+
+        if (config.biasCorrect) throw new SlimflowError('NOT_SUPPORTED', 'bias correction is not supported yet', 'QuantPost.bias_correct');
+        const model = loadModelRef(deps, input.model);
+        const batches = iterateBatches(input.calib, { batchSize: config.batchSize, limit: config.batchSize * config.batchNum, inputName: feed.name });
+        const calib = (async function* () {
+          let i = 0;
+          for await (const b of batches) {
+            beat({ stage: 'calibration', batch: i++ });
+            yield b.inputs;
+          }
+        })();
+        const { model: quantized, report } = await quantizeModel(model, calib, {
+          calibrator: config.calibrator,
+          calibratorParams: config.histPercent !== undefined ? { percentile: config.histPercent } : undefined,
+          opTypes: config.opTypes,
+          skipNodes: config.skipNodes,
+          perChannel: config.perChannel,
+          threads: feed.threads,
+        });
+        const ref = storeModel(deps, quantized);
+        const label = trialLabel(config);
+        const result: PtqTrialResult = {
+          model: ref,
+          trialKey,
+          label,
+          calibration: { quantizedNodes: report.quantizedNodes.length, skippedNodes: report.skippedNodes, integerKernels: report.integerKernels },
+          trial: { model: ref, label, config },
+        };
+        deps.store.record(trialKey, result);
+        return result;
+      });
+    },
+  };
+}

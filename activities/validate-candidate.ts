@@ -1,0 +1,99 @@
+import { ArtifactRef } from '../core/artifacts/store';
+import { iterateBatches } from '../core/data';
+import { SlimflowError } from '../core/errors';
+import { AccuracyMeter, AgreementMeter } from '../core/metrics';
+import { measureLatency } from '../core/runtime/latency';
+import { ModelSession } from '../core/runtime/session';
+import { Tensor } from '../core/tensor';
+import type { Candidate } from '../core/pipeline/types';
+import { ActivityDeps } from './deps';
+import { asActivity } from './failures';
+import { beat } from './heartbeat';
+import { InputSpec, inputSpec } from './input-spec';
+
+export interface ValidationResult {
+  candidate: Candidate;
+  accuracy: number | null;
+  agreement: number;
+  latencyMs: number;
+  sizeBytes: number;
+}
+
+async function openChecked(bytes: Uint8Array, feed: InputSpec, label: string): Promise<ModelSession> {
+  const s = await ModelSession.create(bytes, { threads: feed.threads }, label);
+  if (!s.inputNames.includes(feed.name)) {
+    await s.release();
+    throw new SlimflowError('SHAPE_MISMATCH', `model has no input named "${feed.name}"; its inputs are ${s.inputNames.join(', ')}`, 'Global.input_name');
+  }
+  return s;
+}
+
+/** Run teacher and student over the evaluation set: accuracy (when labeled), agreement, and a latency batch. */
+async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, feed: InputSpec, label: string) {
+  const teacher = await openChecked(teacherBytes, feed, 'teacher');
+  const student = await openChecked(studentBytes, feed, label);
+  const accuracy = new AccuracyMeter();
+  const agreement = new AgreementMeter();
+  let latencyBatch: Tensor | undefined;
+  let labeled = true;
+  try {
+    let i = 0;
+    for await (const batch of iterateBatches(evalSpec, { batchSize: feed.shape[0], inputName: feed.name })) {
+      const x = batch.inputs[feed.name];
+      if (!latencyBatch && x.dims.every((d, k) => d === feed.shape[k])) latencyBatch = x;
+      const [t, s] = [await teacher.run(batch.inputs), await student.run(batch.inputs)];
+      const tOut = t[teacher.outputNames[0]];
+      const sOut = s[student.outputNames[0]];
+      agreement.update(tOut, sOut);
+      if (batch.labels && sOut.dims.length === 2) accuracy.update(sOut, batch.labels);
+      else labeled = false;
+      beat({ stage: 'validate', batch: i++ });
+    }
+  } finally {
+    await Promise.all([teacher.release(), student.release()]);
+  }
+  if (agreement.value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'eval');
+  return { accuracy: labeled ? accuracy.value() : null, agreement: agreement.value(), latencyBatch };
+}
+
+/** A latency batch of the configured shape: a real one when the data had it, else a constant one. */
+function latencyFeed(feed: InputSpec, real?: Tensor): Record<string, Tensor> {
+  const size = feed.shape.reduce((a, b) => a * b, 1);
+  return { [feed.name]: real ?? { dtype: 'float32', dims: feed.shape, data: new Float32Array(size).fill(0.1) } };
+}
+
+/** validateCandidate and estimateLatency: measured figures of one model. */
+export function createValidationActivities(deps: ActivityDeps) {
+  return {
+    async validateCandidate(input: { model: ArtifactRef; teacher: ArtifactRef; eval: unknown; label?: string; config?: unknown; input?: unknown }): Promise<ValidationResult> {
+      return asActivity(async () => {
+        const feed = inputSpec(input.input);
+        const studentBytes = deps.store.read(input.model);
+        const label = input.label ?? input.model.sha256.slice(0, 8);
+        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, feed, label);
+        beat({ stage: 'latency' });
+        const latency = await measureLatency(studentBytes, latencyFeed(feed, result.latencyBatch), { threads: feed.threads });
+        const candidate: Candidate = {
+          label,
+          model: input.model,
+          accuracy: result.accuracy,
+          agreement: result.agreement.top1,
+          cosine: result.agreement.cosine,
+          latencyMs: latency.medianMs,
+          sizeBytes: input.model.bytes,
+          ...(input.config !== undefined ? { config: input.config } : {}),
+        };
+        return { candidate, accuracy: candidate.accuracy, agreement: candidate.agreement, latencyMs: candidate.latencyMs, sizeBytes: candidate.sizeBytes };
+      });
+    },
+
+    async estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number }) {
+      return asActivity(async () => {
+        const feed = inputSpec(input.input);
+        const threads = input.threads ?? feed.threads;
+        const r = await measureLatency(deps.store.read(input.model), latencyFeed(feed), { threads });
+        return { latencyMs: r.medianMs, latency: { totalMs: r.medianMs, p10Ms: r.p10Ms, p90Ms: r.p90Ms, method: 'measured', threads } };
+      });
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// autoCompress: the automatic mode. It analyses the model, lets the strategy rule generate the
+// pipeline (a pure function, so replay-safe), runs it with the same interpreter as runPipeline,
+// and turns the results into the report. It decides; activities compute.
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SlimflowActivities } from '../activities';
+import type { JobConfig } from '../core/config/schema';
+import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf } from '../core/pipeline';
+import type { Candidate } from '../core/pipeline/types';
+import { buildReport, JobReport } from '../core/report/report';
+import { planAutoCompress } from '../core/search/strategy';
+import { SlimflowError } from '../core/errors';
+import { SlimflowSearchAttributes } from '../workers/search-attributes';
+import { interpretPipeline } from './interpreter';
+import { progressQuery, runStageActivity } from './run-pipeline';
+import { SHORT_IO } from './timeouts';
+
+export interface AutoCompressInput {
+  /** The job config as an object (what `slimflow compress` sends)... */
+  config?: unknown;
+  /** ...or the path of a YAML config readable by the workers (handy from the `temporal` CLI). */
+  configPath?: string;
+}
+
+const { prepareJob, importModel, analyzeGraph, writeReport } = proxyActivities<SlimflowActivities>(SHORT_IO);
+
+const baseName = (p: string) => p.split(/[\\/]/).pop()!.replace(/\.onnx$/, '');
+
+/** Compress one model as its config and analysis decide; returns the report. */
+export async function autoCompress(input: AutoCompressInput): Promise<JobReport> {
+  let progress: PipelineProgress = { stage: 'prepareJob', percent: 0, steps: {} };
+  setHandler(progressQuery, () => progress);
+
+  const { config } = (await prepareJob(input)) as { config: JobConfig };
+  const g = config.Global;
+  upsertSearchAttributes([
+    { key: SlimflowSearchAttributes.model, value: baseName(g.model) },
+    { key: SlimflowSearchAttributes.status, value: 'running' },
+  ]);
+
+  progress = { ...progress, stage: 'analyzeGraph', percent: 2 };
+  const { model } = await importModel({ path: g.model });
+  const { analysis } = await analyzeGraph({ model });
+
+  let cp: CompiledPipeline;
+  let plan: ReturnType<typeof planAutoCompress>;
+  try {
+    plan = planAutoCompress(config, analysis);
+    cp = loadPipeline(plan.pipeline);
+  } catch (e) {
+    if (e instanceof SlimflowError) throw ApplicationFailure.nonRetryable(e.message, e.code);
+    throw e;
+  }
+  upsertSearchAttributes([{ key: SlimflowSearchAttributes.strategy, value: plan.strategy }]);
+
+  const result = await interpretPipeline(cp, { model, calib: g.calibration_data }, {
+    runStage: runStageActivity,
+    onProgress: (state) => {
+      const p = progressOf(cp, state);
+      progress = { ...p, percent: 5 + 0.9 * p.percent };
+    },
+  });
+
+  const out = result.outputs as { baseline: Candidate; candidates: Candidate[]; best: Candidate; modelPath: string };
+  const report = buildReport({
+    model: g.model,
+    task: g.task,
+    threads: g.deploy.threads,
+    inputShape: g.input_shape,
+    baseline: out.baseline,
+    best: out.best,
+    bestPath: out.modelPath,
+    candidates: out.candidates,
+    skipped: plan.skipped,
+    maxAccuracyDrop: g.deploy.max_accuracy_drop,
+    targetSpeedup: g.deploy.target_speedup,
+  });
+  progress = { ...progress, stage: 'writeReport', percent: 98 };
+  await writeReport({ report, outputDir: g.output_dir });
+  upsertSearchAttributes([
+    { key: SlimflowSearchAttributes.status, value: report.target.met ? 'done' : 'done-target-missed' },
+    { key: SlimflowSearchAttributes.bestScore, value: out.best.accuracy ?? out.best.agreement },
+  ]);
+  progress = { ...progress, stage: 'done', percent: 100 };
+  return report;
+}
