@@ -159,6 +159,25 @@ describe('runPipeline workflow', () => {
     expect(callsOf(handle.workflowId)).toEqual([]);
   });
 
+  it('runs a bounded repeat one iteration after another', async () => {
+    const pipeline = {
+      name: 'repeat',
+      inputs: { model: 'model' },
+      steps: {
+        lat: {
+          stage: 'estimateLatency', repeat: { max: 3, until: '${{ previous.latencyMs < 1 }}' },
+          with: { model: '${{ inputs.model }}', threads: '${{ iteration + 1 }}' },
+        },
+      },
+      outputs: { ms: '${{ steps.lat.latencyMs }}' },
+    };
+    const handle = await start({ pipeline, inputs: { model: fakeRef('src') } });
+    expect((await handle.result()).outputs).toEqual({ ms: 10 });
+    const calls = callsOf(handle.workflowId);
+    expect(calls.map((c) => [c.key, (c.input as { threads: number }).threads])).toEqual([['lat#0', 1], ['lat#1', 2], ['lat#2', 3]]);
+    expect(calls[1].start).toBeGreaterThanOrEqual(calls[0].end!);
+  });
+
   it('runs an example pipeline given as YAML text', async () => {
     const yaml = fs.readFileSync(path.resolve(__dirname, '../../configs/pipelines/ptq-grid.yaml'), 'utf8');
     const handle = await start({ pipeline: yaml, inputs: { ...jobInputs, model: fakeRef('src'), tolerance: 0.5 } });
