@@ -14,7 +14,7 @@ export interface NodeMark {
   quantizeOutput: boolean;
 }
 
-export interface HandlerContext { graph: GraphProto; producers: Map<string, NodeProto>; perChannel: boolean }
+export interface HandlerContext { graph: GraphProto; producers: Map<string, NodeProto>; perChannel: boolean; depthwise: boolean }
 
 /** A mark, or the reason the node stays float. */
 export type HandlerResult = NodeMark | { skip: string };
@@ -28,6 +28,10 @@ const convLike = (outAxis: 0 | 1): OpHandler => (n, ctx) => {
   const w = constantWeight(ctx, n.input[1]);
   if (!w) return { skip: 'weight is not a constant' };
   if (outAxis === 1 && attrInt(n, 'group', 1) !== 1) return { skip: 'grouped ConvTranspose has no single output-channel axis' };
+  const group = attrInt(n, 'group', 1);
+  if (!ctx.depthwise && outAxis === 0 && group > 1 && w.dims[1] === 1) {
+    return { skip: 'depthwise conv kept float: onnxruntime\'s uint8 depthwise kernel is slower than its float one on AVX2' };
+  }
   const bias = n.input[2] ? constantWeight(ctx, n.input[2]) : undefined;
   if (n.input[2] && !bias) return { skip: 'bias is not a constant' };
   return {

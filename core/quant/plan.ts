@@ -8,6 +8,11 @@ export interface PlanOptions {
   skipNodes?: string[];
   perChannel?: boolean;
   /**
+   * Quantize depthwise convs (default false on the x86 CPU preset: measured on PP-OCR cls at 1
+   * thread, 53 QLinearConv ran 13.2 ms vs 9.4 ms with the 11 depthwise convs left float).
+   */
+  quantizeDepthwise?: boolean;
+  /**
    * Replace float HardSwish islands between quantizers by 256-entry tables (default false: exact and
    * more accurate, but onnxruntime's Gather is slow per byte and blocks its NHWC layout, so slower today).
    */
@@ -39,7 +44,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const graphOutputs = new Set(graph.output.map((o) => o.name));
   const opTypes = new Set(opts.opTypes ?? DEFAULT_OP_TYPES);
   const skipNodes = new Set(opts.skipNodes ?? []);
-  const ctx = { graph, producers, perChannel: opts.perChannel ?? true };
+  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? false };
   const marks: NodeMark[] = [];
   const skipped: QuantPlan['skipped'] = [];
   const activations = new Set<string>();

@@ -24,6 +24,8 @@ export interface QuantizeOptions {
    * with full-range weights (cls top-1 agreement 96.3% → 99.0% on rendered lines with it).
    */
   reduceRange?: boolean;
+  /** Quantize depthwise convs too (see PlanOptions.quantizeDepthwise; default false). */
+  quantizeDepthwise?: boolean;
   /** Run HardSwish islands as uint8 lookup tables (see PlanOptions.tableActivations). */
   tableActivations?: boolean;
   threads?: number;

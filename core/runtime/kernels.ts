@@ -11,20 +11,27 @@ export const INTEGER_KERNELS = new Set([
   'QLinearAveragePool', 'QLinearConcat', 'QLinearSoftmax', 'QLinearConvTranspose', 'QLinearReduceMean', 'NhwcQLinearConv',
 ]);
 
+export interface KernelOptions { threads?: number; graphOptimization?: 'basic' | 'extended' | 'all' }
+
+/** Op-type census of the graph onnxruntime actually runs (see optimizedNodes). */
+export async function countKernels(model: string | Uint8Array, opts: KernelOptions = {}): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const n of await optimizedNodes(model, opts)) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+  return counts;
+}
+
 /**
- * Op-type census of the graph onnxruntime actually runs after its optimizations (fusions such as
- * DQ → Conv → Q into QLinearConv): the model is loaded with `optimizedModelPath` and read back.
+ * The nodes onnxruntime actually runs after its optimizations (fusions such as DQ → Conv → Q into
+ * QLinearConv keep the conv's name as a prefix): the model is loaded with `optimizedModelPath` and read back.
  */
-export async function countKernels(model: string | Uint8Array, opts: { threads?: number; graphOptimization?: 'basic' | 'extended' | 'all' } = {}): Promise<Record<string, number>> {
+export async function optimizedNodes(model: string | Uint8Array, opts: KernelOptions = {}): Promise<{ opType: string; name: string }[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slimflow-kernels-'));
   const optimized = path.join(dir, 'optimized.onnx');
   try {
     const session = await ModelSession.create(model, { threads: opts.threads ?? 1, optimizedModelPath: optimized, graphOptimization: opts.graphOptimization ?? 'all' });
     await session.release();
     const graph = decodeModel(fs.readFileSync(optimized), optimized).graph;
-    const counts: Record<string, number> = {};
-    for (const n of graph.node) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
-    return counts;
+    return graph.node.map((n) => ({ opType: n.opType, name: n.name ?? '' }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

