@@ -30,7 +30,8 @@ type StageFn = (input: Record<string, unknown>) => Promise<Record<string, unknow
 
 // One proxy per instance so the activity id is the instance key (`ptq[2]`): histories and the UI
 // then say which step each activity belongs to.
-function runActivity(stage: string, input: Record<string, unknown>, inst: StepInstance): Promise<Record<string, unknown>> {
+/** The interpreter's runStage inside a workflow: the stage's activity under its timeout preset. */
+export function runStageActivity(stage: string, input: Record<string, unknown>, inst: StepInstance): Promise<Record<string, unknown>> {
   if (!isActivityStage(stage)) {
     throw ApplicationFailure.nonRetryable(`stage ${stage} has no activity in this workflow`, 'NOT_SUPPORTED');
   }
@@ -59,7 +60,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   const scope = new CancellationScope();
   try {
     return await scope.run(() =>
-      interpretPipeline(cp, input.inputs ?? {}, { runStage: runActivity, onProgress: (s) => { state = s; } }),
+      interpretPipeline(cp, input.inputs ?? {}, { runStage: runStageActivity, onProgress: (s) => { state = s; } }),
     );
   } catch (e) {
     scope.cancel();
