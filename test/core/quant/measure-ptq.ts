@@ -30,7 +30,7 @@ async function* batches(kind: keyof typeof MODELS, seed: number, count: number):
   const n = dims.reduce((a, b) => a * b, 1);
   for (let k = 0; k < count / dims[0]; k++) {
     const x = new Float32Array(n);
-    for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.013 + k) * Math.cos(i * 0.0007 * (k + 1)) * 1.5;
+    for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.013 + k + 7 * seed) * Math.cos(i * 0.0007 * (k + seed)) * 1.5;
     yield { x: { dtype: 'float32', dims, data: x } };
   }
 }
