@@ -3,6 +3,7 @@ import { iterateBatches } from '../core/data';
 import { SlimflowError } from '../core/errors';
 import { AccuracyMeter, AgreementMeter } from '../core/metrics';
 import { measureLatency } from '../core/runtime/latency';
+import { compareLatency } from '../core/runtime/compare-latency';
 import { ModelSession } from '../core/runtime/session';
 import { Tensor } from '../core/tensor';
 import type { Candidate } from '../core/pipeline/types';
@@ -84,6 +85,18 @@ export function createValidationActivities(deps: ActivityDeps) {
           ...(input.config !== undefined ? { config: input.config } : {}),
         };
         return { candidate, accuracy: candidate.accuracy, agreement: candidate.agreement, latencyMs: candidate.latencyMs, sizeBytes: candidate.sizeBytes };
+      });
+    },
+
+    /** Measured side by side (interleaved rounds): the figures a report compares. */
+    async compareLatency(input: { models: ArtifactRef[]; input?: unknown }): Promise<{ latencyMs: number[]; latency: unknown[] }> {
+      return asActivity(async () => {
+        const feed = inputSpec(input.input);
+        const results = await compareLatency(input.models.map((m) => deps.store.read(m)), latencyFeed(feed), {
+          threads: feed.threads,
+          onRound: (round) => beat({ stage: 'compareLatency', round }),
+        });
+        return { latencyMs: results.map((r) => r.medianMs), latency: results.map(({ samples: _s, ...r }) => ({ ...r, threads: feed.threads })) };
       });
     },
 

@@ -60,14 +60,16 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     },
   });
 
-  const out = result.outputs as { baseline: Candidate; candidates: Candidate[]; best: Candidate; modelPath: string };
+  const out = result.outputs as { baseline: Candidate; candidates: Candidate[]; best: Candidate; modelPath: string; latencyMs: number[] };
+  // Report latencies measured side by side, not the ones taken while other trials ran.
+  const [baselineMs, bestMs] = out.latencyMs;
   const report = buildReport({
     model: g.model,
     task: g.task,
     threads: g.deploy.threads,
     inputShape: g.input_shape,
-    baseline: out.baseline,
-    best: out.best,
+    baseline: { ...out.baseline, latencyMs: baselineMs },
+    best: { ...out.best, latencyMs: bestMs },
     bestPath: out.modelPath,
     candidates: out.candidates,
     skipped: plan.skipped,

@@ -10,7 +10,7 @@ export interface StageActivities {
   importModel(input: { path: string }): Promise<{ model: ArtifactRef }>;
   analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }>;
   cloneTeacher(input: { model: ArtifactRef }): Promise<{ teacher: ArtifactRef }>;
-  ptqTrial(input: { model: ArtifactRef; calib: DatasetSpec; ptq?: PtqConfig }): Promise<{ model: ArtifactRef; trialKey: string; calibration: unknown }>;
+  ptqTrial(input: { model: ArtifactRef; calib: DatasetSpec; ptq?: PtqConfig; input?: unknown }): Promise<{ model: ArtifactRef; trialKey: string; label: string; calibration: unknown; trial: unknown }>;
   estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number }): Promise<{ latencyMs: number; latency: LatencyEstimate }>;
   validateCandidate(input: {
     model: ArtifactRef;
@@ -18,7 +18,10 @@ export interface StageActivities {
     eval: DatasetSpec;
     label?: string;
     config?: unknown;
+    input?: unknown;
   }): Promise<{ candidate: Candidate; accuracy: number | null; agreement: number; latencyMs: number; sizeBytes: number }>;
+  compareLatency(input: { models: ArtifactRef[]; input?: unknown }): Promise<{ latencyMs: number[]; latency: unknown[] }>;
+  publishModel(input: { model: ArtifactRef; outputDir: string; label?: string }): Promise<{ path: string }>;
 }
 
 export type ActivityStage = keyof StageActivities;
@@ -31,6 +34,8 @@ export const STAGE_TIMEOUTS: Record<ActivityStage, TimeoutPreset> = {
   ptqTrial: 'long',
   estimateLatency: 'long',
   validateCandidate: 'long',
+  compareLatency: 'long',
+  publishModel: 'short',
 };
 
 /** Whether a stage name is one the workflow can run as an activity. */

@@ -14,7 +14,8 @@ export const SHORT_IO: ActivityOptions = {
 /** Long compute: calibration, validation, latency runs. Heartbeats so a dead worker is noticed in minutes, not hours. */
 export const LONG_HEARTBEAT: ActivityOptions = {
   startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '2 minutes',
+  // Activities beat once per batch or round (well under a second); 30 s without one means the worker is gone.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 

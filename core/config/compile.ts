@@ -106,6 +106,11 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
         stage: 'selectBest',
         with: { candidates: ref('steps.candidates.candidate'), baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance') },
       },
+      // The figures a report compares are measured side by side, with nothing else running.
+      latency: {
+        stage: 'compareLatency',
+        with: { models: [ref('inputs.model'), ref('steps.best.model')], input: ref('inputs.input') },
+      },
       publish: {
         stage: 'publishModel',
         with: { model: ref('steps.best.model'), outputDir: ref('inputs.outputDir'), label: ref('steps.best.best.label') },
@@ -116,6 +121,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       candidates: ref('steps.candidates.candidate'),
       best: ref('steps.best.best'),
       modelPath: ref('steps.publish.path'),
+      latencyMs: ref('steps.latency.latencyMs'),
     },
   };
 }

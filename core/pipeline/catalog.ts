@@ -39,8 +39,8 @@ export const STAGES: Record<string, StageSpec> = {
   },
   ptqTrial: {
     kind: 'activity', doc: 'Calibrate and quantize one PTQ configuration.',
-    inputs: { model: req('model'), calib: req('dataset'), ptq: opt('ptqConfig') },
-    outputs: { model: 'model', trialKey: 'string', calibration: 'json' },
+    inputs: { model: req('model'), calib: req('dataset'), ptq: opt('ptqConfig'), input: opt('json') },
+    outputs: { model: 'model', trialKey: 'string', label: 'string', calibration: 'json', trial: 'json' },
   },
   estimateLatency: {
     kind: 'activity', doc: 'Predict or measure latency on the deploy target.',
@@ -49,8 +49,16 @@ export const STAGES: Record<string, StageSpec> = {
   },
   validateCandidate: {
     kind: 'activity', doc: 'Accuracy, teacher agreement, latency and size of one model.',
-    inputs: { model: req('model'), teacher: req('model'), eval: req('dataset'), label: opt('string'), config: opt('json') },
+    inputs: { model: req('model'), teacher: req('model'), eval: req('dataset'), label: opt('string'), config: opt('json'), input: opt('json') },
     outputs: { candidate: 'candidate', accuracy: 'number', agreement: 'number', latencyMs: 'number', sizeBytes: 'number' },
+  },
+  compareLatency: {
+    kind: 'activity', doc: 'Measure several models side by side (interleaved rounds, one worker, fixed threads).',
+    inputs: { models: req('list<model>'), input: opt('json') }, outputs: { latencyMs: 'list<number>', latency: 'list<json>' },
+  },
+  publishModel: {
+    kind: 'activity', doc: 'Copy a model out of the artifact store into an output folder (atomically).',
+    inputs: { model: req('model'), outputDir: req('string'), label: opt('string') }, outputs: { path: 'string' },
   },
   trainEpoch: {
     kind: 'activity', doc: 'One epoch of QAT / sparse / distilled training.', unsupported: QAT_NOT_YET,

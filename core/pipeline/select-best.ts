@@ -1,9 +1,9 @@
 // The selectBest builtin: pure, so it runs inside the workflow without an activity round-trip.
 //
-// Rule: the drop of a candidate is measured in percentage points against the baseline —
-// 100 × (baseline.accuracy − accuracy) when both have an accuracy, otherwise the agreement
-// with the teacher stands in: 100 × (baseline.agreement − agreement), with a baseline agreement
-// of 1 when no baseline is given. Among candidates whose drop ≤ tolerance (default 1 point) the
+// Rule: accuracy and agreement are in points (0–100), and the drop of a candidate is
+// baseline.accuracy − accuracy when both have an accuracy; otherwise the agreement with the
+// teacher stands in: baseline.agreement − agreement, with a baseline agreement of 100 when no
+// baseline is given. Among candidates whose drop ≤ tolerance (default 1 point) the
 // one with the smallest `by` (latencyMs by default, or sizeBytes) wins; ties keep list order.
 // If none is within tolerance, the candidate with the smallest drop wins (the most accurate).
 import { SlimflowError } from '../errors';
@@ -27,9 +27,9 @@ const RANK_KEYS = ['latencyMs', 'sizeBytes'] as const;
 /** Accuracy drop of a candidate against the baseline, in percentage points (see the rule above). */
 export function accuracyDrop(c: Candidate, baseline?: Candidate | null): number {
   if (baseline && c.accuracy !== null && baseline.accuracy !== null && baseline.accuracy !== undefined) {
-    return 100 * (baseline.accuracy - c.accuracy);
+    return baseline.accuracy - c.accuracy;
   }
-  return 100 * ((baseline?.agreement ?? 1) - c.agreement);
+  return (baseline?.agreement ?? 100) - c.agreement;
 }
 
 /** Pick the best candidate: fastest within tolerance, else the most accurate. */

@@ -25,10 +25,11 @@ export interface LatencyEstimate {
 export interface Candidate {
   label: string;
   model: ArtifactRef;
-  /** Task accuracy in [0, 1]; null when the eval set has no labels. */
+  /** Task accuracy in points (0–100); null when the eval set has no labels. */
   accuracy: number | null;
-  /** Top-1 agreement with the teacher in [0, 1]. */
+  /** Top-1 agreement with the teacher in points (0–100). */
   agreement: number;
+  /** Mean cosine similarity with the teacher's outputs, ×100. */
   cosine: number;
   latencyMs: number;
   sizeBytes: number;

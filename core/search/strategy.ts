@@ -42,6 +42,10 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis): Au
     { strategy: '2:4 sparsity', reason: 'onnxruntime CPU has no 2:4 sparse kernels: no speedup on this target' },
     { strategy: 'unstructured sparsity', reason: 'onnxruntime CPU kernels do not exploit unstructured sparsity: no speedup on this target' },
   ];
-  const name = `auto-${analysis.family}`;
-  return { pipeline: compileConfig(effective, name), strategy: 'ptq-int8', skipped };
+  const pipeline = compileConfig(effective, `auto-${analysis.family}`);
+  // autoCompress has analysed the model already; the generated pipeline starts after that.
+  const { analyze: _analyzed, ...steps } = pipeline.steps;
+  const ptq = steps.ptq as { needs?: string[] };
+  delete ptq.needs;
+  return { pipeline: { ...pipeline, steps }, strategy: 'ptq-int8', skipped };
 }

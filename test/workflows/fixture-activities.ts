@@ -20,7 +20,7 @@ export const fakeRef = (name: string): ArtifactRef => ({ uri: `file:///fake/${na
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Accuracy the fake validator reports for a model, keyed by the model's sha256. */
-const ACCURACY: Record<string, number> = { src: 0.9, 'q-abs_max': 0.895, 'q-avg': 0.8, 'q-percentile': 0.893 };
+const ACCURACY: Record<string, number> = { src: 90, 'q-abs_max': 89.5, 'q-avg': 80, 'q-percentile': 89.3 };
 const LATENCY: Record<string, number> = { src: 10, 'q-abs_max': 4, 'q-avg': 2, 'q-percentile': 3 };
 
 /** Fixture activities plus the log of their calls and gates a test can hold shut. */
@@ -49,11 +49,14 @@ export function createFixtureActivities(delayMs = 400) {
     importModel: (input) => track('importModel', input, () => ({ model: fakeRef(input.path.includes('src') ? 'src' : input.path) })),
     analyzeGraph: (input) => track('analyzeGraph', input, () => ({ analysis: { family: 'cnn', layers: [] } as never })),
     cloneTeacher: (input) => track('cloneTeacher', input, () => ({ teacher: fakeRef(`teacher-${input.model.sha256}`) })),
+    compareLatency: (input) => track('compareLatency', input, () => ({ latencyMs: input.models.map((m) => LATENCY[m.sha256] ?? 7), latency: [] })),
+    publishModel: (input) => track('publishModel', input, () => ({ path: `${input.outputDir}/model.onnx` })),
     ptqTrial: (input) => track('ptqTrial', input, () => {
       const calibrator = String(input.ptq?.calibrator);
       // Typed like a SlimflowError input error, which the timeout presets never retry.
       if (calibrator === 'boom') throw ApplicationFailure.create({ message: 'calibrator exploded', type: 'INVALID_DATA' });
-      return { model: fakeRef(`q-${calibrator}`), trialKey: `trial-${calibrator}`, calibration: { calibrator } };
+      const model = fakeRef(`q-${calibrator}`);
+      return { model, trialKey: `trial-${calibrator}`, label: `int8 ${calibrator}`, calibration: { calibrator }, trial: { model, label: `int8 ${calibrator}`, config: input.ptq } };
     }),
     estimateLatency: (input) => track('estimateLatency', input, () => ({ latencyMs: LATENCY[input.model.sha256] ?? 7, latency: { totalMs: 7 } })),
     validateCandidate: (input) => track('validateCandidate', input, async () => {
@@ -61,8 +64,8 @@ export function createFixtureActivities(delayMs = 400) {
       if (held) await held.opened;
       const id = input.model.sha256;
       const c: Candidate = {
-        label: input.label ?? id, model: input.model, accuracy: ACCURACY[id] ?? 0.5, agreement: id === 'src' ? 1 : 0.98,
-        cosine: 0.99, latencyMs: LATENCY[id] ?? 7, sizeBytes: id === 'src' ? 400 : 100,
+        label: input.label ?? id, model: input.model, accuracy: ACCURACY[id] ?? 50, agreement: id === 'src' ? 100 : 98,
+        cosine: 99, latencyMs: LATENCY[id] ?? 7, sizeBytes: id === 'src' ? 400 : 100,
       };
       return { candidate: c, accuracy: c.accuracy, agreement: c.agreement, latencyMs: c.latencyMs, sizeBytes: c.sizeBytes };
     }),

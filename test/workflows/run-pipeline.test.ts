@@ -88,7 +88,7 @@ describe('runPipeline workflow', () => {
     expect(result.outputs).toEqual({ best: 'q-percentile', drop: expect.closeTo(0.7, 6), ms: 3 });
     expect(result.steps.tooLossy).toEqual({ status: 'skipped', reason: 'when is false: ${{ steps.best.accuracyDrop > inputs.tolerance }}' });
     expect(result.steps.latency.status).toBe('succeeded');
-    expect(result.steps.check.result!.accuracy).toEqual([0.895, 0.8, 0.893]);
+    expect(result.steps.check.result!.accuracy).toEqual([89.5, 80, 89.3]);
     expect(await handle.query(progressQuery)).toMatchObject({ stage: 'done', percent: 100, best: { label: 'q-percentile' } });
     // The recorded history replays without nondeterminism: no finished step would run again.
     await Worker.runReplayHistory({ workflowsPath }, await handle.fetchHistory(), handle.workflowId);
@@ -128,7 +128,7 @@ describe('runPipeline workflow', () => {
           check: { status: 'running', done: 1, total: 2 }, best: { status: 'pending' },
         },
         // Before selectBest runs, the best so far is the most accurate candidate seen: fp32 itself.
-        best: { label: 'fp32', accuracy: 0.9, agreement: 1, latencyMs: 10 },
+        best: { label: 'fp32', accuracy: 90, agreement: 100, latencyMs: 10 },
       });
       expect(progress!.percent).toBeGreaterThan(30);
       expect(progress!.percent).toBeLessThan(100);
@@ -183,7 +183,7 @@ describe('runPipeline workflow', () => {
     const handle = await start({ pipeline: yaml, inputs: { ...jobInputs, model: fakeRef('src'), tolerance: 0.5 } });
     const result = await handle.result();
     // Only abs_max (0.5 points) stays within 0.5 points of fp32.
-    expect(result.outputs).toMatchObject({ best: { label: 'int8-0', accuracy: 0.895 }, model: fakeRef('q-abs_max') });
+    expect(result.outputs).toMatchObject({ best: { label: 'int8-0', accuracy: 89.5 }, model: fakeRef('q-abs_max') });
     expect(callsOf(handle.workflowId).filter((c) => c.stage === 'ptqTrial')).toHaveLength(4);
   });
 });

@@ -135,11 +135,11 @@ describe('scheduler', () => {
       },
     });
     const { state, ready } = advance(cp, initialState(cp, inputs));
-    const cand = { label: 'x', model, accuracy: 0.8, agreement: 0.9, cosine: 1, latencyMs: 3, sizeBytes: 10 };
-    const half = recordResult(cp, state, ready[0], { candidate: cand, accuracy: 0.8, agreement: 0.9, latencyMs: 3, sizeBytes: 10 });
+    const cand = { label: 'x', model, accuracy: 80, agreement: 90, cosine: 100, latencyMs: 3, sizeBytes: 10 };
+    const half = recordResult(cp, state, ready[0], { candidate: cand, accuracy: 80, agreement: 90, latencyMs: 3, sizeBytes: 10 });
     expect(progressOf(cp, half)).toEqual({
       stage: 'v (validateCandidate)', percent: 50,
-      best: { label: 'x', accuracy: 0.8, agreement: 0.9, latencyMs: 3 },
+      best: { label: 'x', accuracy: 80, agreement: 90, latencyMs: 3 },
       steps: { v: { status: 'running', done: 1, total: 2 } },
     });
   });
