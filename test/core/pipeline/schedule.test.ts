@@ -86,7 +86,7 @@ describe('scheduler', () => {
     });
     const { state, ready } = advance(cp, initialState(cp, inputs));
     expect(ready).toEqual([]);
-    expect(state.steps.ptq.outputs).toEqual({ model: [], trialKey: [], calibration: [] });
+    expect(state.steps.ptq.outputs).toEqual({ model: [], trialKey: [], label: [], calibration: [], trial: [] });
     expect(state.steps.after.outputs).toEqual({ teacher: [] });
   });
 

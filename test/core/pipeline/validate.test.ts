@@ -27,7 +27,7 @@ describe('pipeline validation', () => {
   it('rejects a missing required input and an unknown input port', () => {
     const errs = one({ ptq: { stage: 'ptqTrial', with: { model: '${{ inputs.model }}', calibration: '${{ inputs.calib }}' } } });
     expect(errs).toEqual([
-      { message: expect.stringContaining('stage ptqTrial has no input "calibration" (inputs: model, calib, ptq)'), path: 'steps.ptq.with.calibration' },
+      { message: expect.stringContaining('stage ptqTrial has no input "calibration" (inputs: model, calib, ptq, input)'), path: 'steps.ptq.with.calibration' },
       { message: expect.stringContaining('missing required input "calib" (dataset)'), path: 'steps.ptq.with.calib' },
     ]);
   });
