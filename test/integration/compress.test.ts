@@ -1,0 +1,123 @@
+// The default kind of job end to end on a real dev server: real model, real data, real activities.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as yaml from 'js-yaml';
+import type { JobReport } from '../../core/report/report';
+import { countKernels } from '../../core/runtime/kernels';
+import { resolveTemporalBin } from '../../workers/temporal-cli';
+import { SlimflowSearchAttributes } from '../../workers/search-attributes';
+import { activityLog, clsJob, Harness, startHarness, tmpDir } from './harness';
+import { testTemporal } from './setup/server';
+import { ppocrModel, CLS_MODEL } from '../fixtures/models';
+
+const run = promisify(execFile);
+
+describe('autoCompress on the PP-OCR classifier', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness('compress'); });
+  afterAll(async () => { await h?.stop(); });
+
+  it('quantizes to INT8 with integer kernels, keeps accuracy, and writes the model and report', async () => {
+    const out = tmpDir('compress-out');
+    const handle = await h.client.workflow.start('autoCompress', {
+      taskQueue: h.taskQueue, workflowId: `compress-${h.taskQueue}`, args: [{ config: clsJob(out) }],
+    });
+    const report = (await handle.result()) as JobReport;
+
+    expect(report.baseline.accuracy).toBeGreaterThan(90);
+    expect(report.baseline.agreement).toBe(100);
+    expect(report.best.label).toMatch(/^int8/);
+    expect(report.best.agreement).toBeGreaterThanOrEqual(99);
+    expect(report.accuracyDrop!).toBeLessThanOrEqual(1);
+    expect(report.best.sizeBytes).toBeLessThan(report.baseline.sizeBytes * 0.6);
+    expect(report.speedup).toBeGreaterThan(0);
+    expect(report.skipped.length).toBeGreaterThan(0);
+
+    // The published model is the chosen one and onnxruntime runs its convolutions as integer kernels.
+    expect(report.best.modelPath).toBe(path.join(out, 'model.onnx'));
+    const kernels = await countKernels(fs.readFileSync(report.best.modelPath));
+    expect(kernels.QLinearConv ?? 0).toBeGreaterThan(20);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).best.modelPath).toBe(report.best.modelPath);
+
+    // Visible to `temporal workflow list` through search attributes.
+    const desc = await handle.describe();
+    expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.model)).toBe('ch_ppocr_mobile_v2.0_cls_infer');
+    expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.status)).toMatch(/^done/);
+
+    // Every activity ran to completion exactly once.
+    for (const a of await activityLog(handle)) expect([a.id, a.completed, a.failed]).toEqual([a.id, 1, 0]);
+  });
+
+  it('starts from the plain temporal CLI with --input-file', async () => {
+    const { address, namespace } = testTemporal();
+    const dir = tmpDir('cli-job');
+    const configPath = path.join(dir, 'job.yaml');
+    fs.writeFileSync(configPath, yaml.dump(clsJob(path.join(dir, 'out'), { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 64, seed: 5 } })));
+    const jobFile = path.join(dir, 'job.json');
+    fs.writeFileSync(jobFile, JSON.stringify({ configPath }));
+    const workflowId = `cli-${h.taskQueue}`;
+    await run(resolveTemporalBin(), [
+      'workflow', 'start', '--address', address, '--namespace', namespace, '--task-queue', h.taskQueue,
+      '--type', 'autoCompress', '--workflow-id', workflowId, '--input-file', jobFile,
+    ]);
+    const report = (await h.client.workflow.getHandle(workflowId).result()) as JobReport;
+    expect(report.best.modelPath).toBe(path.join(dir, 'out', 'model.onnx'));
+    expect(fs.existsSync(report.best.modelPath)).toBe(true);
+    expect(report.baseline.latencyMs).toBeGreaterThan(0);
+  });
+
+  it('runs a hand-written pipeline with a fan-out and a condition', async () => {
+    const pipeline = {
+      name: 'grid-with-fallback',
+      inputs: { model: 'model', calib: 'dataset', eval: 'dataset', tolerance: { type: 'number', default: 1 } },
+      steps: {
+        teacher: { stage: 'cloneTeacher', with: { model: '${{ inputs.model }}' } },
+        baseline: { stage: 'validateCandidate', with: { model: '${{ inputs.model }}', teacher: '${{ steps.teacher.teacher }}', eval: '${{ inputs.eval }}', label: 'fp32' } },
+        ptq: {
+          stage: 'ptqTrial',
+          forEach: { matrix: { calibrator: ['abs_max'], perChannel: [true, false], batchNum: [2] } },
+          with: { model: '${{ inputs.model }}', calib: '${{ inputs.calib }}', ptq: '${{ item }}' },
+        },
+        check: {
+          stage: 'validateCandidate',
+          forEach: { items: '${{ steps.ptq.trial }}' },
+          with: { model: '${{ item.model }}', teacher: '${{ steps.teacher.teacher }}', eval: '${{ inputs.eval }}', label: '${{ item.label }}' },
+        },
+        best: { stage: 'selectBest', with: { candidates: '${{ steps.check.candidate }}', baseline: '${{ steps.baseline.candidate }}', tolerance: '${{ inputs.tolerance }}' } },
+        // Only when the best INT8 model lost too much: measure how slow the float fallback would be.
+        fallback: { stage: 'estimateLatency', when: '${{ steps.best.accuracyDrop > inputs.tolerance }}', with: { model: '${{ inputs.model }}' } },
+        latency: { stage: 'estimateLatency', when: '${{ steps.best.accuracyDrop <= inputs.tolerance }}', with: { model: '${{ steps.best.model }}' } },
+      },
+      outputs: { best: '${{ steps.best.best.label }}', drop: '${{ steps.best.accuracyDrop }}', latencyMs: '${{ steps.latency.latencyMs }}' },
+    };
+    const handle = await h.client.workflow.start('runPipeline', {
+      taskQueue: h.taskQueue, workflowId: `pipeline-${h.taskQueue}`,
+      args: [{
+        pipeline,
+        inputs: {
+          model: ppocrModel(CLS_MODEL),
+          calib: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 3 },
+          eval: { kind: 'rendered-textlines', task: 'cls', count: 64, seed: 4 },
+        },
+      }],
+    });
+    const result = (await handle.result()) as { outputs: Record<string, unknown>; steps: Record<string, { status: string; result?: Record<string, unknown[]>; reason?: string }> };
+    expect(result.steps.ptq.status).toBe('succeeded');
+    expect(result.steps.ptq.result!.model).toHaveLength(2);
+    expect(result.steps.check.result!.candidate).toHaveLength(2);
+    expect(new Set((result.steps.check.result!.candidate as Array<{ label: string }>).map((c) => c.label))).toEqual(
+      new Set(['int8 abs_max per-channel', 'int8 abs_max per-tensor']),
+    );
+    // Exactly one of the two conditional steps ran; the other was skipped with its condition as the reason.
+    const ran = ['fallback', 'latency'].filter((s) => result.steps[s].status === 'succeeded');
+    const skipped = ['fallback', 'latency'].filter((s) => result.steps[s].status === 'skipped');
+    expect(ran).toHaveLength(1);
+    expect(skipped).toHaveLength(1);
+    expect(result.steps[skipped[0]].reason).toMatch(/when is false/);
+    const drop = result.outputs.drop as number;
+    expect(ran[0]).toBe(drop > 1 ? 'fallback' : 'latency');
+  });
+});
