@@ -1,0 +1,83 @@
+// A worker SIGKILLed in the middle of a job: a new worker picks the job up, it completes once,
+// and no step that had finished runs again.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import type { JobReport } from '../../core/report/report';
+import type { PipelineProgress } from '../../core/pipeline';
+import { activityLog, clsJob, tmpDir } from './harness';
+import { testTemporal, uniqueTaskQueue } from './setup/server';
+
+const repo = path.resolve(__dirname, '..', '..');
+
+function startWorkerProcess(address: string, namespace: string, taskQueue: string, store: string, log: string): ChildProcess {
+  const out = fs.openSync(log, 'a');
+  return spawn(path.join(repo, 'bin', 'slimflow'), ['worker', '--address', address, '--namespace', namespace, '--task-queue', taskQueue], {
+    env: { ...process.env, SLIMFLOW_STORE: store },
+    stdio: ['ignore', out, out],
+    // Its own process group: tsx runs the CLI in a child process, and a crash takes both.
+    detached: true,
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a worker killed mid-job', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) {
+      try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  });
+
+  it('is replaced by another; the job completes once with no finished step run again', async () => {
+    const { address, namespace } = testTemporal();
+    const taskQueue = uniqueTaskQueue('crash');
+    const dir = tmpDir('crash');
+    const store = path.join(dir, 'store');
+    const log = path.join(dir, 'workers.log');
+    const client = new Client({ connection: await Connection.connect({ address }), namespace });
+    try {
+      const first = startWorkerProcess(address, namespace, taskQueue, store, log);
+      children.push(first);
+      // A larger evaluation set keeps validation busy long enough to be interrupted.
+      const config = clsJob(path.join(dir, 'out'), { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 1024, seed: 12 } });
+      const handle = await client.workflow.start('autoCompress', { taskQueue, workflowId: `crash-${taskQueue}`, args: [{ config }] });
+
+      // Wait until some steps have finished and others are running, then kill the worker outright.
+      let progress: PipelineProgress | undefined;
+      for (let i = 0; i < 600; i++) {
+        progress = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+        const statuses = Object.values(progress?.steps ?? {}).map((s) => s.status);
+        if (statuses.includes('succeeded') && statuses.includes('running')) break;
+        await sleep(200);
+      }
+      const finishedBeforeKill = Object.entries(progress!.steps).filter(([, s]) => s.status === 'succeeded').map(([id]) => id);
+      expect(finishedBeforeKill.length).toBeGreaterThan(0);
+      const exited = new Promise((r) => first.once('exit', r));
+      process.kill(-first.pid!, 'SIGKILL');
+      await exited;
+
+      const second = startWorkerProcess(address, namespace, taskQueue, store, log);
+      children.push(second);
+      const report = (await handle.result()) as JobReport;
+      expect(report.best.agreement).toBeGreaterThanOrEqual(99);
+      expect(fs.existsSync(report.best.modelPath)).toBe(true);
+
+      const log2 = await activityLog(handle);
+      // Each activity was scheduled once and completed once: nothing finished ran again.
+      const ids = log2.map((a) => a.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const a of log2) expect(a.completed).toBe(1);
+      // At least one activity was cut off by the kill and finished on a later attempt on the new worker.
+      expect(log2.some((a) => a.attempt > 1)).toBe(true);
+      const desc = await handle.describe();
+      expect(desc.status.name).toBe('COMPLETED');
+      process.kill(-second.pid!, 'SIGTERM');
+    } finally {
+      await client.connection.close();
+    }
+  }, 240_000);
+});
