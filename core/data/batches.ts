@@ -1,6 +1,6 @@
 import { SlimflowError } from '../errors';
 import { Tensor } from '../tensor';
-import { Sample, SampleSource } from './sample';
+import { Label, Sample, SampleSource } from './sample';
 import { DatasetSpec, DatasetSpecInput, parseDatasetSpec } from './spec';
 import { imagesSource } from './sources/images';
 import { npySource } from './sources/npy-files';
@@ -9,7 +9,8 @@ import { renderedSource } from './sources/rendered';
 /** One model-ready batch: the input tensor under its name, labels when the dataset has them, sample ids. */
 export interface Batch {
   inputs: Record<string, Tensor>;
-  labels?: number[];
+  /** One per sample, in order: class indices, strings or box lists depending on the dataset. */
+  labels?: Label[];
   ids: string[];
 }
 

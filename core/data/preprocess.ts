@@ -14,10 +14,16 @@ export function paddleOcrRecPreprocess(width = 320, height = 48): Preprocess {
   return paddleOcrClsPreprocess(width, height);
 }
 
+/** PaddleOCR's detector preprocessing at a fixed size: BGR, x/255, ImageNet mean/std on the B, G, R planes in that order. */
+export function paddleOcrDetPreprocess(width = 640, height = 640): Preprocess {
+  return { height, width, keepAspect: false, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channelOrder: 'BGR', layout: 'NCHW' };
+}
+
 /** Named presets a spec may give instead of a full preprocess object. */
 export const PREPROCESS_PRESETS = {
   'ppocr-cls': () => paddleOcrClsPreprocess(),
   'ppocr-rec': () => paddleOcrRecPreprocess(),
+  'ppocr-det': () => paddleOcrDetPreprocess(),
 } as const;
 
 /** Width an image of w×h takes after resizing to the target height (PaddleOCR's rule: min(ceil(H·w/h), W)). */

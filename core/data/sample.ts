@@ -1,9 +1,21 @@
-/** One preprocessed model input (C×H×W floats) with its id and, for labeled data, its class index. */
+/** An axis-aligned text box in input pixels (x1, y1 exclusive), with the text it holds when known. */
+export interface TextBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  text?: string;
+}
+
+/** What a sample is labeled with: a class index (cls), the line's text (rec), or the page's text boxes (det). */
+export type Label = number | string | TextBox[];
+
+/** One preprocessed model input (C×H×W floats) with its id and, for labeled data, its label. */
 export interface Sample {
   id: string;
   dims: number[];
   data: Float32Array;
-  label?: number;
+  label?: Label;
 }
 
 /** A dataset opened for reading: it knows its size and yields samples in a fixed order. */

@@ -22,25 +22,54 @@ export const preprocessSchema = z.strictObject({
 });
 export type Preprocess = z.output<typeof preprocessSchema>;
 
-export const renderedTextlinesSpec = z.strictObject({
+/** Fields every rendered set shares: how many samples, from which seed, with how much pixel noise. */
+const renderedCommon = {
   kind: z.literal('rendered-textlines'),
-  task: z.literal('cls'),
   count: z.int().positive().max(1_000_000),
   seed: z.int(),
+  /** Standard deviation of added pixel noise, in 0–255 units; 0 turns noise off. */
+  noise: z.number().min(0).max(64).default(4),
+};
+
+/** Text-direction lines (PaddleOCR cls): label 0 upright, 1 rotated 180°. */
+export const renderedClsSpec = z.strictObject({
+  ...renderedCommon,
+  task: z.literal('cls'),
   width: z.int().positive().default(192),
   height: z.int().positive().default(48),
   /** Share of lines rotated by 180° (label 1). */
   rotatedFraction: z.number().min(0).max(1).default(0.5),
-  /** Standard deviation of added pixel noise, in 0–255 units; 0 turns noise off. */
-  noise: z.number().min(0).max(64).default(4),
 });
+
+/** Recognition lines (PaddleOCR rec): the label is the line's text. */
+export const renderedRecSpec = z.strictObject({
+  ...renderedCommon,
+  task: z.literal('rec'),
+  width: z.int().positive().default(320),
+  height: z.int().positive().default(48),
+  /** Most words per line; lines that would not fit the width unsqueezed are shortened. */
+  maxTokens: z.int().min(1).max(8).default(3),
+});
+
+/** Detection pages (PaddleOCR det DB): several lines on one picture; the label is their boxes. */
+export const renderedDetSpec = z.strictObject({
+  ...renderedCommon,
+  task: z.literal('det'),
+  width: z.int().positive().multipleOf(32).default(640),
+  height: z.int().positive().multipleOf(32).default(640),
+  minLines: z.int().min(1).default(3),
+  maxLines: z.int().min(1).max(32).default(8),
+}).refine((s) => s.minLines <= s.maxLines, { message: 'minLines must be ≤ maxLines', path: ['minLines'] });
+
+/** Rendered text (no files needed): one shape per PP-OCR task. */
+export const renderedTextlinesSpec = z.discriminatedUnion('task', [renderedClsSpec, renderedRecSpec, renderedDetSpec]);
 
 export const imagesSpec = z.strictObject({
   kind: z.literal('images'),
   dir: z.string().min(1),
   /** Text file of "<image file name> <class index>" lines; when given, every listed image is a labeled sample. */
   labels: z.string().min(1).optional(),
-  preprocess: z.union([z.enum(['ppocr-cls', 'ppocr-rec']), preprocessSchema]),
+  preprocess: z.union([z.enum(['ppocr-cls', 'ppocr-rec', 'ppocr-det']), preprocessSchema]),
 });
 
 export const npySpec = z
@@ -61,6 +90,9 @@ export type DatasetSpec = z.output<typeof datasetSpecSchema>;
 /** What a user may write (defaults optional). */
 export type DatasetSpecInput = z.input<typeof datasetSpecSchema>;
 export type RenderedTextlinesSpec = z.output<typeof renderedTextlinesSpec>;
+export type RenderedClsSpec = z.output<typeof renderedClsSpec>;
+export type RenderedRecSpec = z.output<typeof renderedRecSpec>;
+export type RenderedDetSpec = z.output<typeof renderedDetSpec>;
 export type ImagesSpec = z.output<typeof imagesSpec>;
 export type NpySpec = z.output<typeof npySpec>;
 

@@ -8,15 +8,15 @@ export class AccuracyMeter {
   private correct = 0;
   private total = 0;
 
-  /** Add one batch: scores N×C (argmax over C) and N labels. */
-  update(scores: Tensor, labels: readonly number[]): void {
+  /** Add one batch: scores N×C (argmax over C) and N class-index labels (anything else is rejected). */
+  update(scores: Tensor, labels: readonly unknown[]): void {
     const v = scoresOf(scores, 'accuracy.scores');
     if (scores.dims.length !== 2) throw new SlimflowError('SHAPE_MISMATCH', `accuracy needs N×C scores, got [${scores.dims.join(', ')}]`, 'accuracy.scores');
     const [n, c] = scores.dims;
     if (labels.length !== n) throw new SlimflowError('SHAPE_MISMATCH', `${n} score rows but ${labels.length} labels`, 'accuracy.labels');
     for (let i = 0; i < n; i++) {
       const label = labels[i];
-      if (!Number.isInteger(label) || label < 0 || label >= c) {
+      if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= c) {
         throw new SlimflowError('INVALID_DATA', `label ${label} is outside the model's ${c} classes`, `accuracy.labels[${i}]`);
       }
       if (argmaxAt(v, i * c, c) === label) this.correct++;

@@ -2,3 +2,11 @@
 export { AccuracyMeter } from './accuracy';
 export { AgreementMeter } from './agreement';
 export type { Agreement } from './agreement';
+export { ctcGreedyDecode, loadCtcClasses } from './ctc';
+export { dbBoxes, dbBoxesBatch, DB_DEFAULTS } from './db-postprocess';
+export type { DbOptions, DetectedBox } from './db-postprocess';
+export { editDistance } from './edit-distance';
+export { OcrDetMeter, iou, matchBoxes } from './ocr-det';
+export { OcrRecMeter } from './ocr-rec';
+export { createTaskMetric, taskMetricNames } from './tasks';
+export type { TaskMetric, TaskMetricEntry } from './tasks';

@@ -27,13 +27,13 @@ export function sampleSeed(seed: number, index: number): number {
 
 let probeCtx: ReturnType<Canvas['getContext']> | undefined;
 /** One tiny canvas reused for text measurement; creating one per line would dominate the render time. */
-const measuringContext = () => (probeCtx ??= createCanvas(8, 8).getContext('2d'));
+export const measuringContext = () => (probeCtx ??= createCanvas(8, 8).getContext('2d'));
 
 const clampByte = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 const rgb = (r: number, g: number, b: number) => `rgb(${clampByte(r)},${clampByte(g)},${clampByte(b)})`;
 
 /** Background and ink colours: mostly dark ink on light paper, sometimes coloured ink or tinted paper. */
-function pickColors(rng: Rng): { bg: string; ink: string } {
+export function pickColors(rng: Rng): { bg: string; ink: string } {
   const paper = rng.int(185, 255);
   const tint = () => rng.int(-12, 12);
   const bg = rgb(paper + tint(), paper + tint(), paper + tint());
@@ -96,7 +96,7 @@ export function renderTextLine(seed: number, index: number, style: TextlineStyle
 }
 
 /** Gaussian noise on the colour channels (alpha untouched), like sensor noise on a photographed page. */
-function addNoise(px: Uint8ClampedArray, rng: Rng, sigma: number): void {
+export function addNoise(px: Uint8ClampedArray, rng: Rng, sigma: number): void {
   for (let i = 0; i < px.length; i += 4) {
     const n = rng.normal() * sigma;
     px[i] += n;

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../artifacts/atomic';
 import { SlimflowError } from '../../errors';
 import { renderTextLine } from './textline';
-import { RenderedTextlinesSpec, parseDatasetSpec } from '../spec';
+import { RenderedClsSpec, parseDatasetSpec } from '../spec';
 
 /** Where a written set landed, ready to plug into an `images` spec. */
 export interface WrittenSet {
@@ -15,10 +15,10 @@ export interface WrittenSet {
  * Write a rendered set as PNG files plus a labels file, so the `images` path can be checked against the
  * rendered path on identical pictures. PNG is lossless, so both paths see the same pixels.
  */
-export function writeRenderedSet(spec: RenderedTextlinesSpec | Record<string, unknown>, dir: string, labelsName = 'labels.txt'): WrittenSet {
+export function writeRenderedSet(spec: RenderedClsSpec | Record<string, unknown>, dir: string, labelsName = 'labels.txt'): WrittenSet {
   const parsed = parseDatasetSpec(spec, 'rendered');
-  if (parsed.kind !== 'rendered-textlines') {
-    throw new SlimflowError('INVALID_DATA', `only a rendered-textlines spec can be written as images, got kind "${parsed.kind}"`, 'rendered.kind');
+  if (parsed.kind !== 'rendered-textlines' || parsed.task !== 'cls') {
+    throw new SlimflowError('INVALID_DATA', `only a rendered-textlines cls spec can be written as images, got ${parsed.kind}${parsed.kind === 'rendered-textlines' ? ` task ${parsed.task}` : ''}`, 'rendered.kind');
   }
   const s = parsed;
   const lines: string[] = [];

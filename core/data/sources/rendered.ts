@@ -1,21 +1,51 @@
-import { paddleOcrClsPreprocess, preprocessImage } from '../preprocess';
+import { normalizeRgba, paddleOcrClsPreprocess, paddleOcrDetPreprocess, paddleOcrRecPreprocess, preprocessImage } from '../preprocess';
+import { renderDetPage } from '../render/det-page';
+import { renderRecLine } from '../render/rec-line';
 import { renderTextLine } from '../render/textline';
 import { Sample, SampleSource } from '../sample';
-import { RenderedTextlinesSpec } from '../spec';
+import { RenderedDetSpec, RenderedTextlinesSpec } from '../spec';
 
-/** Synthetic text-direction samples, preprocessed exactly as PaddleOCR's cls model expects. */
+/** Synthetic PP-OCR samples for the spec's task, preprocessed exactly as PaddleOCR's model for that task expects. */
 export function renderedSource(spec: RenderedTextlinesSpec): SampleSource {
-  const pre = paddleOcrClsPreprocess(spec.width, spec.height);
+  const sample = sampleMaker(spec);
   return {
-    where: `rendered-textlines(seed=${spec.seed})`,
+    where: `rendered-textlines(task=${spec.task}, seed=${spec.seed})`,
     labeled: true,
     count: async () => spec.count,
     async *samples(limit?: number): AsyncGenerator<Sample> {
       const n = Math.min(spec.count, limit ?? Infinity);
-      for (let i = 0; i < n; i++) {
-        const line = renderTextLine(spec.seed, i, spec);
-        yield { id: `line-${i}`, dims: [3, pre.height, pre.width], data: preprocessImage(line.canvas, pre), label: line.label };
-      }
+      for (let i = 0; i < n; i++) yield sample(i);
     },
+  };
+}
+
+/** Sample i of the set: cls labels are 0/180° classes, rec labels the text, det labels the boxes. */
+function sampleMaker(spec: RenderedTextlinesSpec): (i: number) => Sample {
+  switch (spec.task) {
+    case 'cls': {
+      const pre = paddleOcrClsPreprocess(spec.width, spec.height);
+      return (i) => {
+        const line = renderTextLine(spec.seed, i, spec);
+        return { id: `line-${i}`, dims: [3, pre.height, pre.width], data: preprocessImage(line.canvas, pre), label: line.label };
+      };
+    }
+    case 'rec': {
+      const pre = paddleOcrRecPreprocess(spec.width, spec.height);
+      return (i) => {
+        const line = renderRecLine(spec.seed, i, spec);
+        return { id: `line-${i}`, dims: [3, pre.height, pre.width], data: preprocessImage(line.canvas, pre), label: line.text };
+      };
+    }
+    case 'det':
+      return detSample(spec);
+  }
+}
+
+/** Pages are rendered at the model's input size, so no resize blurs them and the boxes are in input pixels. */
+function detSample(spec: RenderedDetSpec): (i: number) => Sample {
+  const pre = paddleOcrDetPreprocess(spec.width, spec.height);
+  return (i) => {
+    const page = renderDetPage(spec.seed, i, spec);
+    return { id: `page-${i}`, dims: [3, pre.height, pre.width], data: normalizeRgba(page.rgba, page.width, pre), label: page.boxes };
   };
 }

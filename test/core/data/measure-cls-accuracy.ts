@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const out = (await session.run(b.inputs))['softmax_0.tmp_0'];
     meter.update(out, b.labels!);
     const p = out.data as Float32Array;
-    b.labels!.forEach((l, i) => {
+    (b.labels as number[]).forEach((l, i) => {
       perClass[l].update({ dtype: 'float32', dims: [1, 2], data: p.slice(2 * i, 2 * i + 2) }, [l]);
       if ((p[2 * i + 1] > p[2 * i]) !== (l === 1)) wrong.push(`${b.ids[i]}(label ${l}, p180=${p[2 * i + 1].toFixed(3)})`);
     });

@@ -12,7 +12,7 @@ const spec = { kind: 'rendered-textlines', task: 'cls', count: 24, seed: 11 } as
 
 async function hashOf(s: object, batchSize = 8): Promise<string> {
   const h = createHash('sha256');
-  const labels: number[] = [];
+  const labels: unknown[] = [];
   for await (const b of iterateBatches(s, { batchSize })) {
     const x = b.inputs.x.data as Float32Array;
     h.update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
