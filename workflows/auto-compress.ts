@@ -10,8 +10,7 @@ import { buildReport, JobReport } from '../core/report/report';
 import { planAutoCompress } from '../core/search/strategy';
 import { SlimflowError } from '../core/errors';
 import { SlimflowSearchAttributes } from '../workers/search-attributes';
-import { interpretPipeline } from './interpreter';
-import { progressQuery, runStageActivity } from './run-pipeline';
+import { executePipeline, progressQuery } from './run-pipeline';
 import { SHORT_IO } from './timeouts';
 
 export interface AutoCompressInput {
@@ -52,12 +51,9 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   }
   upsertSearchAttributes([{ key: SlimflowSearchAttributes.strategy, value: plan.strategy }]);
 
-  const result = await interpretPipeline(cp, { model, calib: g.calibration_data }, {
-    runStage: runStageActivity,
-    onProgress: (state) => {
-      const p = progressOf(cp, state);
-      progress = { ...p, percent: 5 + 0.9 * p.percent };
-    },
+  const result = await executePipeline(cp, { model, calib: g.calibration_data }, (state) => {
+    const p = progressOf(cp, state);
+    progress = { ...p, percent: 5 + 0.9 * p.percent };
   });
 
   const out = result.outputs as { baseline: Candidate; candidates: Candidate[]; best: Candidate; modelPath: string; latencyMs: number[] };

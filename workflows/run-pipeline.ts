@@ -56,12 +56,18 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   let state: RunState = initialState(cp, {});
   setHandler(progressQuery, () => progressOf(cp, state));
 
+  return executePipeline(cp, input.inputs ?? {}, (s) => { state = s; });
+}
+
+/**
+ * Run a validated pipeline with activities; a failed step fails the workflow once, non-retryably,
+ * naming the step. Shared by runPipeline and autoCompress.
+ */
+export async function executePipeline(cp: CompiledPipeline, inputs: Record<string, unknown>, onProgress: (s: RunState) => void): Promise<PipelineResult> {
   // A scope of our own lets a failed step cancel its still-running siblings before the workflow fails.
   const scope = new CancellationScope();
   try {
-    return await scope.run(() =>
-      interpretPipeline(cp, input.inputs ?? {}, { runStage: runStageActivity, onProgress: (s) => { state = s; } }),
-    );
+    return await scope.run(() => interpretPipeline(cp, inputs, { runStage: runStageActivity, onProgress }));
   } catch (e) {
     scope.cancel();
     if (e instanceof StepFailure) {

@@ -11,7 +11,7 @@ export function decodeModel(bytes: Uint8Array, file = '<bytes>'): Model {
     msg = ModelProto.decode(bytes) as unknown as Model;
   } catch (e) {
     const reason = (e as Error).message;
-    const why = reason.startsWith('index out of range') ? 'the file ends early (truncated?)' : reason;
+    const why = reason.startsWith('index out of range') ? 'not ONNX protobuf, or the file ends early (truncated?)' : reason;
     throw new SlimflowError('INVALID_MODEL', `not a readable ONNX model: ${why}`, file);
   }
   if (!msg.graph || (msg.graph.node ?? []).length === 0 || (msg.opsetImport ?? []).length === 0) {
