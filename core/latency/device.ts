@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+/** The deployment target a latency table describes. */
+export interface DeviceInfo {
+  cpuModel: string;
+  /** SIMD-relevant CPU flags (the kernels MLAS picks depend on them). */
+  cpuFlags: string[];
+  logicalCpus: number;
+  platform: string;
+  arch: string;
+  onnxruntimeVersion: string;
+}
+
+const SIMD_FLAGS = /^(sse4_1|sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*|neon|asimd\w*|sve\w*|dotprod|i8mm)$/;
+
+/** CPU model and flags from /proc/cpuinfo (Linux); elsewhere what os.cpus() tells. */
+export function cpuInfo(): { model: string; flags: string[] } {
+  try {
+    const text = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const model = /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+    const flagLine = /^(?:flags|Features)\s*:\s*(.+)$/m.exec(text)?.[1] ?? '';
+    return { model, flags: flagLine.split(/\s+/).filter((f) => SIMD_FLAGS.test(f)).sort() };
+  } catch {
+    return { model: os.cpus()[0]?.model ?? 'unknown', flags: [] };
+  }
+}
+
+/** The installed onnxruntime-node version. */
+export function onnxruntimeVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+/** Facts about this machine for a table's header. */
+export function thisDevice(): DeviceInfo {
+  const cpu = cpuInfo();
+  return { cpuModel: cpu.model, cpuFlags: cpu.flags, logicalCpus: os.cpus().length, platform: process.platform, arch: process.arch, onnxruntimeVersion: onnxruntimeVersion() };
+}
+
+/** MLAS's NCHWc block: 16 floats with AVX-512, else 8 (see the channel padding in optimized graphs). */
+export const nchwcBlockSize = (): number => (cpuInfo().flags.some((f) => f.startsWith('avx512f')) ? 16 : 8);

@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import { z } from 'zod';
+import { writeFileAtomic } from '../artifacts/atomic';
+import { SlimflowError } from '../errors';
+import { DeviceInfo } from './device';
+import { NodeConfig } from './signature';
+
+export const TABLE_FORMAT = 'slimflow-latency-table';
+export const TABLE_VERSION = 1;
+
+/** One measured configuration: the median kernel time of a node in a profiled run. */
+export interface TableEntry { config: NodeConfig; us: number; samples: number }
+
+/** A latency table: the device it describes, how it was measured, and the measured kernels. */
+export interface LatencyTable {
+  format: typeof TABLE_FORMAT;
+  version: number;
+  createdAt: string;
+  device: DeviceInfo;
+  threads: number;
+  /** Time a run costs beyond its kernels: a fixed part per run and a part per executed node. */
+  overhead: { perRunUs: number; perNodeUs: number };
+  /** Models profiled to fill the table (configurations come from their optimized graphs). */
+  sources: { label: string; shape: number[]; nodes: number; wallMs: number; kernelSumMs: number }[];
+  build: { seconds: number; runsPerModel: number };
+  entries: TableEntry[];
+}
+
+const configSchema = z.object({
+  op: z.string(),
+  attrs: z.record(z.string(), z.union([z.number(), z.array(z.number()), z.string()])),
+  inputs: z.array(z.object({ dims: z.array(z.number()), dtype: z.string(), constant: z.boolean() })),
+  outputs: z.array(z.array(z.number())),
+});
+
+const tableSchema = z.object({
+  format: z.literal(TABLE_FORMAT),
+  version: z.number().int(),
+  createdAt: z.string(),
+  device: z.object({
+    cpuModel: z.string(), cpuFlags: z.array(z.string()), logicalCpus: z.number(), platform: z.string(), arch: z.string(), onnxruntimeVersion: z.string(),
+  }),
+  threads: z.number().int().positive(),
+  overhead: z.object({ perRunUs: z.number().nonnegative(), perNodeUs: z.number().nonnegative() }),
+  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), kernelSumMs: z.number() })),
+  build: z.object({ seconds: z.number(), runsPerModel: z.number() }),
+  entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number() })).min(1),
+});
+
+/** Write a table atomically (a crash never leaves a half-written table that parses). */
+export function writeTable(table: LatencyTable, file: string): void {
+  writeFileAtomic(file, `${JSON.stringify(table)}\n`);
+}
+
+/** Read and validate a table; a corrupt, foreign or newer-format file is a clear INVALID_DATA error. */
+export function readTable(file: string): LatencyTable {
+  if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'latency table does not exist', file);
+  return parseTable(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** Parse table text (see readTable). */
+export function parseTable(text: string, file = '<table>'): LatencyTable {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new SlimflowError('INVALID_DATA', `latency table is corrupt (not JSON: ${(e as Error).message})`, file);
+  }
+  const obj = raw as { format?: unknown; version?: unknown };
+  if (obj?.format !== TABLE_FORMAT) throw new SlimflowError('INVALID_DATA', `not a latency table (format is ${JSON.stringify(obj?.format)}, expected "${TABLE_FORMAT}")`, file);
+  if (obj.version !== TABLE_VERSION) {
+    throw new SlimflowError('INVALID_DATA', `latency table format version ${String(obj.version)} is not supported (this slimflow reads version ${TABLE_VERSION}); rebuild it with slimflow profile`, file);
+  }
+  const parsed = tableSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SlimflowError('INVALID_DATA', `latency table is corrupt: ${issue.message} at ${issue.path.join('.')}`, file);
+  }
+  return parsed.data as LatencyTable;
+}
+
+/** Reasons a table may not describe this run: other runtime, thread count, CPU or SIMD flags. */
+export function compatibilityWarnings(table: LatencyTable, here: DeviceInfo, threads: number): string[] {
+  const w: string[] = [];
+  if (table.device.onnxruntimeVersion !== here.onnxruntimeVersion) {
+    w.push(`table measured with onnxruntime ${table.device.onnxruntimeVersion}, this runtime is ${here.onnxruntimeVersion}: kernels and fusions may differ`);
+  }
+  if (table.threads !== threads) w.push(`table measured at ${table.threads} thread(s), estimate asked for ${threads}: per-op times do not scale linearly with threads`);
+  if (table.device.cpuModel !== here.cpuModel) w.push(`table measured on "${table.device.cpuModel}", this CPU is "${here.cpuModel}" (fine when targeting that device)`);
+  const missing = table.device.cpuFlags.filter((f) => !here.cpuFlags.includes(f));
+  const extra = here.cpuFlags.filter((f) => !table.device.cpuFlags.includes(f));
+  if (missing.length || extra.length) {
+    w.push(`CPU flags differ (table only: ${missing.join(' ') || '-'}; here only: ${extra.join(' ') || '-'}): the optimized graph made here may use other kernels`);
+  }
+  return w;
+}
