@@ -1,7 +1,7 @@
 import { ArtifactRef } from '../core/artifacts/store';
 import { iterateBatches } from '../core/data';
 import { SlimflowError } from '../core/errors';
-import { AccuracyMeter, AgreementMeter } from '../core/metrics';
+import { AgreementMeter, createTaskMetric } from '../core/metrics';
 import { measureLatency } from '../core/runtime/latency';
 import { compareLatency } from '../core/runtime/compare-latency';
 import { ModelSession } from '../core/runtime/session';
@@ -29,11 +29,17 @@ async function openChecked(bytes: Uint8Array, feed: InputSpec, label: string): P
   return s;
 }
 
-/** Run teacher and student over the evaluation set: accuracy (when labeled), agreement, and a latency batch. */
-async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, feed: InputSpec, label: string) {
+/** The task named in the `input` port (compiled from Global.task); older pipelines without it measured top-1. */
+function taskOf(raw: unknown): string {
+  const task = (raw as { task?: unknown } | undefined)?.task;
+  return typeof task === 'string' ? task : 'classification';
+}
+
+/** Run teacher and student over the evaluation set: the task metric (when labeled), agreement, and a latency batch. */
+async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, feed: InputSpec, label: string, task: string) {
   const teacher = await openChecked(teacherBytes, feed, 'teacher');
   const student = await openChecked(studentBytes, feed, label);
-  const accuracy = new AccuracyMeter();
+  const metric = createTaskMetric(task);
   const agreement = new AgreementMeter();
   let latencyBatch: Tensor | undefined;
   let labeled = true;
@@ -46,7 +52,7 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
       const tOut = t[teacher.outputNames[0]];
       const sOut = s[student.outputNames[0]];
       agreement.update(tOut, sOut);
-      if (batch.labels && sOut.dims.length === 2) accuracy.update(sOut, batch.labels);
+      if (batch.labels) metric.update(sOut, batch.labels);
       else labeled = false;
       beat({ stage: 'validate', batch: i++ });
     }
@@ -54,7 +60,7 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
     await Promise.all([teacher.release(), student.release()]);
   }
   if (agreement.value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'eval');
-  return { accuracy: labeled ? accuracy.value() : null, agreement: agreement.value(), latencyBatch };
+  return { accuracy: labeled ? metric.value() : null, agreement: agreement.value(), latencyBatch };
 }
 
 /** A latency batch of the configured shape: a real one when the data had it, else a constant one. */
@@ -71,7 +77,7 @@ export function createValidationActivities(deps: ActivityDeps) {
         const feed = inputSpec(input.input);
         const studentBytes = deps.store.read(input.model);
         const label = input.label ?? input.model.sha256.slice(0, 8);
-        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, feed, label);
+        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, feed, label, taskOf(input.input));
         beat({ stage: 'latency' });
         const latency = await measureLatency(studentBytes, latencyFeed(feed, result.latencyBatch), { threads: feed.threads });
         const candidate: Candidate = {

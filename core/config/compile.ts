@@ -81,7 +81,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       calib: { type: 'dataset' },
       eval: { type: 'dataset', default: g.eval_data ?? g.calibration_data },
       tolerance: { type: 'number', default: g.deploy.max_accuracy_drop },
-      input: { type: 'json', default: { name: g.input_name, shape: g.input_shape, threads: g.deploy.threads } },
+      input: { type: 'json', default: { name: g.input_name, shape: g.input_shape, threads: g.deploy.threads, task: g.task } },
       outputDir: { type: 'string', default: g.output_dir },
     },
     steps: {

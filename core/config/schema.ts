@@ -23,8 +23,8 @@ const global = z.strictObject({
   input_name: z.string().min(1).default('x'),
   /** The batch shape used for latency and evaluation, e.g. [8, 3, 48, 192]. */
   input_shape: z.array(z.number().int().positive()).min(1),
-  /** Decides the metric on labeled data. */
-  task: z.enum(['classification', 'ocr-cls']).default('classification'),
+  /** Decides the metric on labeled data (a name in core/metrics/tasks.ts). */
+  task: z.enum(['classification', 'ocr-cls', 'ocr-rec', 'ocr-det']).default('classification'),
   calibration_data: dataset,
   eval_data: dataset.optional(),
   deploy: deploy.prefault({}),
