@@ -23,6 +23,8 @@ export class ModelSession {
       executionMode: 'sequential',
       graphOptimizationLevel: opts.graphOptimization ?? 'all',
       enableProfiling: opts.profile ?? false,
+      // Errors only: writing the optimized graph (to check kernels) warns on every session.
+      logSeverityLevel: 3,
     };
     // onnxruntime-node rejects an explicit undefined here, so only set it when asked for.
     if (opts.optimizedModelPath) options.optimizedModelFilePath = opts.optimizedModelPath;
