@@ -3,15 +3,17 @@ import { analyzeCommand } from './commands/analyze';
 import { benchCommand } from './commands/bench';
 import { compressCommand } from './commands/compress';
 import { devCommand } from './commands/dev';
+import { evalCommand } from './commands/eval';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
+import { quantizeCommand } from './commands/quantize';
 import { workerCommand } from './commands/worker';
 
 const program = new Command('slimflow')
   .description('automatic ONNX model compression; every stage is a durable Temporal activity')
   .version('0.1.0');
 
-for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand]) {
+for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand, quantizeCommand, evalCommand]) {
   program.addCommand(cmd);
 }
 

@@ -1,0 +1,110 @@
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { absolutizeConfig } from '../../activities/job-activities';
+import { loadJobConfig } from '../../core/config/load';
+import type { JobConfig } from '../../core/config/schema';
+import { Batch, iterateBatches } from '../../core/data';
+import { SlimflowError } from '../../core/errors';
+import { Agreement, AgreementMeter, createTaskMetric } from '../../core/metrics';
+import { measureLatency } from '../../core/runtime/latency';
+import { ModelSession } from '../../core/runtime/session';
+import { Tensor } from '../../core/tensor';
+import { emit, fail, info } from '../output';
+
+/** Figures of one model on an evaluation set. */
+export interface ModelEvaluation {
+  /** The task metric in points; null when the set has no labels. */
+  metric: number | null;
+  details: Record<string, number>;
+  agreement: Agreement;
+}
+
+/** The evaluation batches a config describes (eval_data, else calibration_data) at its batch size. */
+export function evalBatches(config: JobConfig, limit?: number): AsyncGenerator<Batch> {
+  const g = config.Global;
+  return iterateBatches(g.eval_data ?? g.calibration_data, { batchSize: g.input_shape[0], inputName: g.input_name, limit });
+}
+
+/**
+ * Evaluate several models against one teacher on the same batches: the teacher runs once per batch and
+ * every model sees exactly the same inputs, so their figures compare fairly.
+ */
+export async function evaluateModels(
+  models: Array<string | Uint8Array>,
+  teacher: string | Uint8Array,
+  batches: AsyncIterable<Batch> | Iterable<Batch>,
+  opts: { task: string; inputName: string; threads?: number; onBatch?: (b: Batch) => void },
+): Promise<ModelEvaluation[]> {
+  const threads = opts.threads ?? 1;
+  const t = await ModelSession.create(teacher, { threads }, 'teacher');
+  const sessions: ModelSession[] = [];
+  try {
+    for (const m of models) sessions.push(await ModelSession.create(m, { threads }));
+    for (const s of [t, ...sessions]) {
+      if (!s.inputNames.includes(opts.inputName)) throw new SlimflowError('SHAPE_MISMATCH', `model has no input named "${opts.inputName}"; its inputs are ${s.inputNames.join(', ')}`, 'Global.input_name');
+    }
+    const metrics = sessions.map(() => createTaskMetric(opts.task));
+    const agreements = sessions.map(() => new AgreementMeter());
+    let labeled = true;
+    for await (const b of batches) {
+      const tOut = (await t.run(b.inputs))[t.outputNames[0]];
+      for (let k = 0; k < sessions.length; k++) {
+        const out = (await sessions[k].run(b.inputs))[sessions[k].outputNames[0]];
+        agreements[k].update(tOut, out);
+        if (b.labels) metrics[k].update(out, b.labels);
+      }
+      if (!b.labels) labeled = false;
+      opts.onBatch?.(b);
+    }
+    if (agreements.length > 0 && agreements[0].value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'Global.eval_data');
+    return sessions.map((_, k) => ({
+      metric: labeled ? metrics[k].value() : null,
+      details: labeled ? metrics[k].details() : {},
+      agreement: agreements[k].value(),
+    }));
+  } finally {
+    await Promise.all([t, ...sessions].map((s) => s.release()));
+  }
+}
+
+/** A batch of exactly the config's input shape: timings are quoted at that shape. */
+export function fullBatch(batch: Batch | undefined, config: JobConfig): Record<string, Tensor> {
+  const g = config.Global;
+  const x = batch?.inputs[g.input_name];
+  if (x && x.dims.every((d, i) => d === g.input_shape[i])) return { [g.input_name]: x };
+  throw new SlimflowError('INVALID_DATA', `the evaluation set has no full batch of shape [${g.input_shape.join(', ')}]; give it at least ${g.input_shape[0]} samples`, 'Global.eval_data');
+}
+
+/** `slimflow eval <model> --config <yaml>`: task metric, agreement with the config's FP32 model, median latency. */
+export const evalCommand = new Command('eval')
+  .description("evaluate a model on a job config's evaluation set: task metric, agreement with the config's FP32 model, latency")
+  .argument('<model>', '.onnx file to evaluate (FP32 or quantized)')
+  .requiredOption('--config <yaml>', 'job config: Global.eval_data, Global.task, Global.model as the teacher, Global.input_shape')
+  .option('--limit <n>', 'evaluate at most this many samples', (v) => Number(v))
+  .option('--json', 'print the figures as one JSON object on the last line')
+  .action(async (modelPath: string, opts: { config: string; limit?: number; json?: boolean }) => {
+    try {
+      const config = absolutizeConfig(loadJobConfig(opts.config), process.cwd());
+      const g = config.Global;
+      const model = path.resolve(modelPath);
+      info(`evaluating ${model} on ${g.task} against ${g.model}`);
+      let first: Batch | undefined;
+      const [r] = await evaluateModels([model], g.model, evalBatches(config, opts.limit), {
+        task: g.task, inputName: g.input_name, threads: g.deploy.threads, onBatch: (b) => { first ??= b; },
+      });
+      const latency = await measureLatency(model, fullBatch(first, config), { threads: g.deploy.threads });
+      const figures = {
+        model, task: g.task, metric: r.metric, details: r.details,
+        agreement: { top1: r.agreement.top1, cosine: r.agreement.cosine }, samples: r.agreement.samples,
+        latencyMs: latency.medianMs, shape: g.input_shape, threads: g.deploy.threads,
+      };
+      emit(!!opts.json, figures, () => [
+        `${model}`,
+        `  ${g.task}: ${r.metric === null ? 'n/a (no labels)' : r.metric.toFixed(2)} points  ${Object.entries(r.details).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ')}`,
+        `  agreement with FP32: top-1 ${r.agreement.top1.toFixed(2)}, cosine ${r.agreement.cosine.toFixed(2)} over ${r.agreement.samples} samples`,
+        `  median latency ${latency.medianMs.toFixed(2)} ms at [${g.input_shape.join('x')}], ${g.deploy.threads} thread(s)`,
+      ].join('\n'));
+    } catch (e) {
+      fail(e);
+    }
+  });
