@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scanFinite } from '../histogram';
 import { RangeRecord } from '../ranges';
 import { Calibrator } from './calibrator';
 
@@ -13,18 +14,14 @@ type Stats = Record<string, { min: number; max: number; count: number }>;
 export const absMaxCalibrator: Calibrator<Params, Stats> = {
   name: 'abs_max',
   paramsSchema: params,
+  searchSpace: { symmetric: [false, true] },
   initStatistics: (names) => Object.fromEntries(names.map((n) => [n, { min: Infinity, max: -Infinity, count: 0 }])),
   observe(stats, name, values) {
     const s = stats[name];
-    let lo = s.min;
-    let hi = s.max;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    s.min = lo;
-    s.max = hi;
+    if (values.length === 0) return;
+    const e = scanFinite(values, name);
+    s.min = Math.min(s.min, e.min);
+    s.max = Math.max(s.max, e.max);
     s.count += values.length;
   },
   computeRanges(stats, p) {

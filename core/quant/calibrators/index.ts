@@ -1,10 +1,15 @@
 import { SlimflowError } from '../../errors';
 import { absMaxCalibrator } from './abs-max';
+import { avgCalibrator } from './avg';
 import { Calibrator } from './calibrator';
+import { emdCalibrator } from './emd';
+import { histCalibrator } from './hist';
+import { klCalibrator } from './kl';
+import { mseCalibrator } from './mse';
 
 /** Every calibrator slimflow knows, by name. Adding one: a file in this folder and one line here. */
 const REGISTRY: ReadonlyMap<string, Calibrator<any, any>> = new Map(
-  [absMaxCalibrator].map((c) => [c.name, c as Calibrator<any, any>]),
+  [absMaxCalibrator, avgCalibrator, histCalibrator, mseCalibrator, klCalibrator, emdCalibrator].map((c) => [c.name, c as Calibrator<any, any>]),
 );
 
 /** Names of the registered calibrators. */

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { argminIndex, clippedRange, expectedError, thresholdCandidates } from '../histogram-search';
+import { histogramCalibrator, histogramParams } from './histogram-calibrator';
+
+const params = z.strictObject({ ...histogramParams });
+type Params = z.output<typeof params>;
+
+/**
+ * EMD: the threshold minimizing the earth mover's (Wasserstein-1) distance between the float values
+ * and their quantized copies. Quantization is a monotone map, and in one dimension the monotone
+ * coupling is optimal, so that distance is exactly E|x − dq(q(x))|: a mean absolute error.
+ */
+export const emdCalibrator = histogramCalibrator<Params>({
+  name: 'emd',
+  paramsSchema: params,
+  searchSpace: { bins: [1024, 2048], symmetric: [false, true] },
+  threshold(h, p) {
+    const { jMax, threshold } = thresholdCandidates(h);
+    const j = argminIndex(1, jMax, (k) => expectedError(h, clippedRange(h, threshold(k), p.symmetric), 'absolute'));
+    return threshold(j);
+  },
+});

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { argminIndex, clippedRange, expectedError, thresholdCandidates } from '../histogram-search';
+import { histogramCalibrator, histogramParams } from './histogram-calibrator';
+
+const params = z.strictObject({ ...histogramParams });
+type Params = z.output<typeof params>;
+
+/**
+ * MSE: the threshold whose uint8 grid gives the smallest expected squared error on the histogram,
+ * trading clipping error of the tails against rounding error of the bulk.
+ */
+export const mseCalibrator = histogramCalibrator<Params>({
+  name: 'mse',
+  paramsSchema: params,
+  searchSpace: { bins: [1024, 2048], symmetric: [false, true] },
+  threshold(h, p) {
+    const { jMax, threshold } = thresholdCandidates(h);
+    const j = argminIndex(1, jMax, (k) => expectedError(h, clippedRange(h, threshold(k), p.symmetric), 'squared'));
+    return threshold(j);
+  },
+});
