@@ -26,15 +26,15 @@ export function evalBatches(config: JobConfig, limit?: number): AsyncGenerator<B
 }
 
 /**
- * Evaluate several models against one teacher on the same batches: the teacher runs once per batch and
- * every model sees exactly the same inputs, so their figures compare fairly.
+ * Evaluate several models against one teacher on the same batches: the teacher runs once per batch (and is
+ * scored too, as the FP32 reference) and every model sees exactly the same inputs, so their figures compare fairly.
  */
 export async function evaluateModels(
   models: Array<string | Uint8Array>,
   teacher: string | Uint8Array,
   batches: AsyncIterable<Batch> | Iterable<Batch>,
   opts: { task: string; inputName: string; threads?: number; onBatch?: (b: Batch) => void },
-): Promise<ModelEvaluation[]> {
+): Promise<{ teacher: Omit<ModelEvaluation, 'agreement'>; models: ModelEvaluation[] }> {
   const threads = opts.threads ?? 1;
   const t = await ModelSession.create(teacher, { threads }, 'teacher');
   const sessions: ModelSession[] = [];
@@ -44,10 +44,14 @@ export async function evaluateModels(
       if (!s.inputNames.includes(opts.inputName)) throw new SlimflowError('SHAPE_MISMATCH', `model has no input named "${opts.inputName}"; its inputs are ${s.inputNames.join(', ')}`, 'Global.input_name');
     }
     const metrics = sessions.map(() => createTaskMetric(opts.task));
+    const teacherMetric = createTaskMetric(opts.task);
+    let samples = 0;
     const agreements = sessions.map(() => new AgreementMeter());
     let labeled = true;
     for await (const b of batches) {
       const tOut = (await t.run(b.inputs))[t.outputNames[0]];
+      if (b.labels) teacherMetric.update(tOut, b.labels);
+      samples += b.ids.length;
       for (let k = 0; k < sessions.length; k++) {
         const out = (await sessions[k].run(b.inputs))[sessions[k].outputNames[0]];
         agreements[k].update(tOut, out);
@@ -56,12 +60,15 @@ export async function evaluateModels(
       if (!b.labels) labeled = false;
       opts.onBatch?.(b);
     }
-    if (agreements.length > 0 && agreements[0].value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'Global.eval_data');
-    return sessions.map((_, k) => ({
-      metric: labeled ? metrics[k].value() : null,
-      details: labeled ? metrics[k].details() : {},
-      agreement: agreements[k].value(),
-    }));
+    if (samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'Global.eval_data');
+    return {
+      teacher: { metric: labeled ? teacherMetric.value() : null, details: labeled ? teacherMetric.details() : {} },
+      models: sessions.map((_, k) => ({
+        metric: labeled ? metrics[k].value() : null,
+        details: labeled ? metrics[k].details() : {},
+        agreement: agreements[k].value(),
+      })),
+    };
   } finally {
     await Promise.all([t, ...sessions].map((s) => s.release()));
   }
@@ -89,7 +96,7 @@ export const evalCommand = new Command('eval')
       const model = path.resolve(modelPath);
       info(`evaluating ${model} on ${g.task} against ${g.model}`);
       let first: Batch | undefined;
-      const [r] = await evaluateModels([model], g.model, evalBatches(config, opts.limit), {
+      const { models: [r] } = await evaluateModels([model], g.model, evalBatches(config, opts.limit), {
         task: g.task, inputName: g.input_name, threads: g.deploy.threads, onBatch: (b) => { first ??= b; },
       });
       const latency = await measureLatency(model, fullBatch(first, config), { threads: g.deploy.threads });

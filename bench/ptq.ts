@@ -1,0 +1,244 @@
+/**
+ * PTQ benchmark on the three PP-OCR models: for each registered calibrator, the task metric, agreement with
+ * FP32, median latency at 1 thread and speedup vs FP32 (timed interleaved, side by side); the same for
+ * onnxruntime's own Python quantizer (the peer) on the same calibration data; calibration time as a ratio
+ * of one plain FP32 pass over that data; peak memory. Nothing is asserted: figures are printed.
+ *
+ * npm run bench:ptq [-- --json] [--models cls,rec,det] [--eval N] [--algos a,b] [--no-peer]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { absolutizeConfig } from '../activities/job-activities';
+import { evaluateModels, evalBatches, fullBatch } from '../cli/commands/eval';
+import { quantizeWithTrial, trialOf } from '../cli/commands/quantize';
+import { loadJobConfig } from '../core/config/load';
+import type { JobConfig } from '../core/config/schema';
+import { Batch, iterateBatches, writeNpy } from '../core/data';
+import { encodeModel, readModel } from '../core/onnx/model-io';
+import { prepareModel } from '../core/onnx/prepare';
+import { calibratorNames } from '../core/quant/calibrators';
+import { collectRanges } from '../core/quant/collect';
+import { planQuantization } from '../core/quant/plan';
+import { compareLatency } from '../core/runtime/compare-latency';
+import { integerKernelCount } from '../core/runtime/kernels';
+import { ModelSession } from '../core/runtime/session';
+import { Tensor } from '../core/tensor';
+import { peerPython, runPeerQuantizer } from './peer/python';
+
+const ROOT = path.resolve(__dirname, '..');
+const CASES = {
+  cls: { config: 'configs/pp-ocr-cls.yaml', evalLimit: 256, rounds: 30 },
+  rec: { config: 'configs/pp-ocr-rec.yaml', evalLimit: 128, rounds: 20 },
+  det: { config: 'configs/pp-ocr-det.yaml', evalLimit: 16, rounds: 10 },
+} as const;
+type CaseName = keyof typeof CASES;
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
+const round = (v: number, d = 2) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
+
+interface Args { json: boolean; models: CaseName[]; evalLimit?: number; algos?: string[]; peer: boolean }
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { json: false, models: ['cls', 'rec', 'det'], peer: true };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--json') a.json = true;
+    else if (k === '--no-peer') a.peer = false;
+    else if (k === '--models') a.models = argv[++i].split(',') as CaseName[];
+    else if (k === '--eval') a.evalLimit = Number(argv[++i]);
+    else if (k === '--algos') a.algos = argv[++i].split(',');
+    else throw new Error(`unknown option ${k}`);
+  }
+  for (const m of a.models) if (!(m in CASES)) throw new Error(`unknown model "${m}"; known: ${Object.keys(CASES).join(', ')}`);
+  return a;
+}
+
+/** Replay materialized feeds as the async stream quantizeModel and collectRanges consume. */
+async function* replay<T>(items: readonly T[]): AsyncGenerator<T> {
+  for (const x of items) yield x;
+}
+
+/** Seconds of one plain FP32 pass over the calibration feeds (session already loaded, as calibration's is). */
+async function fp32PassSeconds(model: string, feeds: Record<string, Tensor>[]): Promise<number> {
+  const s = await ModelSession.create(model, { threads: 1 });
+  try {
+    const t0 = performance.now();
+    for (const f of feeds) await s.run(f);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await s.release();
+  }
+}
+
+/** Seconds the calibrator's statistics pass takes alone (tap session built outside the timing, like the FP32 pass). */
+async function calibrationSeconds(config: JobConfig, algo: string, feeds: Record<string, Tensor>[]): Promise<number> {
+  const trial = trialOf(config, algo);
+  const { model: prepared } = prepareModel(readModel(config.Global.model));
+  const plan = planQuantization(prepared, { opTypes: trial.opTypes, skipNodes: trial.skipNodes, perChannel: trial.perChannel });
+  let t0 = 0;
+  // The clock starts when the first batch is pulled, i.e. after the tap session is built.
+  const timed = (async function* () {
+    t0 = performance.now();
+    yield* feeds;
+  })();
+  await collectRanges(prepared, plan.activationTensors, timed, { calibrator: algo, threads: 1 });
+  return (performance.now() - t0) / 1000;
+}
+
+interface AlgoFigures {
+  algo: string;
+  metric: number | null;
+  details: Record<string, number>;
+  agreement: number;
+  latencyMs: number;
+  speedup: number;
+  quantizedNodes: number;
+  integerKernels: number;
+  quantizeSeconds: number;
+  calibrationSeconds: number;
+  calibrationRatio: number;
+}
+
+/** Everything measured for one PP-OCR model. */
+async function benchModel(name: CaseName, args: Args, python: string | undefined, peerError: string | undefined) {
+  const spec = CASES[name];
+  const config = absolutizeConfig(loadJobConfig(path.join(ROOT, spec.config)), ROOT);
+  const g = config.Global;
+  const base = trialOf(config);
+  log(`\n== ${name}: ${path.basename(g.model)} [${g.input_shape.join('x')}], task ${g.task}`);
+  const calib: Record<string, Tensor>[] = [];
+  for await (const b of iterateBatches(g.calibration_data, { batchSize: base.batchSize, limit: base.batchSize * base.batchNum, inputName: g.input_name })) calib.push(b.inputs);
+  const evalSet: Batch[] = [];
+  for await (const b of evalBatches(config, args.evalLimit ?? spec.evalLimit)) evalSet.push(b);
+  const fp32Pass = await fp32PassSeconds(g.model, calib);
+  log(`  data: ${calib.length} calibration batches of ${base.batchSize}, ${evalSet.reduce((n, b) => n + b.ids.length, 0)} eval samples; FP32 pass over the calibration data ${fp32Pass.toFixed(2)} s`);
+
+  const fp32 = readModel(g.model);
+  const algos = args.algos ?? calibratorNames();
+  const quantized: { algo: string; bytes: Uint8Array; q: Omit<AlgoFigures, 'metric' | 'details' | 'agreement' | 'latencyMs' | 'speedup'> }[] = [];
+  for (const algo of algos) {
+    try {
+      const { model, report, seconds } = await quantizeWithTrial(fp32, replay(calib), trialOf(config, algo), 1);
+      const calSeconds = await calibrationSeconds(config, algo, calib);
+      quantized.push({
+        algo,
+        bytes: encodeModel(model),
+        q: {
+          algo, quantizedNodes: report.quantizedNodes.length, integerKernels: integerKernelCount(report.integerKernels),
+          quantizeSeconds: round(seconds), calibrationSeconds: round(calSeconds), calibrationRatio: round(calSeconds / fp32Pass),
+        },
+      });
+      log(`  ${algo}: quantized ${report.quantizedNodes.length} nodes, ${integerKernelCount(report.integerKernels)} integer kernels, ${seconds.toFixed(1)} s; calibration ${calSeconds.toFixed(2)} s = ${(calSeconds / fp32Pass).toFixed(2)}x FP32 pass`);
+    } catch (e) {
+      log(`  ${algo}: FAILED ${(e as Error).message}`);
+    }
+  }
+
+  let peer: { bytes: Uint8Array; seconds: number; peakRssMB: number; notes: string[] } | undefined;
+  let peerFailure = peerError;
+  if (python) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `slimflow-peer-${name}-`));
+    try {
+      calib.forEach((f, i) => fs.writeFileSync(path.join(dir, `batch-${String(i).padStart(4, '0')}.npy`), writeNpy(f[g.input_name])));
+      const out = path.join(dir, 'peer.onnx');
+      const r = await runPeerQuantizer(python, g.model, dir, out, g.input_name);
+      peer = { bytes: fs.readFileSync(out), ...r };
+      log(`  peer (onnxruntime quantize_static, QDQ, per-channel, MinMax): ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB (${r.notes.join(', ')})`);
+    } catch (e) {
+      peerFailure = `peer quantizer failed: ${((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').slice(-3).join(' ')}`;
+      log(`  ${peerFailure}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  log('  evaluating…');
+  const students = [...quantized.map((q) => q.bytes), ...(peer ? [peer.bytes] : [])];
+  const ev = await evaluateModels(students, g.model, evalSet, { task: g.task, inputName: g.input_name, threads: Math.min(2, os.cpus().length) });
+  log('  timing side by side (1 thread, interleaved rounds)…');
+  const prepared = encodeModel(prepareModel(fp32).model);
+  const lat = await compareLatency([g.model, prepared, ...students], fullBatch(evalSet[0], config), { threads: 1, rounds: spec.rounds });
+  const fp32Ms = lat[0].medianMs;
+
+  const algoFigures: AlgoFigures[] = quantized.map((q, k) => ({
+    ...q.q,
+    metric: ev.models[k].metric === null ? null : round(ev.models[k].metric!),
+    details: Object.fromEntries(Object.entries(ev.models[k].details).map(([key, v]) => [key, round(v)])),
+    agreement: round(ev.models[k].agreement.top1),
+    latencyMs: round(lat[2 + k].medianMs),
+    speedup: round(fp32Ms / lat[2 + k].medianMs),
+  }));
+  // Best: the most accurate; among equally accurate ones, the fastest.
+  const best = [...algoFigures].sort((a, b) => (b.metric ?? -1) - (a.metric ?? -1) || b.speedup - a.speedup)[0];
+  const pk = quantized.length;
+  const peerFigures = peer
+    ? {
+        metric: ev.models[pk].metric === null ? null : round(ev.models[pk].metric!),
+        details: Object.fromEntries(Object.entries(ev.models[pk].details).map(([key, v]) => [key, round(v)])),
+        agreement: round(ev.models[pk].agreement.top1),
+        latencyMs: round(lat[2 + pk].medianMs),
+        speedup: round(fp32Ms / lat[2 + pk].medianMs),
+        seconds: round(peer.seconds),
+        peakRssMB: round(peer.peakRssMB, 0),
+        notes: peer.notes,
+      }
+    : { metric: null, speedup: null, error: peerFailure ?? 'peer skipped (--no-peer)' };
+  return {
+    task: g.task,
+    shape: g.input_shape,
+    evalSamples: ev.models[0]?.agreement.samples ?? 0,
+    fp32: { metric: ev.teacher.metric === null ? null : round(ev.teacher.metric), details: Object.fromEntries(Object.entries(ev.teacher.details).map(([key, v]) => [key, round(v)])), latencyMs: round(fp32Ms), passSeconds: round(fp32Pass) },
+    fp32Prepared: { latencyMs: round(lat[1].medianMs), speedup: round(fp32Ms / lat[1].medianMs) },
+    algos: algoFigures,
+    best: best ? { algo: best.algo, metric: best.metric, agreement: best.agreement, latencyMs: best.latencyMs, speedup: best.speedup } : null,
+    peer: peerFigures,
+    peakRssMB: round(peakRssMB(), 0),
+  };
+}
+
+/** One human-readable table per model. */
+function table(name: string, r: Awaited<ReturnType<typeof benchModel>>): string {
+  const fmt = (v: number | null | undefined, d = 2) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+  const rows = [
+    `${name} (${r.task}, ${r.evalSamples} eval samples, latency at [${r.shape.join('x')}] 1 thread)`,
+    `  ${'model'.padEnd(22)} ${'metric'.padStart(7)} ${'agree'.padStart(7)} ${'ms'.padStart(9)} ${'speedup'.padStart(8)} ${'calib/fp32'.padStart(10)}`,
+    `  ${'fp32'.padEnd(22)} ${fmt(r.fp32.metric).padStart(7)} ${'100.00'.padStart(7)} ${fmt(r.fp32.latencyMs).padStart(9)} ${'1.00'.padStart(8)}`,
+    `  ${'fp32 prepared'.padEnd(22)} ${''.padStart(7)} ${''.padStart(7)} ${fmt(r.fp32Prepared.latencyMs).padStart(9)} ${fmt(r.fp32Prepared.speedup).padStart(8)}`,
+    ...r.algos.map((a) => `  ${('int8 ' + a.algo).padEnd(22)} ${fmt(a.metric).padStart(7)} ${fmt(a.agreement).padStart(7)} ${fmt(a.latencyMs).padStart(9)} ${fmt(a.speedup).padStart(8)} ${fmt(a.calibrationRatio).padStart(10)}`),
+    'latencyMs' in r.peer
+      ? `  ${'peer (ort quantize)'.padEnd(22)} ${fmt(r.peer.metric).padStart(7)} ${fmt(r.peer.agreement).padStart(7)} ${fmt(r.peer.latencyMs).padStart(9)} ${fmt(r.peer.speedup).padStart(8)}`
+      : `  peer: ${(r.peer as { error: string }).error}`,
+    `  best: ${r.best ? `${r.best.algo} ${fmt(r.best.metric)} points, ${fmt(r.best.speedup)}x` : 'none'}`,
+  ];
+  return rows.join('\n');
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const { python, error } = args.peer ? await peerPython(ROOT, log) : { python: undefined, error: 'peer skipped (--no-peer)' };
+  if (error) log(`peer unavailable: ${error}`);
+  const models: Record<string, Awaited<ReturnType<typeof benchModel>>> = {};
+  for (const name of args.models) {
+    models[name] = await benchModel(name, args, python, error);
+    if (!args.json) process.stdout.write(`${table(name, models[name])}\n\n`);
+  }
+  // The headline ratio is the worst case over models and (non-AdaRound) calibrators: the target is a bound.
+  const ratios = Object.values(models).flatMap((m) => m.algos.filter((a) => !/adaround/i.test(a.algo)).map((a) => a.calibrationRatio));
+  const summary = {
+    models,
+    calibrationRatio: ratios.length ? Math.max(...ratios) : null,
+    peakRssMB: round(peakRssMB(), 0),
+    seconds: round((performance.now() - t0) / 1000, 0),
+    cpus: os.cpus().length,
+  };
+  if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stdout.write(`calibration time / FP32 pass (worst): ${summary.calibrationRatio}; peak RSS ${summary.peakRssMB} MB; ${summary.seconds} s\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench:ptq failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
