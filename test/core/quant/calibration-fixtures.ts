@@ -1,3 +1,7 @@
+import { encodeModel } from '../../../core/onnx/model-io';
+import { Model, NodeProto, TensorProto } from '../../../core/onnx/proto';
+import { ModelSession } from '../../../core/runtime/session';
+import { floatTensor } from '../../../core/tensor';
 import { uint8Params } from '../../../core/quant/ranges';
 
 /** Deterministic uniform [0, 1) generator (mulberry32), so synthetic distributions are reproducible. */
@@ -55,4 +59,31 @@ export function batchesOf(x: Float32Array, size: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let i = 0; i < x.length; i += size) out.push(x.slice(i, i + size));
   return out;
+}
+
+/** A one-node model (opset 13) with float inputs of fixed shape and constant initializers. */
+export function singleNodeModel(node: NodeProto, inputs: Record<string, number[]>, initializers: TensorProto[]): Model {
+  return {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'layer',
+      node: [node],
+      initializer: initializers,
+      input: Object.entries(inputs).map(([name, dims]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } })),
+      output: node.output.map((name) => ({ name })),
+      valueInfo: [],
+    },
+  };
+}
+
+/** Run a model once on float inputs and return its first output's data. */
+export async function runOnce(model: Model, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Float32Array> {
+  const s = await ModelSession.create(encodeModel(model));
+  try {
+    const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, floatTensor(v.data, v.dims)])));
+    return Object.values(out)[0].data as Float32Array;
+  } finally {
+    await s.release();
+  }
 }
