@@ -10,6 +10,11 @@ export interface NodeMark {
   weight: { slot: number; axis: number | undefined };
   /** The bias input slot, quantized to int32 with scale input_scale × weight_scale. */
   bias?: number;
+  /**
+   * Largest weight magnitude when it differs from the model-wide setting: depthwise kernels widen to
+   * int16 before multiplying (no u8·s8 pair sums), so they keep full 8-bit weights under reduce-range.
+   */
+  weightQmax?: number;
   /** Quantize the output too, so onnxruntime can fuse DQ → op → Q into one integer kernel. */
   quantizeOutput: boolean;
 }
@@ -34,8 +39,10 @@ const convLike = (outAxis: 0 | 1): OpHandler => (n, ctx) => {
   }
   const bias = n.input[2] ? constantWeight(ctx, n.input[2]) : undefined;
   if (n.input[2] && !bias) return { skip: 'bias is not a constant' };
+  const depthwise = outAxis === 0 && group > 1 && w.dims[1] === 1;
   return {
     node: n,
+    weightQmax: depthwise ? 127 : undefined,
     activationInputs: [0],
     weight: { slot: 1, axis: ctx.perChannel ? outAxis : undefined },
     bias: bias ? 2 : undefined,

@@ -2,14 +2,17 @@ import { consumerMap, producerMap, readWeight } from '../onnx/graph';
 import { Model, NodeProto } from '../onnx/proto';
 import { DEFAULT_OP_TYPES, NodeMark, OP_HANDLERS } from './op-handlers';
 import { findHardSwishIsland, LutIsland } from './lut';
+import { DEFAULT_INTEGER_OPS, IntegerOpMark, markIntegerOp } from './integer-ops';
 
 export interface PlanOptions {
   opTypes?: string[];
   skipNodes?: string[];
   perChannel?: boolean;
   /**
-   * Quantize depthwise convs (default false on the x86 CPU preset: measured on PP-OCR cls at 1
-   * thread, 53 QLinearConv ran 13.2 ms vs 9.4 ms with the 11 depthwise convs left float).
+   * Quantize depthwise convs (default true). Alone, a uint8 depthwise conv is slower than the float
+   * one on AVX2 (cls: 13.2 vs 9.4 ms of convs), but leaving it float breaks the integer path into
+   * DQ/transpose/reorder/Q bounces around every block; with the whole path integer it wins (rec 1.63x
+   * → 2.47x vs FP32). Depthwise weights keep full 8 bits (see NodeMark.weightQmax).
    */
   quantizeDepthwise?: boolean;
   /**
@@ -17,14 +20,32 @@ export interface PlanOptions {
    * more accurate, but onnxruntime's Gather is slow per byte and blocks its NHWC layout, so slower today).
    */
   tableActivations?: boolean;
+  /**
+   * Keep the activation path integer between layers (default true): Add, Mul, HardSigmoid, pools,
+   * Concat, Resize… fed only by quantized tensors get Q/DQ too, so onnxruntime runs QLinearAdd/
+   * QLinearMul/… in NHWC instead of bouncing to float (and transposing) around every HardSwish.
+   */
+  integerActivations?: boolean;
+  /** Which non-weight ops the integer path may take (default DEFAULT_INTEGER_OPS). */
+  integerOpTypes?: string[];
 }
+
+/** Where a quantized tensor's scale and zero point come from. */
+export type TensorQuant =
+  | { from: 'range' }
+  | { from: 'tensor'; tensor: string }
+  | { from: 'fixed'; scale: number; zeroPoint: number };
 
 /** Which nodes get integer kernels and which tensors need calibrated ranges. */
 export interface QuantPlan {
   marks: NodeMark[];
   skipped: { name: string; reason: string }[];
-  /** Every activation tensor that receives a Q/DQ pair; exactly these are calibrated. */
+  /** Non-weight ops kept integer (see integer-ops.ts). */
+  integerOps: IntegerOpMark[];
+  /** Activation tensors whose parameters come from calibration; exactly these are calibrated. */
   activationTensors: string[];
+  /** Every tensor that gets one QuantizeLinear, in producer order, with where its parameters come from. */
+  tensors: Map<string, TensorQuant>;
   /**
    * Relu/Clip nodes that vanish into the quantizer of the op before them: a uint8 quantizer whose
    * range starts at 0 already clamps like ReLU, so op → act → Q becomes op → Q (key: act output).
@@ -44,34 +65,58 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const graphOutputs = new Set(graph.output.map((o) => o.name));
   const opTypes = new Set(opts.opTypes ?? DEFAULT_OP_TYPES);
   const skipNodes = new Set(opts.skipNodes ?? []);
-  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? false };
+  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? true };
   const marks: NodeMark[] = [];
   const skipped: QuantPlan['skipped'] = [];
-  const activations = new Set<string>();
+  const tensors = new Map<string, TensorQuant>();
+  const integerOps: IntegerOpMark[] = [];
+  const integerPath = (opts.integerActivations ?? true) && !opts.tableActivations;
+  const integerOpTypes = new Set(opts.integerOpTypes ?? DEFAULT_INTEGER_OPS);
   const absorbed = new Map<string, NodeProto>();
   const islands: LutIsland[] = [];
 
+  const quantize = (t: string, q: TensorQuant) => { if (!tensors.has(t)) tensors.set(t, q); };
+  // The prepared graph is topologically sorted, so a node's inputs are decided before the node.
   for (const n of graph.node) {
-    const handler = OP_HANDLERS[n.opType];
-    if (!handler || !opTypes.has(n.opType)) continue;
-    if (skipNodes.has(nodeName(n))) { skipped.push({ name: nodeName(n), reason: 'listed in skipNodes' }); continue; }
-    const res = handler(n, ctx);
-    if ('skip' in res) { skipped.push({ name: nodeName(n), reason: res.skip }); continue; }
-    marks.push(res);
-    for (const slot of res.activationInputs) activations.add(n.input[slot]);
-    if (res.quantizeOutput && !graphOutputs.has(n.output[0])) {
-      const act = absorbableActivation(n.output[0]);
-      if (act) absorbed.set(act.output[0], act);
-      const t = act ? act.output[0] : n.output[0];
-      activations.add(t);
-      const island = !opts.tableActivations ? undefined : findHardSwishIsland(graph, t, consumers);
-      if (island && !graphOutputs.has(island.output)) {
-        islands.push(island);
-        activations.add(island.output);
-      }
+    const handler = OP_HANDLERS[n.opType] as (typeof OP_HANDLERS)[string] | undefined;
+    if (skipNodes.has(nodeName(n))) {
+      if (handler || integerPath) skipped.push({ name: nodeName(n), reason: 'listed in skipNodes' });
+      continue;
     }
+    if (handler && opTypes.has(n.opType)) {
+      const res = handler(n, ctx);
+      if ('skip' in res) { skipped.push({ name: nodeName(n), reason: res.skip }); continue; }
+      marks.push(res);
+      for (const slot of res.activationInputs) quantize(n.input[slot], { from: 'range' });
+      if (res.quantizeOutput && !graphOutputs.has(n.output[0])) {
+        const t = absorbOutput(n);
+        quantize(t, { from: 'range' });
+        const island = !opts.tableActivations ? undefined : findHardSwishIsland(graph, t, consumers);
+        if (island && !graphOutputs.has(island.output)) {
+          islands.push(island);
+          quantize(island.output, { from: 'range' });
+        }
+      }
+      continue;
+    }
+    if (!integerPath || !integerOpTypes.has(n.opType) || graphOutputs.has(n.output[0])) continue;
+    const mark = markIntegerOp(graph, n, tensors, producers);
+    if (!mark) continue;
+    integerOps.push(mark);
+    const input = n.input[mark.activationInputs[0]];
+    if (mark.output === 'input') quantize(n.output[0], { from: 'tensor', tensor: input });
+    else if (mark.output === 'unit' || mark.output === 'hardsigmoid') quantize(n.output[0], { from: 'fixed', scale: 1 / 255, zeroPoint: 0 });
+    else quantize(n.opType === 'Add' ? absorbOutput(n) : n.output[0], { from: 'range' });
   }
-  return { marks, skipped, activationTensors: [...activations], absorbed, islands };
+  const activationTensors = [...tensors].filter(([, q]) => q.from === 'range').map(([t]) => t);
+  return { marks, integerOps, skipped, activationTensors, tensors, absorbed, islands };
+
+  /** The tensor the node's quantizer will sit on: its own output, or that of a Relu/Clip it absorbs. */
+  function absorbOutput(n: NodeProto): string {
+    const act = absorbableActivation(n.output[0]);
+    if (act) absorbed.set(act.output[0], act);
+    return act ? act.output[0] : n.output[0];
+  }
 
   function absorbableActivation(t: string): NodeProto | undefined {
     const readers = consumers.get(t) ?? [];

@@ -1,8 +1,9 @@
 import { SlimflowError } from '../errors';
-import { attr, consumerMap, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes, topologicalOrder } from '../onnx/graph';
+import { attr, attrFloat, consumerMap, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes, topologicalOrder } from '../onnx/graph';
 import { DataType, GraphProto, Model, NodeProto } from '../onnx/proto';
-import { floatTensorProto, int32TensorProto, int8TensorProto, uint8TensorProto } from '../onnx/tensor-data';
+import { FloatWeight, floatTensorProto, int32TensorProto, int8TensorProto, uint8TensorProto } from '../onnx/tensor-data';
 import { buildTable } from './lut';
+import { NodeMark } from './op-handlers';
 import { QuantPlan } from './plan';
 import { QuantParams, RangeRecord, uint8Params } from './ranges';
 import { quantizeBiasInt32, quantizeWeightInt8 } from './weights';
@@ -25,59 +26,79 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
 
   absorbActivations(graph, plan);
 
-  // Activations first: biases need their input's scale.
+  // Parameters first, in producer order: biases need their input's scale, shared parameters their source's.
   const actParams = new Map<string, QuantParams>();
-  const originalOf = new Map<string, string>();
-  const qdqOf = new Map<string, { q: string; dq: string }>();
-  for (const t of plan.activationTensors) {
-    const range = ranges[t];
-    if (!range) throw new SlimflowError('INVALID_DATA', 'no calibrated range for an activation marked for quantization', t);
-    const p = uint8Params(range);
-    p.scale = Math.fround(p.scale);
-    actParams.set(t, p);
-    const pair = insertActivationQdq(graph, names, added, t, p);
-    originalOf.set(pair.dq, t);
-    qdqOf.set(t, pair);
+  for (const [t, how] of plan.tensors) {
+    let p: QuantParams;
+    if (how.from === 'fixed') p = { scale: how.scale, zeroPoint: how.zeroPoint };
+    else if (how.from === 'tensor') p = actParams.get(how.tensor)!;
+    else {
+      const range = ranges[t];
+      if (!range) throw new SlimflowError('INVALID_DATA', 'no calibrated range for an activation marked for quantization', t);
+      p = uint8Params(range);
+    }
+    actParams.set(t, { scale: Math.fround(p.scale), zeroPoint: p.zeroPoint });
   }
 
   const producers = producerMap(graph);
-  for (const mark of plan.marks) {
-    const n = mark.node;
-    const label = n.name || n.output[0];
-    const w = readWeight(graph, n.input[mark.weight.slot], producers);
-    if (!w) throw new SlimflowError('INVALID_MODEL', 'marked weight is no longer a constant', n.input[mark.weight.slot]);
-    const qw = quantizeWeightInt8(w, mark.weight.axis, opts.weightQmax ?? 127);
-    const perChannel = qw.axis !== undefined;
-    const scaleDims = perChannel ? [qw.scales.length] : [];
-    const wq = names.next(`${label}.weight_quantized`);
-    const ws = names.next(`${label}.weight_scale`);
-    const wz = names.next(`${label}.weight_zero_point`);
-    const wdq = names.next(`${label}.weight_dequantized`);
-    graph.initializer.push(
-      int8TensorProto(wq, qw.dims, qw.q),
-      floatTensorProto(ws, scaleDims, qw.scales),
-      int8TensorProto(wz, scaleDims, new Int8Array(qw.scales.length)),
-    );
-    added.push(makeNode('DequantizeLinear', [wq, ws, wz], [wdq], names.next(`${label}.weight_dq`), perChannel ? [attr.int('axis', qw.axis!)] : []));
-    n.input[mark.weight.slot] = wdq;
+  for (const mark of plan.marks) emitWeightAndBias(graph, names, added, mark, actParams, producers, opts.weightQmax ?? 127);
 
-    if (mark.bias !== undefined) {
-      const b = readWeight(graph, n.input[mark.bias], producers);
-      const input = n.input[mark.activationInputs[0]];
-      const inParams = actParams.get(originalOf.get(input) ?? input);
-      if (!b || !inParams) throw new SlimflowError('INVALID_MODEL', 'bias needs a constant value and a quantized input', label);
-      const qb = quantizeBiasInt32(b.data, inParams.scale, qw.scales);
-      const bq = names.next(`${label}.bias_quantized`);
-      const bs = names.next(`${label}.bias_scale`);
-      const bz = names.next(`${label}.bias_zero_point`);
-      const bdq = names.next(`${label}.bias_dequantized`);
-      graph.initializer.push(
-        int32TensorProto(bq, b.dims, qb.q),
-        floatTensorProto(bs, [qb.scales.length], qb.scales),
-        int32TensorProto(bz, [qb.scales.length], new Int32Array(qb.scales.length)),
-      );
-      added.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], names.next(`${label}.bias_dq`), [attr.int('axis', 0)]));
-      n.input[mark.bias] = bdq;
+  // HardSigmoid(x; α, β) = α·clip(x + β/α, 0, 1/α): an Add whose uint8 quantizer spans [0, 1/α] clips by
+  // saturating, and the readers' DequantizeLinear (scale 1/255, from the plan) applies the α.
+  const qInput = new Map<string, { tensor: string; params: QuantParams }>();
+  for (const m of plan.integerOps) {
+    if (m.output !== 'hardsigmoid') continue;
+    const n = m.node;
+    const alpha = attrFloat(n, 'alpha', 0.2);
+    const beta = attrFloat(n, 'beta', 0.5);
+    const shifted = names.next(`${n.output[0]}.shifted`);
+    const offset = names.next(`${n.output[0]}.offset`);
+    graph.initializer.push(floatTensorProto(offset, [], Float32Array.of(beta / alpha)));
+    qInput.set(n.output[0], { tensor: shifted, params: { scale: Math.fround(1 / (alpha * 255)), zeroPoint: 0 } });
+    n.opType = 'Add';
+    n.input = [n.input[0], offset];
+    n.output = [shifted];
+    n.attribute = [];
+    m.constantInputs = [1];
+  }
+
+  // Constants of integer ops: uint8 initializers behind their own DequantizeLinear.
+  for (const m of plan.integerOps) {
+    for (const slot of m.constantInputs) {
+      const c = readWeight(graph, m.node.input[slot], producerMap(graph))!;
+      m.node.input[slot] = emitConstantUint8(graph, names, added, c, `${m.node.name || m.node.output[0]}.const${slot}`);
+    }
+  }
+
+  // One QuantizeLinear per tensor; one DequantizeLinear per quantized reader (onnxruntime's selectors
+  // want a DQ of their own), and one shared by all float readers.
+  const consumers = consumerMap(graph);
+  const quantizedReaders = new Set<NodeProto>([...plan.marks.map((m) => m.node), ...plan.integerOps.map((m) => m.node)]);
+  const qName = new Map<string, string>();
+  const floatDq = new Map<string, string>();
+  for (const [t, p] of actParams) {
+    const readers = consumers.get(t) ?? [];
+    const q = names.next(`${t}.quantized`);
+    const s = names.next(`${t}.scale`);
+    const z = names.next(`${t}.zero_point`);
+    graph.initializer.push(floatTensorProto(s, [], Float32Array.of(p.scale)), uint8TensorProto(z, [], Uint8Array.of(p.zeroPoint)));
+    const src = qInput.get(t);
+    if (src) {
+      const qs = names.next(`${src.tensor}.scale`);
+      graph.initializer.push(floatTensorProto(qs, [], Float32Array.of(src.params.scale)));
+      added.push(makeNode('QuantizeLinear', [src.tensor, qs, z], [q], names.next(`${t}.quantize`)));
+    } else {
+      added.push(makeNode('QuantizeLinear', [t, s, z], [q], names.next(`${t}.quantize`)));
+    }
+    qName.set(t, q);
+    for (const r of readers) {
+      let dq = quantizedReaders.has(r) ? undefined : floatDq.get(t);
+      if (!dq) {
+        dq = names.next(`${t}.dequantized`);
+        added.push(makeNode('DequantizeLinear', [q, s, z], [dq], names.next(`${t}.dequantize`)));
+        if (!quantizedReaders.has(r)) floatDq.set(t, dq);
+      }
+      r.input = r.input.map((i) => (i === t ? dq! : i));
     }
   }
 
@@ -85,8 +106,8 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
   const gone = new Set<NodeProto>();
   const goneOutputs = new Set<string>();
   for (const island of plan.islands) {
-    const inp = qdqOf.get(island.input)!;
-    const out = qdqOf.get(island.output)!;
+    const inp = { q: qName.get(island.input)!, dq: floatDq.get(island.input)! };
+    const out = { q: qName.get(island.output)! };
     const table = names.next(`${island.output}.table`);
     const idx = names.next(`${island.input}.index`);
     graph.initializer.push(uint8TensorProto(table, [256], buildTable(island.fn, actParams.get(island.input)!, actParams.get(island.output)!)));
@@ -103,6 +124,61 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
   return out;
 }
 
+/** The int8 weight (and int32 bias) of one marked layer behind DequantizeLinear; reads the bias's input scale before rewiring. */
+function emitWeightAndBias(graph: GraphProto, names: NameGenerator, added: NodeProto[], mark: NodeMark, actParams: Map<string, QuantParams>, producers: Map<string, NodeProto>, weightQmax: number): void {
+  const n = mark.node;
+  const label = n.name || n.output[0];
+  const w = readWeight(graph, n.input[mark.weight.slot], producers);
+  if (!w) throw new SlimflowError('INVALID_MODEL', 'marked weight is no longer a constant', n.input[mark.weight.slot]);
+  const qw = quantizeWeightInt8(w, mark.weight.axis, mark.weightQmax ?? weightQmax);
+  const perChannel = qw.axis !== undefined;
+  const scaleDims = perChannel ? [qw.scales.length] : [];
+  const wq = names.next(`${label}.weight_quantized`);
+  const ws = names.next(`${label}.weight_scale`);
+  const wz = names.next(`${label}.weight_zero_point`);
+  const wdq = names.next(`${label}.weight_dequantized`);
+  graph.initializer.push(
+    int8TensorProto(wq, qw.dims, qw.q),
+    floatTensorProto(ws, scaleDims, qw.scales),
+    int8TensorProto(wz, scaleDims, new Int8Array(qw.scales.length)),
+  );
+  added.push(makeNode('DequantizeLinear', [wq, ws, wz], [wdq], names.next(`${label}.weight_dq`), perChannel ? [attr.int('axis', qw.axis!)] : []));
+  n.input[mark.weight.slot] = wdq;
+  if (mark.bias === undefined) return;
+  const b = readWeight(graph, n.input[mark.bias], producers);
+  const inParams = actParams.get(n.input[mark.activationInputs[0]]);
+  if (!b || !inParams) throw new SlimflowError('INVALID_MODEL', 'bias needs a constant value and a quantized input', label);
+  const qb = quantizeBiasInt32(b.data, inParams.scale, qw.scales);
+  const bq = names.next(`${label}.bias_quantized`);
+  const bs = names.next(`${label}.bias_scale`);
+  const bz = names.next(`${label}.bias_zero_point`);
+  const bdq = names.next(`${label}.bias_dequantized`);
+  graph.initializer.push(
+    int32TensorProto(bq, b.dims, qb.q),
+    floatTensorProto(bs, [qb.scales.length], qb.scales),
+    int32TensorProto(bz, [qb.scales.length], new Int32Array(qb.scales.length)),
+  );
+  added.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], names.next(`${label}.bias_dq`), [attr.int('axis', 0)]));
+  n.input[mark.bias] = bdq;
+}
+
+/** A float constant as a uint8 initializer (asymmetric, range widened to 0) behind DequantizeLinear; returns the DQ output. */
+function emitConstantUint8(graph: GraphProto, names: NameGenerator, added: NodeProto[], c: FloatWeight, base: string): string {
+  let lo = 0;
+  let hi = 0;
+  for (const v of c.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const p = uint8Params({ min: lo, max: hi });
+  const scale = Math.fround(p.scale);
+  const q = Uint8Array.from(c.data, (v) => Math.max(0, Math.min(255, Math.round(v / scale) + p.zeroPoint)));
+  const qn = names.next(`${base}_quantized`);
+  const s = names.next(`${base}_scale`);
+  const z = names.next(`${base}_zero_point`);
+  const dq = names.next(`${base}_dequantized`);
+  graph.initializer.push(uint8TensorProto(qn, c.dims, q), floatTensorProto(s, [], Float32Array.of(scale)), uint8TensorProto(z, [], Uint8Array.of(p.zeroPoint)));
+  added.push(makeNode('DequantizeLinear', [qn, s, z], [dq], names.next(`${base}_dequantize`)));
+  return dq;
+}
+
 /** Let the op before each absorbed Relu/Clip write the activation's output tensor, and drop the activation. */
 function absorbActivations(graph: GraphProto, plan: QuantPlan): void {
   if (plan.absorbed.size === 0) return;
@@ -110,20 +186,4 @@ function absorbActivations(graph: GraphProto, plan: QuantPlan): void {
   for (const [actOut, act] of plan.absorbed) producers.get(act.input[0])!.output[0] = actOut;
   const dropped = new Set(plan.absorbed.values());
   graph.node = graph.node.filter((n) => !dropped.has(n));
-}
-
-/** t → QuantizeLinear → DequantizeLinear, with every reader of t moved to the dequantized copy. */
-function insertActivationQdq(graph: GraphProto, names: NameGenerator, added: NodeProto[], t: string, p: QuantParams): { q: string; dq: string } {
-  const readers = consumerMap(graph).get(t) ?? [];
-  const s = names.next(`${t}.scale`);
-  const z = names.next(`${t}.zero_point`);
-  const q = names.next(`${t}.quantized`);
-  const dq = names.next(`${t}.dequantized`);
-  graph.initializer.push(floatTensorProto(s, [], Float32Array.of(p.scale)), uint8TensorProto(z, [], Uint8Array.of(p.zeroPoint)));
-  for (const r of readers) r.input = r.input.map((i) => (i === t ? dq : i));
-  added.push(
-    makeNode('QuantizeLinear', [t, s, z], [q], names.next(`${t}.quantize`)),
-    makeNode('DequantizeLinear', [q, s, z], [dq], names.next(`${t}.dequantize`)),
-  );
-  return { q, dq };
 }

@@ -24,14 +24,14 @@ export async function countKernels(model: string | Uint8Array, opts: KernelOptio
  * The nodes onnxruntime actually runs after its optimizations (fusions such as DQ → Conv → Q into
  * QLinearConv keep the conv's name as a prefix): the model is loaded with `optimizedModelPath` and read back.
  */
-export async function optimizedNodes(model: string | Uint8Array, opts: KernelOptions = {}): Promise<{ opType: string; name: string }[]> {
+export async function optimizedNodes(model: string | Uint8Array, opts: KernelOptions = {}): Promise<{ opType: string; name: string; input: string[]; output: string[] }[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slimflow-kernels-'));
   const optimized = path.join(dir, 'optimized.onnx');
   try {
     const session = await ModelSession.create(model, { threads: opts.threads ?? 1, optimizedModelPath: optimized, graphOptimization: opts.graphOptimization ?? 'all' });
     await session.release();
     const graph = decodeModel(fs.readFileSync(optimized), optimized).graph;
-    return graph.node.map((n) => ({ opType: n.opType, name: n.name ?? '' }));
+    return graph.node.map((n) => ({ opType: n.opType, name: n.name ?? '', input: n.input, output: n.output }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

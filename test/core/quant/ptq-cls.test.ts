@@ -49,25 +49,28 @@ describe('quantizeModel on the PP-OCR cls model', () => {
     ({ model: int8, report } = await quantizeModel(readModel(CLS), lines(1, 64), { calibrator: 'abs_max' }));
   });
 
-  it('quantizes depthwise convs too when asked, all of them as integer kernels', async () => {
-    const all = await quantizeModel(readModel(CLS), lines(1, 16), { calibrator: 'abs_max', quantizeDepthwise: true });
-    expect(all.report.skippedNodes).toEqual([]);
-    expect(all.report.integerKernels.QLinearConv).toBe(53);
-    expect(all.report.integerKernels.Conv ?? 0).toBe(0);
+  it('keeps depthwise convs float when asked, each skipped with a reason', async () => {
+    const some = await quantizeModel(readModel(CLS), lines(1, 16), { calibrator: 'abs_max', quantizeDepthwise: false });
+    expect(some.report.quantizedNodes.filter((n) => n.includes('Conv'))).toHaveLength(42);
+    expect(some.report.skippedNodes).toHaveLength(11);
+    for (const s of some.report.skippedNodes) expect(s.reason).toMatch(/depthwise/);
+    expect(some.report.integerKernels.QLinearConv).toBeGreaterThanOrEqual(42);
+    expect(some.report.integerKernels.QLinearConv + (some.report.integerKernels.Conv ?? 0)).toBe(53);
   });
 
-  it('marks every non-depthwise Conv and the classifier MatMul; depthwise convs are skipped with a reason', () => {
-    expect(report.quantizedNodes.filter((n) => n.includes('Conv'))).toHaveLength(42);
+  it('marks every Conv (depthwise included) and the classifier MatMul by default', async () => {
+    expect(report.skippedNodes).toEqual([]);
+    expect(report.quantizedNodes.filter((n) => /^p2o\.Conv\.\d+$/.test(n))).toHaveLength(53);
     expect(report.quantizedNodes.some((n) => n.includes('MatMul'))).toBe(true);
-    expect(report.skippedNodes).toHaveLength(11);
-    for (const s of report.skippedNodes) expect(s.reason).toMatch(/depthwise/);
+    expect(report.integerKernels.QLinearConv).toBe(53);
+    expect(report.integerKernels.Conv ?? 0).toBe(0);
   });
 
   it('stores weights as int8 behind per-channel DequantizeLinear and biases as int32', () => {
     const dq = int8.graph.node.filter((n) => n.opType === 'DequantizeLinear');
     const inits = new Map(int8.graph.initializer.map((t) => [t.name, t]));
     const weightDq = dq.filter((n) => n.name?.endsWith('.weight_dq'));
-    expect(weightDq).toHaveLength(43);
+    expect(weightDq).toHaveLength(54);
     for (const n of weightDq) expect(inits.get(n.input[0])?.dataType).toBe(3);
     const biasDq = dq.filter((n) => n.name?.endsWith('.bias_dq'));
     expect(biasDq.length).toBeGreaterThan(0);
@@ -77,13 +80,12 @@ describe('quantizeModel on the PP-OCR cls model', () => {
   });
 
   it('runs every marked Conv as an integer kernel in onnxruntime', async () => {
-    const marked = report.quantizedNodes.filter((n) => n.includes('Conv'));
+    const marked = report.quantizedNodes.filter((n) => /^p2o\.Conv\.\d+$/.test(n));
     const integer = (await optimizedNodes(encodeModel(int8))).filter((n) => n.opType === 'QLinearConv').map((n) => n.name);
     // onnxruntime names a fused node after the conv it replaced ("p2o.Conv.3_token_78").
     for (const name of marked) expect(integer.some((k) => k === name || k.startsWith(`${name}_`)), name).toBe(true);
     expect(report.integerKernels.QLinearConv).toBeGreaterThanOrEqual(marked.length);
-    // Only the skipped depthwise convs may remain float.
-    expect((report.integerKernels.Conv ?? 0) + (report.integerKernels.FusedConv ?? 0)).toBeLessThanOrEqual(report.skippedNodes.length);
+    expect((report.integerKernels.Conv ?? 0) + (report.integerKernels.FusedConv ?? 0)).toBe(0);
     expect(report.integerKernels.QLinearMatMul).toBe(1);
   });
 

@@ -1,0 +1,81 @@
+import { attrFloat, readWeight } from '../onnx/graph';
+import { GraphProto, NodeProto } from '../onnx/proto';
+
+/**
+ * How the quantizer of an integer op's output gets its parameters:
+ * - `calibrated`: from the calibrated range of the output tensor;
+ * - `input`: the same scale and zero point as the first input, so onnxruntime drops the DQ/Q pair and
+ *   runs the op on uint8 directly (Resize, Reshape…: its selector requires equal parameters);
+ * - `unit`: fixed [0, 1] (Sigmoid), no calibration needed;
+ * - `hardsigmoid`: the node is emitted as Add(x, β/α) whose uint8 quantizer covers [0, 1/α] and so
+ *   saturates exactly like the clip; its readers dequantize with scale α times that, folding the ×α.
+ */
+export type OutputRule = 'calibrated' | 'input' | 'unit' | 'hardsigmoid';
+
+/** A non-weight op kept in the integer domain: every activation input and the output get Q/DQ. */
+export interface IntegerOpMark {
+  node: NodeProto;
+  /** Input slots read through DequantizeLinear (each must be a quantized tensor). */
+  activationInputs: number[];
+  /** Input slots holding float constants, stored as uint8 behind their own DequantizeLinear. */
+  constantInputs: number[];
+  output: OutputRule;
+}
+
+interface IntegerOpRule {
+  /** Slots that carry the data flowing through the op (shape/axes inputs are not data). */
+  dataSlots: (n: NodeProto) => number[];
+  output: OutputRule;
+}
+
+const first = () => [0];
+const all = (n: NodeProto) => n.input.map((_, i) => i).filter((i) => n.input[i]);
+
+/**
+ * Ops onnxruntime's CPU provider runs on uint8 when wrapped in DQ → op → Q: Add/Mul become
+ * QLinearAdd/QLinearMul, pools and Sigmoid their QLinear forms, Concat QLinearConcat, and the
+ * data-movement ops run as is on uint8 once their DQ/Q pair is dropped.
+ */
+export const INTEGER_OP_RULES: Readonly<Record<string, IntegerOpRule>> = {
+  Add: { dataSlots: all, output: 'calibrated' },
+  Mul: { dataSlots: all, output: 'calibrated' },
+  HardSigmoid: { dataSlots: first, output: 'hardsigmoid' },
+  Sigmoid: { dataSlots: first, output: 'unit' },
+  GlobalAveragePool: { dataSlots: first, output: 'calibrated' },
+  AveragePool: { dataSlots: first, output: 'calibrated' },
+  Concat: { dataSlots: all, output: 'calibrated' },
+  // MaxPool is left out: onnxruntime runs a uint8 MaxPool in NCHW (no NHWC form on this CPU), which
+  // pulls a Transpose in between two integer kernels, and its uint8 kernel is 5x slower than the
+  // float one (cls: 2.3 vs 0.46 ms). Read through DQ it costs one small DQ/Q pair instead.
+  Resize: { dataSlots: first, output: 'input' },
+  Reshape: { dataSlots: first, output: 'input' },
+  Transpose: { dataSlots: first, output: 'input' },
+  Flatten: { dataSlots: first, output: 'input' },
+  Squeeze: { dataSlots: first, output: 'input' },
+  Unsqueeze: { dataSlots: first, output: 'input' },
+};
+
+export const DEFAULT_INTEGER_OPS = Object.keys(INTEGER_OP_RULES);
+
+/**
+ * Mark `n` as an integer op when every data input is already quantized (so integer regions grow
+ * forward from the conv/matmul layers and never pull float islands such as LayerNorm into Q/DQ
+ * bounces) or a float constant (binary ops only). Returns undefined when the op stays float.
+ */
+export function markIntegerOp(graph: GraphProto, n: NodeProto, quantized: { has(t: string): boolean }, producers: Map<string, NodeProto>): IntegerOpMark | undefined {
+  const rule = INTEGER_OP_RULES[n.opType];
+  // MaxPool's optional Indices output has no integer form.
+  if (!rule || n.output.length !== 1) return undefined;
+  const activationInputs: number[] = [];
+  const constantInputs: number[] = [];
+  for (const slot of rule.dataSlots(n)) {
+    const t = n.input[slot];
+    if (quantized.has(t)) { activationInputs.push(slot); continue; }
+    const binary = n.opType === 'Add' || n.opType === 'Mul';
+    if (binary && readWeight(graph, t, producers)) { constantInputs.push(slot); continue; }
+    return undefined;
+  }
+  if (activationInputs.length === 0) return undefined;
+  if (n.opType === 'HardSigmoid' && !(attrFloat(n, 'alpha', 0.2) > 0)) return undefined;
+  return { node: n, activationInputs, constantInputs, output: rule.output };
+}
