@@ -2,6 +2,7 @@ import { ArtifactRef } from '../core/artifacts/store';
 import { iterateBatches } from '../core/data';
 import { SlimflowError } from '../core/errors';
 import { AgreementMeter, createTaskMetric } from '../core/metrics';
+import { predictOrMeasure } from '../core/latency/service';
 import { measureLatency } from '../core/runtime/latency';
 import { compareLatency } from '../core/runtime/compare-latency';
 import { ModelSession } from '../core/runtime/session';
@@ -106,12 +107,12 @@ export function createValidationActivities(deps: ActivityDeps) {
       });
     },
 
-    async estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number }) {
+    /** Predicted from a latency table (`table` input or SLIMFLOW_LATENCY_TABLE); measured when there is none. */
+    async estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number; table?: string }) {
       return asActivity(async () => {
         const feed = inputSpec(input.input);
         const threads = input.threads ?? feed.threads;
-        const r = await measureLatency(deps.store.read(input.model), latencyFeed(feed), { threads });
-        return { latencyMs: r.medianMs, latency: { totalMs: r.medianMs, p10Ms: r.p10Ms, p90Ms: r.p90Ms, method: 'measured', threads } };
+        return predictOrMeasure(deps.store.read(input.model), { table: input.table, inputName: feed.name, shape: feed.shape, threads });
       });
     },
   };

@@ -78,14 +78,17 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
     const constants = new Set(graph.initializer.map((t) => t.name ?? ''));
     const byName = new Map(graph.node.map((n) => [n.name, n]));
     let kernelUs = 0;
+    let shapeMismatches = 0;
     for (const p of prof.nodes) {
       const node = byName.get(p.name);
       if (!node) continue;
+      // onnxruntime reports the shapes it ran: a disagreement means the estimator would key this node wrongly.
+      if (JSON.stringify(shapes.tensors.get(node.output[0])?.dims) !== JSON.stringify(p.outputShapes[0])) shapeMismatches++;
       entries.push({ config: nodeConfig(graph, node, shapes, constants), us: p.medianUs, samples: prof.runs });
       kernelUs += p.medianUs;
     }
-    table.push({ label: src.label, shape: Object.values(src.shapes)[0], nodes: prof.nodes.length, wallMs, kernelSumMs: kernelUs / 1000 });
-    onProgress?.(`[${i + 1}/${sources.length}] ${src.label}: ${prof.nodes.length} nodes, kernels ${(kernelUs / 1000).toFixed(2)} ms, wall ${wallMs.toFixed(2)} ms`);
+    table.push({ label: src.label, shape: Object.values(src.shapes)[0], nodes: prof.nodes.length, wallMs, kernelSumMs: kernelUs / 1000, shapeMismatches });
+    onProgress?.(`[${i + 1}/${sources.length}] ${src.label}: ${prof.nodes.length} nodes, kernels ${(kernelUs / 1000).toFixed(2)} ms, wall ${wallMs.toFixed(2)} ms${shapeMismatches ? `, ${shapeMismatches} shape mismatches` : ''}`);
   }
   return {
     format: TABLE_FORMAT,

@@ -34,7 +34,7 @@ const broadcast = (shapes: number[][]): number[] => {
 
 /** Output spatial size of a window op (conv, pool), honouring pads, dilations, ceil_mode and auto_pad. */
 function windowOut(n: NodeProto, inDims: number[], kernel: number[]): number[] {
-  const sp = inDims.slice(2);
+  const sp = channelsLast(n) ? inDims.slice(1, -1) : inDims.slice(2);
   const strides = attrInts(n, 'strides') ?? sp.map(() => 1);
   const dil = attrInts(n, 'dilations') ?? sp.map(() => 1);
   const pads = attrInts(n, 'pads') ?? sp.flatMap(() => [0, 0]);
@@ -100,13 +100,17 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
           set([x[0], w[1] * attrInt(n, 'group', 1), ...sp]);
         } else {
           // NCHWc convs keep the padded channel count of their (reordered) weights; outputs follow w[0].
-          set([x[0], w[0], ...windowOut(n, x, kernel)], op === 'QLinearConv' ? ins[7]?.dtype ?? 'uint8' : dt);
+          // Integer convs run NHWC (channels_last) on x86: channels move to the end.
+          const sp = windowOut(n, x, kernel);
+          set(channelsLast(n) ? [x[0], ...sp, w[0]] : [x[0], w[0], ...sp], op === 'QLinearConv' ? ins[7]?.dtype ?? 'uint8' : dt);
         }
         break;
       }
-      case 'MaxPool': case 'AveragePool': case 'QLinearAveragePool':
-        set([x[0], x[1], ...windowOut(n, x, attrInts(n, 'kernel_shape') ?? [1, 1])]);
+      case 'MaxPool': case 'AveragePool': case 'QLinearAveragePool': case 'NhwcMaxPool': {
+        const sp = windowOut(n, x, attrInts(n, 'kernel_shape') ?? [1, 1]);
+        set(channelsLast(n) ? [x[0], ...sp, x[x.length - 1]] : [x[0], x[1], ...sp]);
         break;
+      }
       case 'GlobalAveragePool': case 'GlobalMaxPool': case 'QLinearGlobalAveragePool':
         if (attrInt(n, 'channels_last', 0)) set([x[0], 1, 1, x[x.length - 1]]);
         else set([x[0], x[1], ...x.slice(2).map(() => 1)]);
@@ -251,6 +255,8 @@ const SAME_SHAPE = new Set([
   'BatchNormalization', 'InstanceNormalization', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax', 'Floor', 'Ceil', 'Round',
 ]);
 
+/** NHWC kernels: channels_last=1, or the Nhwc* contrib ops. */
+const channelsLast = (n: NodeProto): boolean => attrInt(n, 'channels_last', 0) === 1 || n.opType.startsWith('Nhwc');
 const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 const roundUp = (v: number, b: number) => Math.ceil(v / b) * b;
 

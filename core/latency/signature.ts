@@ -29,7 +29,8 @@ export function nodeConfig(graph: GraphProto, n: NodeProto, shapes: ShapeResult,
   });
   const outputs = n.output.filter(Boolean).map((o) => shapes.tensors.get(o)?.dims ?? []);
   const group = typeof attrs.group === 'number' ? attrs.group : 1;
-  const cin = n.opType === 'QLinearConv' ? inputs[0]?.dims[1] : inputs[0]?.dims[1];
+  const x = inputs[0]?.dims ?? [];
+  const cin = attrs.channels_last === 1 ? x[x.length - 1] : x[1];
   const depthwise = CONV_OPS.has(n.opType) && group > 1 && group === cin;
   return { op: `${n.domain || 'ai.onnx'}:${n.opType}${depthwise ? '/dw' : ''}`, attrs, inputs, outputs };
 }

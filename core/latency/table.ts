@@ -21,7 +21,7 @@ export interface LatencyTable {
   /** Time a run costs beyond its kernels: a fixed part per run and a part per executed node. */
   overhead: { perRunUs: number; perNodeUs: number };
   /** Models profiled to fill the table (configurations come from their optimized graphs). */
-  sources: { label: string; shape: number[]; nodes: number; wallMs: number; kernelSumMs: number }[];
+  sources: { label: string; shape: number[]; nodes: number; wallMs: number; kernelSumMs: number; shapeMismatches?: number }[];
   build: { seconds: number; runsPerModel: number };
   entries: TableEntry[];
 }
@@ -42,7 +42,7 @@ const tableSchema = z.object({
   }),
   threads: z.number().int().positive(),
   overhead: z.object({ perRunUs: z.number().nonnegative(), perNodeUs: z.number().nonnegative() }),
-  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), kernelSumMs: z.number() })),
+  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), kernelSumMs: z.number(), shapeMismatches: z.number().optional() })),
   build: z.object({ seconds: z.number(), runsPerModel: z.number() }),
   entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number() })).min(1),
 });
