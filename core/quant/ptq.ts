@@ -26,10 +26,14 @@ export interface QuantizeOptions {
    * with full-range weights (cls top-1 agreement 96.3% → 99.0% on rendered lines with it).
    */
   reduceRange?: boolean;
-  /** Quantize depthwise convs too (see PlanOptions.quantizeDepthwise; default false). */
+  /** Quantize depthwise convs too (see PlanOptions.quantizeDepthwise; default true). */
   quantizeDepthwise?: boolean;
   /** Run HardSwish islands as uint8 lookup tables (see PlanOptions.tableActivations). */
   tableActivations?: boolean;
+  /** Keep the activation path integer between layers (default true; see PlanOptions.integerActivations). */
+  integerActivations?: boolean;
+  /** Non-weight op types the integer path may take (default: all in integer-ops.ts). */
+  integerOpTypes?: string[];
   threads?: number;
   /** Weight quantizer by ACT name (weight_quantize_type: 'channel_wise_abs_max' | 'abs_max'); overrides perChannel. */
   weightQuantizer?: string;
@@ -41,6 +45,8 @@ export interface QuantizeOptions {
 
 export interface QuantizeReport {
   quantizedNodes: string[];
+  /** Non-weight ops kept in the integer domain (Add, Mul, HardSigmoid, pools…), by node name. */
+  integerOps: string[];
   skippedNodes: { name: string; reason: string }[];
   ranges: RangeRecord;
   /** Op-type census of the optimized graph onnxruntime runs for the quantized model. */
@@ -73,6 +79,7 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
     model: quantized,
     report: {
       quantizedNodes: plan.marks.map((m) => m.node.name || m.node.output[0]),
+      integerOps: plan.integerOps.map((m) => m.node.name || m.node.output[0]),
       skippedNodes: plan.skipped,
       ranges,
       integerKernels,
