@@ -1,14 +1,7 @@
-/** A measured candidate model: what validateCandidate returns. Mirrors the pipeline's candidate type. */
-export interface CandidateFigures {
-  label: string;
-  model: { uri: string; sha256: string; bytes: number; kind: string };
-  accuracy: number | null;
-  agreement: number;
-  cosine: number;
-  latencyMs: number;
-  sizeBytes: number;
-  config?: unknown;
-}
+import type { Candidate } from '../pipeline/types';
+
+/** A measured candidate model, as validateCandidate returns it. */
+export type CandidateFigures = Candidate;
 
 export interface SkippedStrategy {
   strategy: string;
