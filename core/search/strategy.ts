@@ -4,10 +4,9 @@ import type { PipelineDocument } from '../pipeline/schema';
 import { compileConfig } from '../config/compile';
 import { SlimflowError } from '../errors';
 
-export interface SkippedStrategy {
-  strategy: string;
-  reason: string;
-}
+import type { SkippedStrategy } from '../report/report';
+
+export type { SkippedStrategy };
 
 export interface AutoPlan {
   pipeline: PipelineDocument;
