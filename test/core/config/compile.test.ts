@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { compileConfig, ptqTrials, trialLabel } from '../../../core/config/compile';
+import { parseJobConfig } from '../../../core/config/load';
+import { loadPipeline } from '../../../core/pipeline';
+import { SlimflowError } from '../../../core/errors';
+
+const base = {
+  Global: {
+    model: '/m.onnx',
+    input_shape: [8, 3, 48, 192],
+    calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 1 },
+  },
+};
+
+describe('compiling a job config into a pipeline', () => {
+  it('gives a valid pipeline: teacher, baseline, PTQ fan-out, validation, selection, side-by-side latency, publish', () => {
+    const doc = compileConfig(parseJobConfig({ ...base, QuantPost: { algo: 'abs_max' } }));
+    const cp = loadPipeline(doc);
+    expect(Object.keys(cp.pipeline.steps)).toEqual(['analyze', 'teacher', 'baseline', 'ptq', 'candidates', 'best', 'latency', 'publish']);
+    expect(cp.deps.best).toEqual(expect.arrayContaining(['candidates', 'baseline']));
+    // Without an eval set, the calibration set doubles as the evaluation set.
+    expect(cp.pipeline.steps.baseline.with.eval).toBe('${{ inputs.calib }}');
+  });
+
+  it('expands HyperParameterOptimization as a grid capped by max_quant_count', () => {
+    const config = parseJobConfig({
+      ...base,
+      HyperParameterOptimization: { ptq_algo: ['abs_max', 'hist'], weight_quantize_type: ['channel_wise_abs_max', 'abs_max'], hist_percent: [0.999, 0.9999], max_quant_count: 5 },
+    });
+    const trials = ptqTrials(config);
+    // abs_max × 2 weight types + hist × 2 weight types × 2 percentiles = 6, capped at 5.
+    expect(trials).toHaveLength(5);
+    expect(trials.filter((t) => t.calibrator === 'hist').every((t) => t.histPercent !== undefined)).toBe(true);
+    expect(trials.filter((t) => t.calibrator === 'abs_max').every((t) => !('histPercent' in t))).toBe(true);
+    expect(trialLabel(trials[1])).toBe('int8 abs_max per-tensor');
+  });
+
+  it('refuses strategies that are not built yet, naming the section', () => {
+    for (const section of ['QuantAware', 'ChannelPrune']) {
+      const extra = section === 'ChannelPrune' ? { pruned_ratio: 0.3 } : {};
+      const config = parseJobConfig({ ...base, [section]: extra });
+      let err: unknown;
+      try { compileConfig(config); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(SlimflowError);
+      expect((err as SlimflowError).code).toBe('NOT_SUPPORTED');
+      expect((err as Error).message).toMatch(new RegExp(`not supported yet.*${section}`));
+    }
+  });
+});
