@@ -12,6 +12,8 @@ export interface PtqTrialConfig {
   opTypes: string[];
   skipNodes: string[];
   histPercent?: number;
+  /** Symmetric activation ranges (the calibrator's `symmetric` parameter); absent: the calibrator's default. */
+  symmetric?: boolean;
 }
 
 /** Sections the schema accepts but no stage implements yet: asking for one fails clearly. */
@@ -32,10 +34,10 @@ export function assertSupported(config: JobConfig): void {
   }
 }
 
-/** The PTQ trials a config asks for: QuantPost alone, or the grid of HyperParameterOptimization. */
-export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
+/** The trial QuantPost alone describes: what every searched trial starts from. */
+export function baseTrial(config: JobConfig): PtqTrialConfig {
   const qp = config.QuantPost;
-  const base: PtqTrialConfig = {
+  return {
     calibrator: qp?.algo ?? 'abs_max',
     perChannel: (qp?.weight_quantize_type ?? 'channel_wise_abs_max') === 'channel_wise_abs_max',
     biasCorrect: qp?.bias_correct ?? false,
@@ -45,6 +47,11 @@ export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
     skipNodes: qp?.skip_tensor_list ?? [],
     ...(qp?.hist_percent !== undefined ? { histPercent: qp.hist_percent } : {}),
   };
+}
+
+/** The PTQ trials a config asks for: QuantPost alone, or the grid of HyperParameterOptimization. */
+export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
+  const base = baseTrial(config);
   const hpo = config.HyperParameterOptimization;
   if (!hpo) return [base];
   // Until the surrogate search exists, the search space is walked as a grid, capped by the budget.

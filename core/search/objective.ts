@@ -1,0 +1,52 @@
+// What the search maximises, from a validated candidate. With labels: the task metric; without:
+// top-1 agreement with the teacher. Both are in points, and cosine similarity with the teacher
+// (×100) breaks ties by at most 0.1 point: many PTQ configurations reach the same accuracy on a
+// modest eval set, and the one closer to the teacher is the safer pick.
+// Constraints: the accuracy-drop tolerance flags a trial infeasible; a latency target, when set,
+// also penalises the value in proportion to the overshoot so the surrogate learns to avoid it.
+
+/** The fields of a candidate the objective reads. */
+export interface ScoredCandidate {
+  accuracy: number | null;
+  agreement: number;
+  cosine: number;
+  latencyMs: number;
+}
+
+export interface ObjectiveOptions {
+  baseline?: ScoredCandidate | null;
+  /** Largest accepted accuracy drop in points (default 1). */
+  tolerance?: number;
+  /** Latency the candidate must not exceed (from the predictor, else measured); absent: no constraint. */
+  latencyTargetMs?: number;
+}
+
+export interface ObjectiveValue {
+  /** The task metric (or agreement) in points: what reports and benchmarks compare. */
+  score: number;
+  /** What the surrogate maximises: score with the cosine tie-break and any latency penalty. */
+  value: number;
+  drop: number;
+  feasible: boolean;
+}
+
+const COSINE_WEIGHT = 1e-3;
+const LATENCY_PENALTY = 100;
+
+/** The primary metric of a candidate in points: accuracy when labeled, else agreement with the teacher. */
+export const primaryScore = (c: ScoredCandidate): number => c.accuracy ?? c.agreement;
+
+/** Score, surrogate value, drop against the baseline and feasibility of one candidate. */
+export function objectiveOf(c: ScoredCandidate, opts: ObjectiveOptions = {}): ObjectiveValue {
+  const score = primaryScore(c);
+  const b = opts.baseline;
+  // Compare like with like: accuracy against accuracy, else agreement against the teacher's 100.
+  const drop = b && c.accuracy !== null && b.accuracy !== null ? b.accuracy - c.accuracy : (b?.agreement ?? 100) - c.agreement;
+  let value = score + COSINE_WEIGHT * c.cosine;
+  let feasible = drop <= (opts.tolerance ?? 1);
+  if (opts.latencyTargetMs && opts.latencyTargetMs > 0 && c.latencyMs > opts.latencyTargetMs) {
+    feasible = false;
+    value -= LATENCY_PENALTY * (c.latencyMs / opts.latencyTargetMs - 1);
+  }
+  return { score, value, drop, feasible };
+}
