@@ -3,7 +3,7 @@ import type { PtqTrialConfig } from '../core/config/compile';
 import { trialLabel } from '../core/config/compile';
 import { iterateBatches } from '../core/data';
 import { quantizeModel } from '../core/quant/ptq';
-import { SlimflowError } from '../core/errors';
+import { quantizeOptionsFor } from '../core/quant/trial-options';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
@@ -36,7 +36,6 @@ export function createPtqActivities(deps: ActivityDeps) {
         const done = deps.store.lookup<PtqTrialResult>(trialKey);
         if (done) return done;
 
-        if (config.biasCorrect) throw new SlimflowError('NOT_SUPPORTED', 'bias correction is not supported yet', 'QuantPost.bias_correct');
         const model = loadModelRef(deps, input.model);
         const batches = iterateBatches(input.calib, { batchSize: config.batchSize, limit: config.batchSize * config.batchNum, inputName: feed.name });
         const calib = (async function* () {
@@ -46,14 +45,7 @@ export function createPtqActivities(deps: ActivityDeps) {
             yield b.inputs;
           }
         })();
-        const { model: quantized, report } = await quantizeModel(model, calib, {
-          calibrator: config.calibrator,
-          calibratorParams: config.histPercent !== undefined ? { percentile: config.histPercent } : undefined,
-          opTypes: config.opTypes,
-          skipNodes: config.skipNodes,
-          perChannel: config.perChannel,
-          threads: feed.threads,
-        });
+        const { model: quantized, report } = await quantizeModel(model, calib, quantizeOptionsFor(config, feed.threads));
         const ref = storeModel(deps, quantized);
         const label = trialLabel(config);
         const result: PtqTrialResult = {
