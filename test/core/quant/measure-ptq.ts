@@ -20,19 +20,10 @@ const MODELS = {
   det: { file: 'ch_PP-OCRv4_det_infer.onnx', dims: [1, 3, 640, 640] },
 } as const;
 
-/** Rendered text lines for cls; for rec/det a deterministic smooth pattern (no labeled set yet). */
+/** Rendered data for each task (core/data): labeled text lines for cls/rec, text pages for det. */
 async function* batches(kind: keyof typeof MODELS, seed: number, count: number): AsyncGenerator<Record<string, Tensor>> {
-  const dims: number[] = [...MODELS[kind].dims];
-  if (kind === 'cls') {
-    for await (const b of iterateBatches({ kind: 'rendered-textlines', task: 'cls', count, seed }, { batchSize: dims[0] })) yield b.inputs;
-    return;
-  }
-  const n = dims.reduce((a, b) => a * b, 1);
-  for (let k = 0; k < count / dims[0]; k++) {
-    const x = new Float32Array(n);
-    for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.013 + k + 7 * seed) * Math.cos(i * 0.0007 * (k + seed)) * 1.5;
-    yield { x: { dtype: 'float32', dims, data: x } };
-  }
+  const [batchSize, , height, width] = MODELS[kind].dims;
+  for await (const b of iterateBatches({ kind: 'rendered-textlines', task: kind, count, seed, width, height }, { batchSize, inputName: 'x' })) yield b.inputs;
 }
 
 async function main() {
