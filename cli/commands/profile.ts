@@ -8,7 +8,7 @@ export const profileCommand = new Command('profile')
   .description('build a latency table for this machine: per-node kernel times of a designed sample of PP-OCR-derived graphs (FP32 and INT8)')
   .requiredOption('--out <file>', 'where to write the table (JSON)')
   .option('--threads <n>', 'intra-op threads to measure at', (v) => Number(v), 1)
-  .option('--runs <n>', 'timed runs per model (medians per node)', (v) => Number(v), 7)
+  .option('--runs <n>', 'timed runs per model (the fastest counts per node)', (v) => Number(v), 9)
   .option('--json', 'print a summary as one JSON object on the last line')
   .action(async (opts: { out: string; threads: number; runs: number; json?: boolean }) => {
     try {

@@ -1,7 +1,7 @@
 import { SlimflowError } from '../errors';
 import { decodeModel } from '../onnx/model-io';
 import { GraphProto, Model } from '../onnx/proto';
-import { readWeight } from '../onnx/graph';
+import { producerMap, readWeight } from '../onnx/graph';
 import { compatibilityWarnings } from './table';
 import { thisDevice } from './device';
 import { encodeWithFixedInputs, InputShapes, resolveInputShapes } from './fixed-shape';
@@ -9,6 +9,10 @@ import { optimizedGraph } from './ort-graph';
 import { CostMethod, LatencyPredictor } from './predictor';
 import { inferShapes } from './shapes';
 import { nodeConfig } from './signature';
+import { structureKey } from './structure-key';
+
+/** Optimized graphs by structure key (bounded; oldest dropped first). */
+const graphCache = new Map<string, GraphProto>();
 
 export interface NodeEstimate { name: string; op: string; us: number; method: CostMethod }
 
@@ -31,7 +35,7 @@ export interface LatencyEstimate {
   warnings: string[];
   sparsity: { zeroWeightShare: number; note: string };
   table: { createdAt: string; threads: number; entries: number; onnxruntimeVersion: string; cpuModel: string };
-  timing: { optimizeMs: number; walkMs: number };
+  timing: { optimizeMs: number; walkMs: number; cachedGraph: boolean };
   shapes: InputShapes;
 }
 
@@ -56,9 +60,10 @@ export function costOptimizedGraph(graph: GraphProto, shapes: InputShapes, predi
 export function zeroWeightShare(model: Model): number {
   let zeros = 0;
   let total = 0;
+  const producers = producerMap(model.graph);
   for (const n of model.graph.node) {
     if (!['Conv', 'MatMul', 'Gemm', 'ConvTranspose'].includes(n.opType) || !n.input[1]) continue;
-    const w = readWeight(model.graph, n.input[1]);
+    const w = readWeight(model.graph, n.input[1], producers);
     if (!w) continue;
     total += w.data.length;
     for (const v of w.data) if (v === 0) zeros++;
@@ -71,12 +76,22 @@ export function zeroWeightShare(model: Model): number {
  * shape (fusions, integer kernels, layouts as they will run), each node of that graph is costed from
  * the table or its op's regressor, plus the per-run and per-node overheads.
  */
-export async function estimateLatency(model: Model | Uint8Array, predictor: LatencyPredictor, opts: { shapes?: InputShapes; threads?: number } = {}): Promise<LatencyEstimate> {
+export async function estimateLatency(model: Model | Uint8Array, predictor: LatencyPredictor, opts: { shapes?: InputShapes; threads?: number; cache?: boolean } = {}): Promise<LatencyEstimate> {
   const m = model instanceof Uint8Array ? decodeModel(model) : model;
   const threads = opts.threads ?? predictor.table.threads;
   const shapes = resolveInputShapes(m, opts.shapes);
   const t0 = performance.now();
-  const graph = (await optimizedGraph(encodeWithFixedInputs(m, shapes), threads)).graph;
+  // Optimized graphs by structure: a structurally identical candidate reuses onnxruntime's answer.
+  const key = opts.cache === false ? '' : structureKey(m, shapes, threads);
+  let graph = key ? graphCache.get(key) : undefined;
+  const cached = !!graph;
+  if (!graph) {
+    graph = (await optimizedGraph(encodeWithFixedInputs(m, shapes), threads)).graph;
+    if (key) {
+      graphCache.set(key, graph);
+      if (graphCache.size > 64) graphCache.delete(graphCache.keys().next().value!);
+    }
+  }
   const t1 = performance.now();
   const { breakdown, kernelUs, overheadUs, shapeGuesses } = costOptimizedGraph(graph, shapes, predictor);
   const zero = zeroWeightShare(m);
@@ -110,7 +125,7 @@ export async function estimateLatency(model: Model | Uint8Array, predictor: Late
       note: `${(zero * 100).toFixed(1)}% of conv/matmul weights are zero; onnxruntime's CPU kernels are dense and the table measured dense kernels, so unstructured sparsity predicts no speedup (channel pruning does: it makes the graph smaller)`,
     },
     table: { createdAt: t.createdAt, threads: t.threads, entries: t.entries.length, onnxruntimeVersion: t.device.onnxruntimeVersion, cpuModel: t.device.cpuModel },
-    timing: { optimizeMs: t1 - t0, walkMs: t2 - t1 },
+    timing: { optimizeMs: t1 - t0, walkMs: t2 - t1, cachedGraph: cached },
     shapes,
   };
 }

@@ -1,5 +1,5 @@
 import { attrInt, attrInts, getAttr, producerMap } from '../onnx/graph';
-import { DataType, GraphProto, NodeProto } from '../onnx/proto';
+import { DataType, GraphProto, NodeProto, TensorProto } from '../onnx/proto';
 import { tensorDims, tensorToInts } from '../onnx/tensor-data';
 import { nchwcBlockSize } from './device';
 import { InputShapes } from './fixed-shape';
@@ -59,6 +59,7 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
   const guessed: string[] = [];
   const producers = producerMap(graph);
   const consts = new Map<string, number[]>();
+  const initializers = new Map(graph.initializer.map((t) => [t.name ?? '', t]));
   for (const t of graph.initializer) {
     tensors.set(t.name ?? '', { dims: tensorDims(t), dtype: DTYPE_NAMES[t.dataType ?? 1] ?? 'float' });
   }
@@ -68,7 +69,7 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
   const ints = (name: string | undefined): number[] | undefined => {
     if (!name) return undefined;
     if (consts.has(name)) return consts.get(name);
-    const t = graph.initializer.find((x) => x.name === name)
+    const t = initializers.get(name)
       ?? (producers.get(name)?.opType === 'Constant' ? producers.get(name)!.attribute.find((a) => a.name === 'value')?.t : undefined);
     const v = t ? tensorToInts(t) : undefined;
     if (v) consts.set(name, v);
@@ -126,7 +127,7 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
       }
       case 'Upsample': case 'Resize': {
         const sizes = ints(n.input[3]);
-        const scales = op === 'Upsample' ? ins[1] && readFloats(graph, n.input[1]) : readFloats(graph, n.input[2]);
+        const scales = op === 'Upsample' ? ins[1] && readFloats(initializers, n.input[1]) : readFloats(initializers, n.input[2]);
         if (sizes && sizes.length) set(sizes);
         else if (scales && scales.length === x.length) set(x.map((d, k) => Math.floor(d * scales[k])));
         else { set(x); guessed.push(n.name ?? op); }
@@ -265,9 +266,9 @@ const nchwcBlock = (_graph: GraphProto): number => (cachedBlock ??= nchwcBlockSi
 let cachedBlock: number | undefined;
 
 /** Float values of a constant (scales of Resize/Upsample). */
-function readFloats(graph: GraphProto, name: string | undefined): number[] | undefined {
+function readFloats(initializers: Map<string, TensorProto>, name: string | undefined): number[] | undefined {
   if (!name) return undefined;
-  const t = graph.initializer.find((x) => x.name === name);
+  const t = initializers.get(name);
   if (!t) return undefined;
   if (t.dataType === DataType.FLOAT && t.rawData && t.rawData.length) {
     const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);

@@ -8,7 +8,7 @@ import { NodeConfig } from './signature';
 export const TABLE_FORMAT = 'slimflow-latency-table';
 export const TABLE_VERSION = 1;
 
-/** One measured configuration: the median kernel time of a node in a profiled run. */
+/** One measured configuration: the fastest of a node's timed runs in a profiled model (microseconds). */
 export interface TableEntry { config: NodeConfig; us: number; samples: number }
 
 /** A latency table: the device it describes, how it was measured, and the measured kernels. */
