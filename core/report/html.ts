@@ -1,0 +1,109 @@
+// report.html: a self-contained page a person opens to understand one job — inline CSS and SVG,
+// no scripts, no network. Pure (report in, HTML text out).
+import type { JobReport } from './report';
+import { esc } from './escape';
+import { PAGE_CSS } from './style';
+import { accuracyLatencyChart } from './svg-chart';
+import type { ChartPoint } from './pareto';
+
+/** Per-layer sensitivity as core/quant/sensitivity.ts measures it (only the fields the page shows). */
+export interface SensitivityRow {
+  layer: string;
+  mse: number;
+  sqnr: number;
+}
+
+/** What the page shows beyond the report: how to reproduce it, and sensitivity when measured. */
+export interface ReportExtras {
+  /** The job config exactly as the job ran it. */
+  config?: unknown;
+  /** The pipeline the job ran (autoCompress generates it; runPipeline is given it). */
+  pipeline?: unknown;
+  sensitivity?: SensitivityRow[];
+}
+
+const num = (v: number | null | undefined, d = 2) => (v == null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
+const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+
+// Accuracy when the eval set has labels, else agreement with the FP32 teacher.
+function scoreOf(r: JobReport): { label: string; of: (c: JobReport['baseline']) => number } {
+  const labeled = r.baseline.accuracy != null && r.candidates.every((c) => c.accuracy != null);
+  return labeled ? { label: 'accuracy', of: (c) => c.accuracy! } : { label: 'teacher agreement', of: (c) => c.agreement };
+}
+
+function summaryCards(r: JobReport): string {
+  const met = r.target.met;
+  const drop = r.accuracyDrop == null ? `${num(100 - r.best.agreement)} (agreement loss)` : num(r.accuracyDrop);
+  return `<div class="cards">
+<div class="card">speedup<b id="speedup">${num(r.speedup)}x</b></div>
+<div class="card">accuracy drop (points)<b>${drop}</b></div>
+<div class="card">size<b>${kib(r.baseline.sizeBytes)} → ${kib(r.best.sizeBytes)}</b></div>
+<div class="card">target<b class="${met ? 'ok' : 'bad'}">${met ? 'met' : 'not met'}</b><span class="muted">drop ≤ ${r.target.maxAccuracyDrop}, speedup ≥ ${r.target.targetSpeedup}</span></div>
+</div>`;
+}
+
+function comparison(r: JobReport): string {
+  const row = (name: string, c: JobReport['baseline'], speed: string) =>
+    `<tr><td>${esc(name)}</td><td>${num(c.accuracy)}</td><td>${num(c.agreement)}</td><td>${num(c.cosine, 4)}</td><td>${num(c.latencyMs)}</td><td>${kib(c.sizeBytes)}</td><td>${speed}</td></tr>`;
+  return `<table id="comparison"><thead><tr><th>model</th><th>accuracy</th><th>agreement</th><th>cosine</th><th>latency (ms)</th><th>size</th><th>speedup</th></tr></thead><tbody>
+${row('FP32 baseline', r.baseline, '1.00x')}
+${row(`chosen: ${r.best.label}`, r.best, `${num(r.speedup)}x`)}
+</tbody></table>
+<p class="muted">Latencies of this table were measured side by side; the compressed model is at <code>${esc(r.best.modelPath)}</code>.</p>`;
+}
+
+function history(r: JobReport): string {
+  const rows = r.candidates.map((c, i) => {
+    const cfg = c.config === undefined ? '' : esc(JSON.stringify(c.config));
+    return `<tr class="${c.label === r.best.label ? 'chosen' : ''}"><td>${i + 1}. ${esc(c.label)}</td><td>${num(c.accuracy)}</td><td>${num(c.agreement)}</td><td>${num(c.cosine, 4)}</td><td>${num(c.latencyMs)}</td><td>${kib(c.sizeBytes)}</td><td class="muted" style="text-align:left">${cfg}</td></tr>`;
+  });
+  return `<table id="candidates"><thead><tr><th>candidate (in order tried)</th><th>accuracy</th><th>agreement</th><th>cosine</th><th>latency (ms)</th><th>size</th><th style="text-align:left">config</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`;
+}
+
+function sensitivity(rows: SensitivityRow[] | undefined): string {
+  if (!rows || rows.length === 0) return '<p class="muted">Per-layer sensitivity was not measured for this job.</p>';
+  const body = rows.map((s) => `<tr><td>${esc(s.layer)}</td><td>${num(s.sqnr)}</td><td>${s.mse.toExponential(3)}</td></tr>`).join('\n');
+  return `<table id="sensitivity"><thead><tr><th>layer (most sensitive first)</th><th>SQNR (dB)</th><th>MSE</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function skipped(r: JobReport): string {
+  if (r.skipped.length === 0) return '<p class="muted">No strategy was skipped.</p>';
+  return `<ul id="skipped">${r.skipped.map((s) => `<li><b>${esc(s.strategy)}</b>: ${esc(s.reason)}</li>`).join('')}</ul>`;
+}
+
+/** The whole report page. */
+export function renderReportHtml(r: JobReport, extras: ReportExtras = {}): string {
+  const score = scoreOf(r);
+  const points: ChartPoint[] = r.candidates.map((c) => ({ label: c.label, x: c.latencyMs, y: score.of(c) }));
+  const base: ChartPoint = { label: 'FP32', x: r.baseline.latencyMs, y: score.of(r.baseline) };
+  const sens = extras.sensitivity ?? (r as JobReport & { sensitivity?: SensitivityRow[] }).sensitivity;
+  const reproduce = [
+    extras.config !== undefined ? `<h3>config</h3><pre id="config">${esc(JSON.stringify(extras.config, null, 2))}</pre>` : '',
+    extras.pipeline !== undefined ? `<h3>pipeline</h3><pre id="pipeline">${esc(JSON.stringify(extras.pipeline, null, 2))}</pre>` : '',
+  ].join('\n');
+  const title = `slimflow report: ${r.model.split(/[\\/]/).pop()}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${PAGE_CSS}</style></head>
+<body>
+<h1>${esc(title)}</h1>
+<p class="sub">${esc(r.model)} · task ${esc(r.task)} · batch shape [${r.inputShape.join(', ')}] · ${r.threads} thread(s)</p>
+${summaryCards(r)}
+<h2>Baseline vs chosen candidate</h2>
+${comparison(r)}
+<h2>Accuracy vs latency</h2>
+<p class="legend muted"><span><i class="sw" style="background:#8aa4c8"></i>candidate</span><span><i class="sw" style="background:#1f5fbf"></i>on the Pareto front (dashed)</span><span><i class="sw" style="background:#e8a200"></i>chosen</span><span><i class="sw" style="background:#b42318"></i>FP32 baseline</span></p>
+${accuracyLatencyChart(points, base, score.label, r.best.label)}
+<h2>Search history</h2>
+${history(r)}
+<h2>Per-layer sensitivity</h2>
+${sensitivity(sens)}
+<h2>Skipped strategies</h2>
+${skipped(r)}
+<h2>Reproduce</h2>
+${reproduce || '<p class="muted">The config was not recorded with this report.</p>'}
+</body></html>
+`;
+}
