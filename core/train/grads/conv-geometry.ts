@@ -29,11 +29,3 @@ export function geometry(node: NodeProto, kernel: number[], x: number[], y: numb
   }
   return { kernel, strides, dilations, padsBegin, padsEnd, group: attrInt(node, 'group', 1) };
 }
-
-/** A one-hot depthwise kernel [C·k, 1, kh, kw] whose conv lays every window out as channels ("patches"). */
-export function oneHotKernel(channels: number, kernel: number[]): { dims: number[]; data: Float32Array } {
-  const kk = kernel.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(channels * kk * kk);
-  for (let c = 0; c < channels; c++) for (let k = 0; k < kk; k++) data[(c * kk + k) * kk + k] = 1;
-  return { dims: [channels * kk, 1, ...kernel], data };
-}

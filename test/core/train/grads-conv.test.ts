@@ -28,6 +28,22 @@ describe('convolution gradients', () => {
     });
     expect(r.worst).toBeLessThan(TOL);
   });
+  it('Conv depthwise 3×3 dilation 2, stride 1', async () => {
+    const r = await gradientError({
+      op: 'Conv',
+      inputs: [{ dims: [2, 3, 8, 7], wrt: true }, { dims: [3, 1, 3, 3], wrt: true }],
+      attrs: { group: 3, dilations: [2, 2], pads: [2, 2, 2, 2] },
+    });
+    expect(r.worst).toBeLessThan(TOL);
+  });
+  it('Conv depthwise with channel multiplier 2, stride 2, no pads', async () => {
+    const r = await gradientError({
+      op: 'Conv',
+      inputs: [{ dims: [1, 3, 7, 8], wrt: true }, { dims: [6, 1, 3, 3], wrt: true }],
+      attrs: { group: 3, strides: [2, 2] },
+    });
+    expect(r.worst).toBeLessThan(TOL);
+  });
   it('Conv pointwise 1×1 (no patches conv)', async () => {
     const r = await gradientError({
       op: 'Conv',
