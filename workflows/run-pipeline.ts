@@ -2,10 +2,10 @@
 // Deterministic by construction: the pipeline is parsed and validated here (pure code), every
 // stage is an activity (or a pure builtin), and each result lands in the history, so a replay
 // rebuilds the same state without re-running a finished step.
-import { ApplicationFailure, CancellationScope, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   CompiledPipeline, initialState, loadPipeline, PipelineDocument, PipelineProgress, PipelineValidationError,
-  progressOf, RunState, StepFailure, StepInstance,
+  progressOf, RunState, stageSpec, StepFailure, StepInstance,
 } from '../core/pipeline';
 import { SlimflowError } from '../core/errors';
 import { interpretPipeline, PipelineResult } from './interpreter';
@@ -28,10 +28,17 @@ export const progressQuery = defineQuery<PipelineProgress>('progress');
 
 type StageFn = (input: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
+/** Catalog stages this worker runs as child workflows (by workflow type name). */
+const CHILD_WORKFLOWS = new Set(['ptqSearch']);
+
 // One proxy per instance so the activity id is the instance key (`ptq[2]`): histories and the UI
 // then say which step each activity belongs to.
 /** The interpreter's runStage inside a workflow: the stage's activity under its timeout preset. */
 export function runStageActivity(stage: string, input: Record<string, unknown>, inst: StepInstance): Promise<Record<string, unknown>> {
+  // Workflow stages run as children named after the parent and the instance, so a retried parent task finds the same child.
+  if (stageSpec(stage)?.kind === 'workflow' && CHILD_WORKFLOWS.has(stage)) {
+    return executeChild(stage, { args: [input], workflowId: `${workflowInfo().workflowId}/${inst.key}` });
+  }
   if (!isActivityStage(stage)) {
     throw ApplicationFailure.nonRetryable(`stage ${stage} has no activity in this workflow`, 'NOT_SUPPORTED');
   }

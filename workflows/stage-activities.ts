@@ -11,7 +11,7 @@ export interface StageActivities {
   analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }>;
   cloneTeacher(input: { model: ArtifactRef }): Promise<{ teacher: ArtifactRef }>;
   ptqTrial(input: { model: ArtifactRef; calib: DatasetSpec; ptq?: PtqConfig; input?: unknown }): Promise<{ model: ArtifactRef; trialKey: string; label: string; calibration: unknown; trial: unknown }>;
-  estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number }): Promise<{ latencyMs: number; latency: LatencyEstimate }>;
+  estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number; table?: string }): Promise<{ latencyMs: number; latency: LatencyEstimate }>;
   validateCandidate(input: {
     model: ArtifactRef;
     teacher: ArtifactRef;
@@ -20,7 +20,8 @@ export interface StageActivities {
     config?: unknown;
     input?: unknown;
   }): Promise<{ candidate: Candidate; accuracy: number | null; agreement: number; latencyMs: number; sizeBytes: number }>;
-  compareLatency(input: { models: ArtifactRef[]; input?: unknown }): Promise<{ latencyMs: number[]; latency: unknown[] }>;
+  compareLatency(input: { baseline: Candidate; reference?: Candidate; candidates: Candidate[]; input?: unknown }): Promise<{ baseline: Candidate; reference: Candidate | null; candidates: Candidate[] }>;
+  optimizeGraph(input: { model: ArtifactRef }): Promise<{ model: ArtifactRef }>;
   publishModel(input: { model: ArtifactRef; outputDir: string; label?: string }): Promise<{ path: string }>;
 }
 
@@ -35,6 +36,7 @@ export const STAGE_TIMEOUTS: Record<ActivityStage, TimeoutPreset> = {
   estimateLatency: 'long',
   validateCandidate: 'long',
   compareLatency: 'long',
+  optimizeGraph: 'short',
   publishModel: 'short',
 };
 

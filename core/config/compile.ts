@@ -14,6 +14,12 @@ export interface PtqTrialConfig {
   histPercent?: number;
   /** Symmetric activation ranges (the calibrator's `symmetric` parameter); absent: the calibrator's default. */
   symmetric?: boolean;
+  /**
+   * Where Q/DQ go: 'integer-path' keeps activations integer between layers (elementwise ops too);
+   * 'conv-only' quantizes Conv/MatMul layers alone. Which is faster depends on the model and CPU,
+   * so the automatic mode measures both.
+   */
+  placement?: 'integer-path' | 'conv-only';
 }
 
 /** Sections the schema accepts but no stage implements yet: asking for one fails clearly. */
@@ -67,12 +73,44 @@ export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
 
 /** A short human label for a trial, shown in reports. */
 export function trialLabel(t: PtqTrialConfig): string {
-  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.histPercent ? `p${t.histPercent}` : '']
+  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '']
     .filter(Boolean)
     .join(' ');
 }
 
 const ref = (expr: string) => `\${{ ${expr} }}`;
+
+/** The object without its undefined entries (a search replaces the grid's steps by undefining them). */
+const withoutUndefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/**
+ * With HyperParameterOptimization (and a strategy other than grid), the PTQ fan-out becomes one
+ * ptqSearch child workflow: these steps replace ptq/candidates, and selectBest takes the search's
+ * best, whose objective already holds the tolerance (re-ranking by latencies measured while other
+ * trials ran would throw that away).
+ */
+function searchSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
+  const hpo = config.HyperParameterOptimization;
+  if (!hpo || hpo.strategy === 'grid') return {};
+  const { max_quant_count: budget, strategy, ...space } = hpo;
+  return {
+    ptq: undefined,
+    candidates: undefined,
+    search: {
+      stage: 'ptqSearch',
+      needs: ['analyze'],
+      with: {
+        model: ref('inputs.model'), calib: ref('inputs.calib'), eval: ref(evalInput), teacher: ref('steps.teacher.teacher'),
+        baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance'), input: ref('inputs.input'),
+        space: { ...space, base: baseTrial(config) }, budget, strategy, seed: config.Global.seed,
+      },
+    },
+    best: {
+      stage: 'selectBest',
+      with: { candidates: [ref('steps.search.best')], baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance') },
+    },
+  };
+}
 
 /** Compile an ACT-style config into the pipeline that runs it. */
 export function compileConfig(config: JobConfig, name = 'compress'): PipelineDocument {
@@ -80,9 +118,10 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
   const trials = ptqTrials(config);
   const g = config.Global;
   const evalInput = g.eval_data ? 'inputs.eval' : 'inputs.calib';
+  const searching = !!config.HyperParameterOptimization && config.HyperParameterOptimization.strategy !== 'grid';
   return {
     name,
-    description: 'Generated from the job config: teacher, FP32 baseline, PTQ trials, validation, best candidate.',
+    description: 'Generated from the job config: teacher, FP32 baseline, PTQ trials, validation, side-by-side timing, best candidate.',
     inputs: {
       model: { type: 'model', description: 'the FP32 model (a path or an artifact ref)' },
       calib: { type: 'dataset' },
@@ -91,7 +130,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       input: { type: 'json', default: { name: g.input_name, shape: g.input_shape, threads: g.deploy.threads, task: g.task } },
       outputDir: { type: 'string', default: g.output_dir },
     },
-    steps: {
+    steps: withoutUndefined({
       analyze: { stage: 'analyzeGraph', with: { model: ref('inputs.model') } },
       teacher: { stage: 'cloneTeacher', with: { model: ref('inputs.model') } },
       baseline: {
@@ -109,26 +148,39 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
         forEach: { items: ref('steps.ptq.trial') },
         with: { model: ref('item.model'), teacher: ref('steps.teacher.teacher'), eval: ref(evalInput), label: ref('item.label'), config: ref('item.config'), input: ref('inputs.input') },
       },
+      // FP32 after graph rewrites only (opset upgrade, BN and affine folding, HardSwish): lossless,
+      // shown beside the INT8 candidates so the report separates what quantization itself wins.
+      rewritten: { stage: 'optimizeGraph', with: { model: ref('inputs.model') } },
+      rewrittenCheck: {
+        stage: 'validateCandidate',
+        with: { model: ref('steps.rewritten.model'), teacher: ref('steps.teacher.teacher'), eval: ref(evalInput), label: 'fp32 rewritten', input: ref('inputs.input') },
+      },
+      // Latencies taken while other trials ran are noise: time every model side by side, then choose.
+      timing: {
+        stage: 'compareLatency',
+        with: {
+          baseline: ref('steps.baseline.candidate'),
+          reference: ref('steps.rewrittenCheck.candidate'),
+          candidates: ref(searching ? 'steps.search.trials' : 'steps.candidates.candidate'),
+          input: ref('inputs.input'),
+        },
+      },
       best: {
         stage: 'selectBest',
-        with: { candidates: ref('steps.candidates.candidate'), baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance') },
+        with: { candidates: ref('steps.timing.candidates'), baseline: ref('steps.timing.baseline'), tolerance: ref('inputs.tolerance') },
       },
-      // The figures a report compares are measured side by side, with nothing else running.
-      latency: {
-        stage: 'compareLatency',
-        with: { models: [ref('inputs.model'), ref('steps.best.model')], input: ref('inputs.input') },
-      },
+      ...searchSteps(config, evalInput),
       publish: {
         stage: 'publishModel',
         with: { model: ref('steps.best.model'), outputDir: ref('inputs.outputDir'), label: ref('steps.best.best.label') },
       },
-    },
+    }),
     outputs: {
-      baseline: ref('steps.baseline.candidate'),
-      candidates: ref('steps.candidates.candidate'),
+      baseline: ref('steps.timing.baseline'),
+      rewritten: ref('steps.timing.reference'),
+      candidates: ref('steps.timing.candidates'),
       best: ref('steps.best.best'),
       modelPath: ref('steps.publish.path'),
-      latencyMs: ref('steps.latency.latencyMs'),
     },
   };
 }

@@ -56,6 +56,8 @@ const hpo = z.strictObject({
   hist_percent: z.array(z.number().gt(0).max(1)).optional(),
   batch_num: z.array(z.number().int().positive()).optional(),
   max_quant_count: z.number().int().positive().default(20),
+  /** How the space is walked: a surrogate (random forest + expected improvement), plain random, or the grid. */
+  strategy: z.enum(['surrogate', 'random', 'grid']).default('surrogate'),
 });
 
 const distillation = z.strictObject({

@@ -53,8 +53,13 @@ export const STAGES: Record<string, StageSpec> = {
     outputs: { candidate: 'candidate', accuracy: 'number', agreement: 'number', latencyMs: 'number', sizeBytes: 'number' },
   },
   compareLatency: {
-    kind: 'activity', doc: 'Measure several models side by side (interleaved rounds, one worker, fixed threads).',
-    inputs: { models: req('list<model>'), input: opt('json') }, outputs: { latencyMs: 'list<number>', latency: 'list<json>' },
+    kind: 'activity', doc: 'Time the baseline, an optional reference and every candidate side by side (interleaved rounds, fixed threads); returns them with those latencies.',
+    inputs: { baseline: req('candidate'), reference: opt('candidate'), candidates: req('list<candidate>'), input: opt('json') },
+    outputs: { baseline: 'candidate', reference: 'candidate', candidates: 'list<candidate>' },
+  },
+  optimizeGraph: {
+    kind: 'activity', doc: 'FP32 graph rewrites only: opset upgrade, BatchNorm and affine folding, HardSwish fusion.',
+    inputs: { model: req('model') }, outputs: { model: 'model' },
   },
   publishModel: {
     kind: 'activity', doc: 'Copy a model out of the artifact store into an output folder (atomically).',
@@ -71,10 +76,14 @@ export const STAGES: Record<string, StageSpec> = {
     outputs: { model: 'model', candidate: 'candidate' },
   },
   ptqSearch: {
-    kind: 'workflow', doc: 'Surrogate-guided PTQ search (child workflow).',
-    unsupported: 'ptqSearch child workflow: not supported yet (fan out ptqTrial with forEach instead)',
-    inputs: { model: req('model'), calib: req('dataset'), eval: req('dataset'), teacher: req('model'), space: opt('json'), budget: opt('number') },
-    outputs: { best: 'candidate', trials: 'list<candidate>' },
+    kind: 'workflow', doc: 'Surrogate-guided PTQ search: batches of ptqTrial + validateCandidate on every worker (child workflow).',
+    inputs: {
+      model: req('model'), calib: req('dataset'), eval: req('dataset'), teacher: req('model'),
+      space: opt('json'), budget: opt('number'), input: opt('json'), baseline: opt('candidate'), tolerance: opt('number'),
+      latencyTargetMs: opt('number'), latencyTable: opt('string'), seed: opt('number'), strategy: opt('string'),
+      parallel: opt('number'), initial: opt('number'), patience: opt('number'), trialsPerRun: opt('number'),
+    },
+    outputs: { best: 'candidate', trials: 'list<candidate>', bestConfig: 'ptqConfig', stoppedBy: 'string', trialsRun: 'number', runs: 'number' },
   },
   selectBest: {
     kind: 'builtin', doc: 'Fastest candidate within tolerance of the baseline, else the most accurate.',

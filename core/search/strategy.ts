@@ -44,7 +44,9 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis): Au
   const pipeline = compileConfig(effective, `auto-${analysis.family}`);
   // autoCompress has analysed the model already; the generated pipeline starts after that.
   const { analyze: _analyzed, ...steps } = pipeline.steps;
-  const ptq = steps.ptq as { needs?: string[] };
-  delete ptq.needs;
+  for (const step of Object.values(steps) as Array<{ needs?: string[] }>) {
+    if (step.needs) step.needs = step.needs.filter((n) => n !== 'analyze');
+    if (step.needs?.length === 0) delete step.needs;
+  }
   return { pipeline: { ...pipeline, steps }, strategy: 'ptq-int8', skipped };
 }

@@ -1,0 +1,111 @@
+// ptqSearch on a real dev server with an in-process worker: the search runs its trials across
+// continue-as-new, counts each once, answers progress, upserts search attributes, pauses, resumes,
+// stops early keeping the best, and works as a step of a hand-written pipeline.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { LocalArtifactStore } from '../../core/artifacts/store';
+import type { PipelineResult } from '../../workflows/interpreter';
+import type { PtqSearchInput, PtqSearchProgress, PtqSearchResult } from '../../workflows/ptq-search';
+import { SlimflowSearchAttributes } from '../../workers/search-attributes';
+import { buildWorker } from '../../workers/start-worker';
+import { CLS_MODEL, ppocrModel } from '../fixtures/models';
+import { testTemporal, uniqueTaskQueue } from './setup/server';
+import { activitiesOf, allRuns, clsSearchInput, recordHistories, waitFor } from './search-support';
+
+describe('ptqSearch', () => {
+  let client: Client;
+  let stop: () => Promise<void>;
+  let taskQueue: string;
+  let input: PtqSearchInput;
+  beforeAll(async () => {
+    const { address, namespace } = testTemporal();
+    taskQueue = uniqueTaskQueue('search');
+    const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-search-store-'));
+    const worker = await buildWorker({ address, namespace, embedded: false }, { taskQueue, deps: { store: new LocalArtifactStore(storeDir), threads: 1 } });
+    const running = worker.run();
+    client = new Client({ connection: await Connection.connect({ address }), namespace });
+    stop = async () => { worker.shutdown(); await running; await client.connection.close(); };
+    input = await clsSearchInput(storeDir);
+  });
+  afterAll(async () => stop?.());
+
+  it('runs the budget across continue-as-new, each trial once, with progress and search attributes', async () => {
+    const workflowId = `search-basic-${taskQueue}`;
+    const handle = await client.workflow.start('ptqSearch', { taskQueue, workflowId, args: [input] });
+    const result = (await handle.result()) as PtqSearchResult;
+    expect(result.trialsRun).toBe(6);
+    expect(result.runs).toBe(2);
+    expect(result.stoppedBy).toBe('budget');
+    expect(result.trials).toHaveLength(6);
+    expect(new Set(result.trials.map((t) => t.model.sha256)).size).toBe(6);
+    // The best is the most accurate trial within tolerance (here: agreement with the teacher, no baseline given).
+    const feasible = result.trials.filter((t) => 100 - t.agreement <= 1);
+    expect(result.best.accuracy).toBe(Math.max(...(feasible.length > 0 ? feasible : result.trials).map((t) => t.accuracy!)));
+
+    const progress = await client.workflow.getHandle(workflowId).query<PtqSearchProgress>('progress');
+    expect(progress.search).toMatchObject({ trials: 6, budget: 6, gridSize: 10, run: 1, stoppedBy: 'budget' });
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.strategy)).toBe('ptq-search:surrogate');
+    expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.status)).toBe('search-done');
+    expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.bestScore)).toBe(result.best.accuracy);
+    expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.model)).toMatch(/^[0-9a-f]{8,}|cls/);
+
+    const runs = await allRuns(client, workflowId);
+    expect(runs).toHaveLength(2);
+    const acts = activitiesOf(runs);
+    expect(acts.filter((a) => a.type === 'ptqTrial')).toHaveLength(6);
+    for (const a of acts) expect(a.completed).toBe(1);
+    recordHistories('search-basic', runs);
+  }, 300_000);
+
+  it('pauses, resumes and stops early keeping the best so far', async () => {
+    const handle = await client.workflow.start('ptqSearch', {
+      taskQueue, workflowId: `search-control-${taskQueue}`, args: [{ ...input, budget: 10, seed: 4, trialsPerRun: 10 }],
+    });
+    await waitFor('a first trial', async () => (await handle.query<PtqSearchProgress>('progress')).search.trials > 0);
+    await handle.signal('pause');
+    // The batch already started finishes; no new one starts while paused.
+    await waitFor('the pause to settle', async () => (await handle.query<PtqSearchProgress>('progress')).stage === 'paused');
+    const paused = (await handle.query<PtqSearchProgress>('progress')).search.trials;
+    const desc = await handle.describe();
+    expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.status)).toBe('search-paused');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await handle.query<PtqSearchProgress>('progress')).search.trials).toBe(paused);
+    await handle.signal('resume');
+    await waitFor('a trial after resuming', async () => (await handle.query<PtqSearchProgress>('progress')).search.trials > paused);
+    const best = await handle.executeUpdate<PtqSearchResult['best'] | null>('stopNow');
+    expect(best).not.toBeNull();
+    const result = (await handle.result()) as PtqSearchResult;
+    expect(result.stoppedBy).toBe('stopped');
+    expect(result.trialsRun).toBeLessThan(10);
+    expect(result.best.accuracy).toBeGreaterThanOrEqual(best!.accuracy!);
+  }, 300_000);
+
+  it('is a step a hand-written pipeline can use', async () => {
+    const pipeline = {
+      name: 'search-step',
+      inputs: { model: 'model', calib: 'dataset', eval: 'dataset' },
+      steps: {
+        teacher: { stage: 'cloneTeacher', with: { model: '${{ inputs.model }}' } },
+        search: {
+          stage: 'ptqSearch',
+          with: {
+            model: '${{ inputs.model }}', calib: '${{ inputs.calib }}', eval: '${{ inputs.eval }}', teacher: '${{ steps.teacher.teacher }}',
+            space: input.space, budget: 2, parallel: 2, input: input.input, seed: 1,
+          },
+        },
+        best: { stage: 'selectBest', with: { candidates: '${{ steps.search.trials }}' } },
+      },
+      outputs: { best: '${{ steps.best.best }}', stoppedBy: '${{ steps.search.stoppedBy }}' },
+    };
+    const r = (await client.workflow.execute('runPipeline', {
+      taskQueue, workflowId: `search-pipeline-${taskQueue}`,
+      args: [{ pipeline, inputs: { model: ppocrModel(CLS_MODEL), calib: input.calib, eval: input.eval } }],
+    })) as PipelineResult;
+    expect(r.outputs.stoppedBy).toBe('budget');
+    expect((r.outputs.best as { accuracy: number }).accuracy).toBeGreaterThan(90);
+  }, 300_000);
+});

@@ -1,0 +1,122 @@
+// Shared pieces of the ptqSearch integration tests: the search's inputs on the PP-OCR classifier
+// (model and teacher put in a store the workers share), worker processes in their own process
+// group, every run of a continued-as-new workflow, and recording histories for the replay test.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createActivities } from '../../activities';
+import { LocalArtifactStore } from '../../core/artifacts/store';
+import type { PtqSearchInput } from '../../workflows/ptq-search';
+import { CLS_MODEL, ppocrModel } from '../fixtures/models';
+
+const repo = path.resolve(__dirname, '..', '..');
+export const HISTORY_DIR = path.join(repo, 'test', 'replay', 'histories');
+
+/** A small search on the classifier: 10 configurations, 6 trials, batches of 2, a new run every 4 trials. */
+export async function clsSearchInput(storeDir: string, over: Partial<PtqSearchInput> = {}): Promise<PtqSearchInput> {
+  const acts = createActivities({ store: new LocalArtifactStore(storeDir), threads: 1 });
+  const { model } = await acts.importModel({ path: ppocrModel(CLS_MODEL) });
+  const { teacher } = await acts.cloneTeacher({ model });
+  return {
+    model,
+    teacher,
+    calib: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 },
+    eval: { kind: 'rendered-textlines', task: 'cls', count: 128, seed: 12 },
+    input: { name: 'x', shape: [8, 3, 48, 192], threads: 1, task: 'ocr-cls' },
+    space: {
+      ptq_algo: ['abs_max', 'avg', 'hist', 'mse'],
+      weight_quantize_type: ['channel_wise_abs_max', 'abs_max'],
+      hist_percent: [0.999, 0.9999],
+      base: { batchSize: 8, batchNum: 2, opTypes: ['Conv', 'MatMul', 'Gemm'] },
+    },
+    budget: 6,
+    parallel: 2,
+    trialsPerRun: 4,
+    seed: 3,
+    ...over,
+  };
+}
+
+/** A `slimflow worker` in its own process group (tsx runs the CLI in a child; a crash must take both). */
+export function startWorkerProcess(address: string, namespace: string, taskQueue: string, store: string, log: string): ChildProcess {
+  const out = fs.openSync(log, 'a');
+  return spawn(path.join(repo, 'bin', 'slimflow'), ['worker', '--address', address, '--namespace', namespace, '--task-queue', taskQueue], {
+    env: { ...process.env, SLIMFLOW_STORE: store, SLIMFLOW_THREADS: '1' },
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+}
+
+/** Signal a worker's whole process group and wait for it to exit. */
+export async function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    return;
+  }
+  await exited;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until `check` is true (or throw after `timeoutMs`). */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if (await check().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Every run of a workflow id (continue-as-new makes several), oldest first, with its history. */
+export async function allRuns(client: Client, workflowId: string) {
+  const runs: { runId: string; type: string; history: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>> }[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    runs.push({ runId: w.runId, type: w.type, history: await client.workflow.getHandle(workflowId, w.runId).fetchHistory() });
+  }
+  // Visibility lists newest first; the first event's time orders them reliably.
+  const t = (r: (typeof runs)[number]) => Number(r.history.events?.[0]?.eventTime?.seconds ?? 0) * 1e3 + Number(r.history.events?.[0]?.eventTime?.nanos ?? 0) / 1e6;
+  return runs.sort((a, b) => t(a) - t(b));
+}
+
+/** Save histories for test/replay when SLIMFLOW_RECORD_HISTORIES=1 (they are committed; CI replays them). */
+export function recordHistories(name: string, runs: Awaited<ReturnType<typeof allRuns>>): void {
+  if (process.env.SLIMFLOW_RECORD_HISTORIES !== '1') return;
+  fs.mkdirSync(HISTORY_DIR, { recursive: true });
+  runs.forEach((r, i) => {
+    fs.writeFileSync(path.join(HISTORY_DIR, `${name}-run${i}.json`), historyToJSON(r.history));
+  });
+}
+
+interface HistoryEvent {
+  eventId?: unknown;
+  activityTaskScheduledEventAttributes?: { activityId?: string | null; activityType?: { name?: string | null } | null } | null;
+  activityTaskStartedEventAttributes?: { scheduledEventId?: unknown; attempt?: number | null } | null;
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
+}
+
+/** Activities over all runs: id, type, the attempt that ran last, and how many completions. */
+export function activitiesOf(runs: Awaited<ReturnType<typeof allRuns>>) {
+  const out: { id: string; type: string; attempt: number; completed: number }[] = [];
+  for (const r of runs) {
+    const byId = new Map<string, (typeof out)[number]>();
+    for (const e of (r.history.events ?? []) as HistoryEvent[]) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) {
+        const a = { id: s.activityId ?? '', type: s.activityType?.name ?? '', attempt: 0, completed: 0 };
+        byId.set(String(e.eventId), a);
+        out.push(a);
+      }
+      const st = e.activityTaskStartedEventAttributes;
+      if (st) byId.get(String(st.scheduledEventId))!.attempt = st.attempt ?? 1;
+      const c = e.activityTaskCompletedEventAttributes;
+      if (c) byId.get(String(c.scheduledEventId))!.completed++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,257 @@
+// ptqSearch: the surrogate-guided PTQ search as a child workflow. It decides, activities compute:
+// each batch the searcher proposes runs as ptqTrial + validateCandidate activities in parallel, so
+// every worker on the task queue takes a share. The searcher is pure and seeded and sees results in
+// batch order (never completion order), so a replay, a worker crash or a server restart proposes
+// the same trials and ends at the same best. Results are keyed by ptqTrial's hash: a trial the
+// history already holds is never counted again (and the activity itself never recomputes one).
+import {
+  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate,
+  isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { PtqTrialConfig } from '../core/config/compile';
+import type { ArtifactRef, Candidate, DatasetSpec } from '../core/pipeline/types';
+import { objectiveOf, ObjectiveOptions } from '../core/search/objective';
+import { Observation, SearchStrategy, Searcher } from '../core/search/searcher';
+import {
+  Assignment, assignmentKey, buildSearchSpace, HpoSpec, OwnSpec, SearchSpace, spaceSize, toTrialConfig,
+} from '../core/search/space';
+import { SlimflowSearchAttributes } from '../workers/search-attributes';
+import type { StageActivities } from './stage-activities';
+import { TIMEOUT_PRESETS } from './timeouts';
+
+/** The space as a pipeline or autoCompress gives it: ACT's HPO terms, slimflow's own, and the base trial. */
+export interface PtqSearchSpaceInput extends Partial<HpoSpec>, OwnSpec {
+  base?: Partial<PtqTrialConfig>;
+}
+
+/** One finished trial as the search keeps it (small: it travels through continue-as-new). */
+export interface TrialRecord {
+  /** ptqTrial's hash of (model, data, config); `failed:<assignment>` when the trial failed. */
+  key: string;
+  assignment: Assignment;
+  value: number | null;
+  score: number | null;
+  feasible: boolean;
+  candidate?: Candidate;
+  error?: string;
+}
+
+export interface PtqSearchInput {
+  model: ArtifactRef;
+  calib: DatasetSpec;
+  eval: DatasetSpec;
+  teacher: ArtifactRef;
+  space?: PtqSearchSpaceInput;
+  /** Trials in all (ACT's max_quant_count; default 20). */
+  budget?: number;
+  /** The feed ({ name, shape, threads, task }) as ptqTrial and validateCandidate take it. */
+  input?: unknown;
+  baseline?: Candidate | null;
+  /** Largest accuracy drop in points (default 1). */
+  tolerance?: number;
+  /** Latency target; with latencyTable each trial's latency is predicted, else validateCandidate's measure is used. */
+  latencyTargetMs?: number;
+  latencyTable?: string;
+  seed?: number;
+  strategy?: SearchStrategy;
+  /** Trials per batch, run in parallel (default 4). */
+  parallel?: number;
+  initial?: number;
+  patience?: number;
+  /** Continue-as-new after this many trials in one run (default 32). */
+  trialsPerRun?: number;
+  /** Carried across continue-as-new: every trial so far and the run number. */
+  carry?: { trials: TrialRecord[]; run: number; paused: boolean };
+}
+
+export interface PtqSearchResult {
+  best: Candidate;
+  trials: Candidate[];
+  bestConfig: PtqTrialConfig;
+  stoppedBy: string;
+  trialsRun: number;
+  runs: number;
+}
+
+export interface PtqSearchProgress {
+  stage: string;
+  percent: number;
+  best?: { label: string; accuracy: number | null; agreement: number; latencyMs: number; score: number };
+  steps: Record<string, { status: 'running' | 'succeeded'; done: number; total: number }>;
+  search: { trials: number; failed: number; budget: number; gridSize: number; run: number; paused: boolean; stoppedBy?: string; strategy: SearchStrategy };
+}
+
+export const searchProgressQuery = defineQuery<PtqSearchProgress>('progress');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Stop after the trials now running are cancelled; the best so far is the result. */
+export const stopSignal = defineSignal('stop');
+/** Like the stop signal, but answers with the best candidate so far. */
+export const stopNowUpdate = defineUpdate<Candidate | null>('stopNow');
+
+// Bounds the carried history: a compact TrialRecord is ~0.5 KB, so this stays far below the
+// 512 KiB payload warning even at the largest budget.
+const MAX_BUDGET = 500;
+
+/** The search space from the input, with ptqTrial's defaults for the base trial. */
+export function resolveSpace(s: PtqSearchSpaceInput = {}): SearchSpace {
+  const base: PtqTrialConfig = {
+    calibrator: 'abs_max', perChannel: true, biasCorrect: false, batchSize: 8, batchNum: 8,
+    opTypes: ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'], skipNodes: [], ...(s.base ?? {}),
+  };
+  const hpo: HpoSpec = {
+    ptq_algo: s.ptq_algo ?? [base.calibrator],
+    weight_quantize_type: s.weight_quantize_type ?? [base.perChannel ? 'channel_wise_abs_max' : 'abs_max'],
+    bias_correct: s.bias_correct ?? [base.biasCorrect],
+    ...(s.hist_percent ? { hist_percent: s.hist_percent } : {}),
+    ...(s.batch_num ? { batch_num: s.batch_num } : {}),
+  };
+  return buildSearchSpace(hpo, base, { activation_symmetric: s.activation_symmetric, keep_float: s.keep_float, sensitiveLayers: s.sensitiveLayers });
+}
+
+const compact = (c: Candidate): Candidate => ({
+  label: c.label, model: c.model, accuracy: c.accuracy, agreement: c.agreement, cosine: c.cosine, latencyMs: c.latencyMs, sizeBytes: c.sizeBytes,
+});
+
+const baseName = (uri: string) => uri.split(/[\\/]/).pop()!.replace(/\.onnx$/, '');
+
+/** Search PTQ configurations with a seeded surrogate; returns the best candidate and every trial's. */
+export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult> {
+  const space = resolveSpace(input.space);
+  const budget = Math.min(input.budget ?? 20, MAX_BUDGET);
+  const strategy = input.strategy ?? 'surrogate';
+  const parallel = Math.max(1, input.parallel ?? 4);
+  const perRun = Math.max(parallel, input.trialsPerRun ?? 32);
+  const run = input.carry?.run ?? 0;
+  const trials: TrialRecord[] = [...(input.carry?.trials ?? [])];
+  const known = new Set(trials.map((t) => t.key));
+  const searcher = new Searcher(space, { seed: input.seed ?? 0, budget, batchSize: parallel, strategy, initial: input.initial, patience: input.patience }, trials.map(toObservation));
+  const objective: ObjectiveOptions = { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs };
+  const gridSize = spaceSize(space);
+
+  let paused = input.carry?.paused ?? false;
+  let stopRequested = false;
+  let stoppedBy: string | undefined;
+  let running = 0;
+  let batchScope: CancellationScope | undefined;
+  const bestRecord = () => {
+    const b = searcher.best();
+    return b ? trials.find((t) => t.key === b.key) : undefined;
+  };
+  const status = () => (stoppedBy ? (stoppedBy === 'stopped' ? 'stopped' : 'done') : paused ? 'paused' : 'running');
+  const requestStop = () => {
+    stopRequested = true;
+    batchScope?.cancel();
+  };
+
+  setHandler(pauseSignal, () => { paused = true; });
+  setHandler(resumeSignal, () => { paused = false; });
+  setHandler(stopSignal, requestStop);
+  setHandler(stopNowUpdate, () => {
+    requestStop();
+    return bestRecord()?.candidate ?? null;
+  });
+  setHandler(searchProgressQuery, () => {
+    const b = bestRecord();
+    const done = trials.length;
+    return {
+      stage: stoppedBy ? 'done' : paused ? 'paused' : running > 0 ? `ptqTrial × ${running}` : 'proposing',
+      percent: Math.round((100 * Math.min(done, budget)) / budget),
+      ...(b?.candidate ? { best: { label: b.candidate.label, accuracy: b.candidate.accuracy, agreement: b.candidate.agreement, latencyMs: b.candidate.latencyMs, score: b.score! } } : {}),
+      steps: { search: { status: stoppedBy ? 'succeeded' : 'running', done, total: budget } },
+      search: { trials: done, failed: trials.filter((t) => t.value === null).length, budget, gridSize, run, paused, strategy, ...(stoppedBy ? { stoppedBy } : {}) },
+    };
+  });
+
+  const publish = () => {
+    const b = bestRecord();
+    upsertSearchAttributes([
+      { key: SlimflowSearchAttributes.status, value: `search-${status()}` },
+      ...(b?.score !== null && b?.score !== undefined ? [{ key: SlimflowSearchAttributes.bestScore, value: b.score }] : []),
+    ]);
+  };
+  upsertSearchAttributes([
+    { key: SlimflowSearchAttributes.model, value: baseName(input.model.uri) },
+    { key: SlimflowSearchAttributes.strategy, value: `ptq-search:${strategy}` },
+  ]);
+  publish();
+
+  let thisRun = 0;
+  for (;;) {
+    stoppedBy = stopRequested ? 'stopped' : searcher.shouldStop();
+    if (stoppedBy) break;
+    if (paused) {
+      publish();
+      await condition(() => !paused || stopRequested);
+      publish();
+      continue;
+    }
+    if (thisRun >= perRun || workflowInfo().continueAsNewSuggested) {
+      // Bounded history: the next run starts with the trials so far as its whole state.
+      await continueAsNew<typeof ptqSearch>({ ...input, carry: { trials, run: run + 1, paused } });
+    }
+    const batch = searcher.suggest(Math.min(parallel, perRun - thisRun));
+    if (batch.length === 0) {
+      stoppedBy = 'space exhausted';
+      break;
+    }
+    const first = trials.length;
+    running = batch.length;
+    const scope = new CancellationScope();
+    batchScope = scope;
+    const settled = await scope.run(() => Promise.all(batch.map((a, i) => runTrial(input, space, a, first + i, objective))));
+    batchScope = undefined;
+    running = 0;
+    // Batch order, not completion order: the searcher's next proposal must not depend on timing.
+    const fresh: TrialRecord[] = [];
+    for (const t of settled) {
+      if (!t || known.has(t.key)) continue;
+      known.add(t.key);
+      trials.push(t);
+      fresh.push(t);
+    }
+    searcher.record(fresh.map(toObservation));
+    thisRun += batch.length;
+    publish();
+  }
+
+  const b = bestRecord();
+  publish();
+  if (!b?.candidate) {
+    throw ApplicationFailure.nonRetryable(`no PTQ trial succeeded (${trials.length} tried; first error: ${trials.find((t) => t.error)?.error ?? 'none run'})`, 'SEARCH_FAILED');
+  }
+  return {
+    best: b.candidate,
+    trials: trials.filter((t) => t.candidate).map((t) => t.candidate!),
+    bestConfig: toTrialConfig(space, b.assignment),
+    stoppedBy: stoppedBy!,
+    trialsRun: trials.length,
+    runs: run + 1,
+  };
+}
+
+const toObservation = (t: TrialRecord): Observation => ({ key: t.key, assignment: t.assignment, value: t.value, feasible: t.feasible });
+
+/** One trial: quantize, validate (and predict latency when a table is given); null when cancelled by a stop. */
+async function runTrial(input: PtqSearchInput, space: SearchSpace, a: Assignment, index: number, objective: ObjectiveOptions): Promise<TrialRecord | null> {
+  const config = toTrialConfig(space, a);
+  // Activity ids name the trial, so histories and the UI show which trial an activity belongs to.
+  const acts = (suffix: string) => proxyActivities<StageActivities>({ ...TIMEOUT_PRESETS.long, activityId: `trial-${index}-${suffix}` });
+  try {
+    const t = await acts('ptq').ptqTrial({ model: input.model, calib: input.calib, ptq: config as unknown as Record<string, unknown>, input: input.input });
+    const v = await acts('validate').validateCandidate({ model: t.model, teacher: input.teacher, eval: input.eval, label: t.label, config, input: input.input });
+    let candidate = compact(v.candidate);
+    if (input.latencyTable) {
+      const est = await acts('latency').estimateLatency({ model: t.model, input: input.input, table: input.latencyTable });
+      candidate = { ...candidate, latencyMs: est.latencyMs };
+    }
+    const o = objectiveOf(candidate, objective);
+    return { key: t.trialKey, assignment: a, value: o.value, score: o.score, feasible: o.feasible, candidate };
+  } catch (e) {
+    if (isCancellation(e)) return null;
+    // A trial that fails for good (after the activity's retries) is recorded as failed: the
+    // surrogate learns to avoid its region, and the search goes on.
+    const msg = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
+    return { key: `failed:${assignmentKey(space, a)}`, assignment: a, value: null, score: null, feasible: false, error: msg };
+  }
+}
