@@ -14,6 +14,13 @@ export function patches(b: GraphBuilder, x: string, xs: number[], geo: Geometry,
   const trivial = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1)
     && [...geo.padsBegin, ...geo.padsEnd].every((p) => p === 0);
   if (trivial) return b.reshape(x, [n, c, out[0] * out[1]]);
+  const slices = windowSlices(b, x, xs, geo, out).map((s) => b.reshape(s, [n, c, 1, out[0] * out[1]]));
+  const stacked = slices.length === 1 ? slices[0] : b.op1('Concat', slices, { axis: 2 });
+  return b.reshape(stacked, [n, c * slices.length, out[0] * out[1]]);
+}
+
+/** One strided view [N, C, OH, OW] of the padded input per kernel offset, row-major over the kernel. */
+function windowSlices(b: GraphBuilder, x: string, xs: number[], geo: Geometry, out: number[]): string[] {
   const padded = [...geo.padsBegin, ...geo.padsEnd].some((p) => p > 0)
     ? b.op1('Pad', [x, b.ints([0, 0, ...geo.padsBegin, 0, 0, ...geo.padsEnd], 'pads')])
     : x;
@@ -23,11 +30,10 @@ export function patches(b: GraphBuilder, x: string, xs: number[], geo: Geometry,
       const starts = [i * geo.dilations[0], j * geo.dilations[1]];
       const ends = [0, 1].map((a) => starts[a] + (out[a] - 1) * geo.strides[a] + 1);
       const s = b.op1('Slice', [padded, b.ints(starts, 'starts'), b.ints(ends, 'ends'), b.ints([2, 3], 'axes'), b.ints(geo.strides, 'steps')]);
-      slices.push(b.reshape(s, [n, c, 1, out[0] * out[1]]));
+      slices.push(s);
     }
   }
-  const stacked = slices.length === 1 ? slices[0] : b.op1('Concat', slices, { axis: 2 });
-  return b.reshape(stacked, [n, c * slices.length, out[0] * out[1]]);
+  return slices;
 }
 
 /**
@@ -93,12 +99,17 @@ export const convGrad: GradientRule = {
     }
     let dw: string | undefined;
     if (ctx.needs(1)) {
-      const p = patches(b, x, xs, geo, ys.slice(2));
       const kk = geo.kernel[0] * geo.kernel[1];
-      dw = depthwise(geo, xs, ys)
-        // One filter per channel: a per-channel dot product, not N·C one-row matrix products.
-        ? b.reshape(b.reduceSum(b.op1('Mul', [b.reshape(p, [xs[0], xs[1], kk, ys[2] * ys[3]]), b.reshape(g, [xs[0], xs[1], 1, ys[2] * ys[3]])]), [0, 3], 0), ws)
-        : b.reshape(groupedOuter(b, g, ys[1], p, xs[1] * kk, xs[0], geo.group, ys[2] * ys[3]), ws);
+      if (depthwise(geo, xs, ys)) {
+        // One filter per channel: per kernel offset a per-channel dot product of a strided view with dY,
+        // never materializing the k-times-larger patch tensor.
+        const taps = windowSlices(b, x, xs, geo, ys.slice(2)).map((v) => b.reduceSum(b.op1('Mul', [v, g]), [0, 2, 3], 0));
+        const stacked = taps.length === 1 ? taps[0] : b.op1('Concat', taps.map((t) => b.reshape(t, [xs[1], 1])), { axis: 1 });
+        dw = b.reshape(stacked, ws);
+      } else {
+        const p = patches(b, x, xs, geo, ys.slice(2));
+        dw = b.reshape(groupedOuter(b, g, ys[1], p, xs[1] * kk, xs[0], geo.group, ys[2] * ys[3]), ws);
+      }
     }
     const db = bias && ctx.needs(2) ? biasGrad(ctx, g, 4) : undefined;
     return [dx, dw, db];
