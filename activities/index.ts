@@ -1,4 +1,5 @@
 import { ActivityDeps } from './deps';
+import { createFleetActivities } from './fleet-activities';
 import { createJobActivities } from './job-activities';
 import { createModelActivities } from './model-activities';
 import { createPtqActivities } from './ptq-trial';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPtqActivities(deps),
     ...createValidationActivities(deps),
     ...createJobActivities(deps),
+    ...createFleetActivities(),
   };
 }
 

@@ -4,6 +4,8 @@ import { writeFileAtomic } from '../core/artifacts/atomic';
 import { loadJobConfig, parseJobConfig } from '../core/config/load';
 import { JobConfig } from '../core/config/schema';
 import { SlimflowError } from '../core/errors';
+import { renderReportHtml } from '../core/report/html';
+import type { JobReport } from '../core/report/report';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 
@@ -51,12 +53,14 @@ export function createJobActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Write the job report next to the published model. */
-    async writeReport(input: { report: unknown; outputDir: string }): Promise<{ path: string }> {
+    /** Write the job report (report.json, and report.html for people) next to the published model. */
+    async writeReport(input: { report: unknown; outputDir: string; config?: unknown; pipeline?: unknown }): Promise<{ path: string; html: string }> {
       return asActivity(() => {
         const file = path.join(input.outputDir, 'report.json');
         writeFileAtomic(file, `${JSON.stringify(input.report, null, 2)}\n`);
-        return { path: file };
+        const html = path.join(input.outputDir, 'report.html');
+        writeFileAtomic(html, renderReportHtml(input.report as JobReport, { config: input.config, pipeline: input.pipeline }));
+        return { path: file, html };
       });
     },
   };

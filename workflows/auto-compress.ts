@@ -1,7 +1,9 @@
 // autoCompress: the automatic mode. It analyses the model, lets the strategy rule generate the
 // pipeline (a pure function, so replay-safe), runs it with the same interpreter as runPipeline,
 // and turns the results into the report. It decides; activities compute.
-import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
 import type { JobConfig } from '../core/config/schema';
 import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf } from '../core/pipeline';
@@ -22,12 +24,43 @@ export interface AutoCompressInput {
 
 const { prepareJob, importModel, analyzeGraph, writeReport } = proxyActivities<SlimflowActivities>(SHORT_IO);
 
+/** Pause before the next stage (and pause a running search); the same names as ptqSearch's signals. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+/** Stop early: a running search ends with its best so far, and the job finishes with it. */
+export const stopSignal = defineSignal('stop');
+
+// Child workflows the pipeline may be running (ids `<job>/<step>`, see runStageActivity): control signals go on to them.
+const CONTROLLABLE_STAGES = new Set(['ptqSearch']);
+
 const baseName = (p: string) => p.split(/[\\/]/).pop()!.replace(/\.onnx$/, '');
 
 /** Compress one model as its config and analysis decide; returns the report. */
 export async function autoCompress(input: AutoCompressInput): Promise<JobReport> {
   let progress: PipelineProgress = { stage: 'prepareJob', percent: 0, steps: {} };
   setHandler(progressQuery, () => progress);
+
+  let paused = false;
+  let cp: CompiledPipeline | undefined;
+  // Forward a control signal to the search children running now; one that has just finished is no error.
+  const forward = (name: 'pause' | 'resume' | 'stop') => {
+    for (const [id, step] of Object.entries(cp?.pipeline.steps ?? {})) {
+      if (CONTROLLABLE_STAGES.has(step.stage) && progress.steps[id]?.status === 'running') {
+        getExternalWorkflowHandle(`${workflowInfo().workflowId}/${id}`).signal(name).catch(() => undefined);
+      }
+    }
+  };
+  setHandler(pauseSignal, () => { paused = true; forward('pause'); });
+  setHandler(resumeSignal, () => { paused = false; forward('resume'); });
+  setHandler(stopSignal, () => { paused = false; forward('stop'); });
+  // Pause takes effect between stages: nothing new starts until resume (or stop).
+  const checkpoint = async (next: string) => {
+    if (!paused) return;
+    const before = progress.stage;
+    progress = { ...progress, stage: `paused (before ${next})` };
+    await condition(() => !paused);
+    progress = { ...progress, stage: before };
+  };
 
   const { config } = (await prepareJob(input)) as { config: JobConfig };
   const g = config.Global;
@@ -37,10 +70,10 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   ]);
 
   progress = { ...progress, stage: 'analyzeGraph', percent: 2 };
+  await checkpoint('analyzeGraph');
   const { model } = await importModel({ path: g.model });
   const { analysis } = await analyzeGraph({ model });
 
-  let cp: CompiledPipeline;
   let plan: ReturnType<typeof planAutoCompress>;
   try {
     plan = planAutoCompress(config, analysis);
@@ -51,6 +84,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   }
   upsertSearchAttributes([{ key: SlimflowSearchAttributes.strategy, value: plan.strategy }]);
 
+  await checkpoint('the pipeline');
   const result = await executePipeline(cp, { model, calib: g.calibration_data }, (state) => {
     const p = progressOf(cp, state);
     progress = { ...p, percent: 5 + 0.9 * p.percent };
@@ -73,7 +107,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     targetSpeedup: g.deploy.target_speedup,
   });
   progress = { ...progress, stage: 'writeReport', percent: 98 };
-  await writeReport({ report, outputDir: g.output_dir });
+  await checkpoint('writeReport');
+  await writeReport({ report, outputDir: g.output_dir, config, pipeline: plan.pipeline });
   upsertSearchAttributes([
     { key: SlimflowSearchAttributes.status, value: report.target.met ? 'done' : 'done-target-missed' },
     { key: SlimflowSearchAttributes.bestScore, value: out.best.accuracy ?? out.best.agreement },

@@ -1,0 +1,112 @@
+// Activities of the fleet workflow: load the manifest, compute each model's content key, publish a
+// finished job into the registry (exactly once per key), write the index page. The logic lives in
+// core/fleet; these unpack inputs, call it and turn input errors into non-retryable failures.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../core/artifacts/atomic';
+import { checkAcceptance } from '../core/fleet/acceptance';
+import { fleetKey, KeyParts, slimflowVersion } from '../core/fleet/key';
+import { publishVersion, readLatest, readVersion, setLatest, stagingDir, versionName } from '../core/fleet/registry';
+import { loadFleet } from '../core/fleet/resolve';
+import type { FleetEntry, FleetInput, ModelOutcome, ResolvedFleet } from '../core/fleet/types';
+import { renderFleetIndex, IndexRow } from '../core/report/fleet-index';
+import { renderReportHtml } from '../core/report/html';
+import type { JobReport } from '../core/report/report';
+import { SlimflowError } from '../core/errors';
+import { asActivity } from './failures';
+
+/** What fleetModelKey answers: the key, and the version already published for it if any. */
+export interface FleetKeyResult {
+  key: string;
+  parts: KeyParts;
+  stagingDir: string;
+  existing: { accepted: boolean; reason?: string; dir: string; version: string; publishedAt: string } | null;
+}
+
+/** Activities of `fleetRecompress`. */
+export function createFleetActivities() {
+  return {
+    /** Read and resolve the fleet manifest (entries that cannot run carry their error). */
+    async loadFleet(input: FleetInput): Promise<ResolvedFleet> {
+      return asActivity(() => loadFleet(input));
+    },
+
+    /** Hash what determines a model's result and look the key up in the registry. */
+    async fleetModelKey(input: { entry: FleetEntry }): Promise<FleetKeyResult> {
+      return asActivity(() => {
+        const { entry } = input;
+        if (!entry.config) throw new SlimflowError('INVALID_CONFIG', entry.error ?? 'entry has no config', entry.name);
+        const { key, parts } = fleetKey(entry.config, slimflowVersion());
+        const rec = readVersion(entry.modelRoot, key);
+        const existing = rec
+          ? { accepted: rec.accepted, ...(rec.reason ? { reason: rec.reason } : {}), dir: path.join(entry.modelRoot, versionName(key)), version: versionName(key), publishedAt: rec.publishedAt }
+          : null;
+        // An unchanged accepted result is the current one even if another version was latest meanwhile.
+        if (rec?.accepted && readLatest(entry.modelRoot)?.key !== key) setLatest(entry.modelRoot, key, new Date().toISOString());
+        return { key, parts, stagingDir: stagingDir(entry.modelRoot, key), existing };
+      });
+    },
+
+    /** Publish a finished job as the key's version; `latest` moves only when the report passes the thresholds. */
+    async publishFleetModel(input: { entry: FleetEntry; key: string; parts: KeyParts; report: JobReport; stagingDir: string; workflowId: string }): Promise<ModelOutcome> {
+      return asActivity(() => {
+        const { entry, key, report } = input;
+        const verdict = checkAcceptance(report, entry.acceptance);
+        const reason = verdict.passed ? undefined : verdict.missed.join('; ');
+        const files = stagedFiles(input.stagingDir, report);
+        const now = new Date().toISOString();
+        const res = publishVersion(entry.modelRoot, { name: entry.name, key, parts: input.parts as unknown as Record<string, unknown>, accepted: verdict.passed, ...(reason ? { reason } : {}), publishedAt: now, workflowId: input.workflowId }, files);
+        if (res.record.accepted) setLatest(entry.modelRoot, key, now);
+        fs.rmSync(input.stagingDir, { recursive: true, force: true });
+        return {
+          name: entry.name,
+          status: res.record.accepted ? 'compressed' : 'rejected',
+          key,
+          versionDir: res.dir,
+          ...(res.record.reason ? { reason: res.record.reason } : {}),
+          workflowId: input.workflowId,
+        };
+      });
+    },
+
+    /** Write the fleet's index.html (and last-run.json) at the registry root. */
+    async writeFleetIndex(input: { fleet: string; registry: string; outcomes: ModelOutcome[] }): Promise<{ path: string }> {
+      return asActivity(() => {
+        const file = path.join(input.registry, 'index.html');
+        const rows = input.outcomes.map((o) => indexRow(input.registry, o));
+        writeFileAtomic(file, renderFleetIndex(input.fleet, rows, new Date().toISOString()));
+        writeFileAtomic(path.join(input.registry, 'last-run.json'), `${JSON.stringify({ fleet: input.fleet, at: new Date().toISOString(), outcomes: input.outcomes }, null, 2)}\n`);
+        return { path: file };
+      });
+    },
+  };
+}
+
+// The staged job output: model, report.json and report.html (rendered here if the job wrote none).
+function stagedFiles(dir: string, report: JobReport): Record<string, string> {
+  const model = fs.existsSync(report.best.modelPath) ? report.best.modelPath : path.join(dir, 'model.onnx');
+  if (!fs.existsSync(model)) throw new SlimflowError('NOT_FOUND', 'the job finished but its model is missing', model);
+  const json = path.join(dir, 'report.json');
+  if (!fs.existsSync(json)) writeFileAtomic(json, `${JSON.stringify(report, null, 2)}\n`);
+  const html = path.join(dir, 'report.html');
+  if (!fs.existsSync(html)) writeFileAtomic(html, renderReportHtml(report));
+  return { 'model.onnx': model, 'report.json': json, 'report.html': html };
+}
+
+function indexRow(registry: string, o: ModelOutcome): IndexRow {
+  const row: IndexRow = { name: o.name, status: o.status, ...(o.reason ? { reason: o.reason } : {}) };
+  if (!o.versionDir) return row;
+  row.version = path.basename(o.versionDir);
+  const html = path.join(o.versionDir, 'report.html');
+  if (fs.existsSync(html)) {
+    const rel = path.relative(registry, html);
+    row.report = rel.startsWith('..') ? `file://${html}` : rel.split(path.sep).join('/');
+  }
+  const json = path.join(o.versionDir, 'report.json');
+  if (fs.existsSync(json)) {
+    const r = JSON.parse(fs.readFileSync(json, 'utf8')) as JobReport;
+    row.speedup = r.speedup;
+    row.accuracyDrop = r.accuracyDrop;
+  }
+  return row;
+}
