@@ -2,21 +2,23 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { absolutizeConfig } from '../../activities/job-activities';
 import { writeFileAtomic } from '../../core/artifacts/atomic';
-import { ptqTrials, PtqTrialConfig, trialLabel } from '../../core/config/compile';
+import { baseTrial, PtqTrialConfig, trialLabel } from '../../core/config/compile';
 import { loadJobConfig } from '../../core/config/load';
 import type { JobConfig } from '../../core/config/schema';
 import { iterateBatches } from '../../core/data';
 import { encodeModel, readModel } from '../../core/onnx/model-io';
 import { Model } from '../../core/onnx/proto';
 import { quantizeModel, QuantizeReport } from '../../core/quant/ptq';
+import { quantizeOptionsFor } from '../../core/quant/trial-options';
 import { integerKernelCount } from '../../core/runtime/kernels';
 import { Tensor } from '../../core/tensor';
 import { emit, fail, info } from '../output';
 
 /** The one PTQ configuration a config's QuantPost (or defaults) describes, with an optional calibrator override. */
 export function trialOf(config: JobConfig, calibrator?: string): PtqTrialConfig {
-  const t = { ...ptqTrials({ ...config, HyperParameterOptimization: undefined })[0] };
-  return calibrator ? { ...t, calibrator } : t;
+  const t = baseTrial(config);
+  // hist_percent belongs to the hist calibrator only; another calibrator's schema would reject it.
+  return calibrator && calibrator !== t.calibrator ? { ...t, calibrator, histPercent: calibrator === 'hist' ? t.histPercent : undefined } : t;
 }
 
 /** Calibration feeds of a config: batch_num batches of batch_size samples from Global.calibration_data. */
@@ -28,14 +30,8 @@ export async function* calibrationFeeds(config: JobConfig, trial: PtqTrialConfig
 /** Quantize a model as one trial says, from any source of calibration feeds; returns the QDQ model, its report and the seconds it took. */
 export async function quantizeWithTrial(model: Model, feeds: AsyncIterable<Record<string, Tensor>>, trial: PtqTrialConfig, threads = 1): Promise<{ model: Model; report: QuantizeReport; seconds: number }> {
   const t0 = performance.now();
-  const { model: quantized, report } = await quantizeModel(model, feeds, {
-    calibrator: trial.calibrator,
-    calibratorParams: trial.histPercent !== undefined ? { percentile: trial.histPercent } : undefined,
-    opTypes: trial.opTypes,
-    skipNodes: trial.skipNodes,
-    perChannel: trial.perChannel,
-    threads,
-  });
+  // The same mapping the ptqTrial activity uses, so a local run quantizes exactly as a job's trial would.
+  const { model: quantized, report } = await quantizeModel(model, feeds, quantizeOptionsFor(trial, threads));
   return { model: quantized, report, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -51,7 +47,6 @@ export const quantizeCommand = new Command('quantize')
     try {
       const config = absolutizeConfig(loadJobConfig(opts.config), process.cwd());
       const trial = trialOf(config, opts.algo);
-      if (trial.biasCorrect) info('note: QuantPost.bias_correct is not applied by this command yet');
       info(`quantizing ${modelPath} (${trialLabel(trial)}; ${trial.batchNum}×${trial.batchSize} calibration samples)`);
       const { model, report, seconds } = await quantizeWithTrial(readModel(modelPath), calibrationFeeds(config, trial), trial, config.Global.deploy.threads);
       const out = path.resolve(opts.out);
