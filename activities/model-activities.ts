@@ -1,5 +1,6 @@
 import { analyzeModel, GraphAnalysis } from '../core/onnx/analysis';
 import { ArtifactRef } from '../core/artifacts/store';
+import { prepareModel } from '../core/onnx/prepare';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { importModelFile, loadModelRef, storeModel } from './model-refs';
@@ -15,6 +16,11 @@ export function createModelActivities(deps: ActivityDeps) {
     /** Op census, quantizable layers, distillation nodes, family. */
     async analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }> {
       return asActivity(() => ({ analysis: analyzeModel(loadModelRef(deps, input.model)) }));
+    },
+
+    /** FP32 graph rewrites only (lossless): what the runtime gains before any quantization. */
+    async optimizeGraph(input: { model: ArtifactRef }): Promise<{ model: ArtifactRef }> {
+      return asActivity(() => ({ model: storeModel(deps, prepareModel(loadModelRef(deps, input.model)).model) }));
     },
 
     /** The teacher: the original model, frozen as its own artifact and tagged with its role. */

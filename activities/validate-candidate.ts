@@ -95,15 +95,19 @@ export function createValidationActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Measured side by side (interleaved rounds): the figures a report compares. */
-    async compareLatency(input: { models: ArtifactRef[]; input?: unknown }): Promise<{ latencyMs: number[]; latency: unknown[] }> {
+    /** Time baseline, reference and candidates side by side (interleaved rounds); the latencies a report compares. */
+    async compareLatency(input: { baseline: Candidate; reference?: Candidate | null; candidates: Candidate[]; input?: unknown }) {
       return asActivity(async () => {
         const feed = inputSpec(input.input);
-        const results = await compareLatency(input.models.map((m) => deps.store.read(m)), latencyFeed(feed), {
+        const all = [input.baseline, ...(input.reference ? [input.reference] : []), ...input.candidates];
+        const results = await compareLatency(all.map((c) => deps.store.read(c.model)), latencyFeed(feed), {
           threads: feed.threads,
           onRound: (round) => beat({ stage: 'compareLatency', round }),
         });
-        return { latencyMs: results.map((r) => r.medianMs), latency: results.map(({ samples: _s, ...r }) => ({ ...r, threads: feed.threads })) };
+        const timed = all.map((c, i) => ({ ...c, latencyMs: results[i].medianMs }));
+        const baseline = timed.shift()!;
+        const reference = input.reference ? timed.shift()! : null;
+        return { baseline, reference, candidates: timed };
       });
     },
 

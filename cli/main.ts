@@ -4,6 +4,11 @@ import { benchCommand } from './commands/bench';
 import { compressCommand } from './commands/compress';
 import { devCommand } from './commands/dev';
 import { evalCommand } from './commands/eval';
+import { cancelCommand } from './commands/cancel';
+import { fleetCommand } from './commands/fleet';
+import { pauseCommand } from './commands/pause';
+import { resumeCommand } from './commands/resume';
+import { statusCommand } from './commands/status';
 import { estimateCommand } from './commands/estimate';
 import { planCommand } from './commands/plan';
 import { profileCommand } from './commands/profile';
@@ -15,7 +20,7 @@ const program = new Command('slimflow')
   .description('automatic ONNX model compression; every stage is a durable Temporal activity')
   .version('0.1.0');
 
-for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand]) {
+for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand, fleetCommand, statusCommand, pauseCommand, resumeCommand, cancelCommand]) {
   program.addCommand(cmd);
 }
 

@@ -90,16 +90,15 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     progress = { ...p, percent: 5 + 0.9 * p.percent };
   });
 
-  const out = result.outputs as { baseline: Candidate; candidates: Candidate[]; best: Candidate; modelPath: string; latencyMs: number[] };
-  // Report latencies measured side by side, not the ones taken while other trials ran.
-  const [baselineMs, bestMs] = out.latencyMs;
+  const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; modelPath: string };
   const report = buildReport({
     model: g.model,
     task: g.task,
     threads: g.deploy.threads,
     inputShape: g.input_shape,
-    baseline: { ...out.baseline, latencyMs: baselineMs },
-    best: { ...out.best, latencyMs: bestMs },
+    baseline: out.baseline,
+    best: out.best,
+    rewritten: out.rewritten,
     bestPath: out.modelPath,
     candidates: out.candidates,
     skipped: plan.skipped,

@@ -57,6 +57,16 @@ export function baseTrial(config: JobConfig): PtqTrialConfig {
 
 /** The PTQ trials a config asks for: QuantPost alone, or the grid of HyperParameterOptimization. */
 export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
+  const trials = calibrationTrials(config);
+  const placement = config.QuantPost?.qdq_placement ?? 'auto';
+  const placements = placement === 'auto' ? (['integer-path', 'conv-only'] as const) : [placement];
+  const all = trials.flatMap((t) => placements.map((p) => ({ ...t, placement: p })));
+  // The trial budget counts every model built, placement variants included.
+  return all.slice(0, config.HyperParameterOptimization?.max_quant_count ?? all.length);
+}
+
+/** The calibration settings to try, before placement variants. */
+function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
   const base = baseTrial(config);
   const hpo = config.HyperParameterOptimization;
   if (!hpo) return [base];

@@ -47,6 +47,8 @@ const quantPost = z.strictObject({
   bias_correct: z.boolean().default(false),
   is_full_quantize: z.boolean().default(false),
   onnx_format: z.boolean().default(true),
+  /** slimflow's own: where Q/DQ go. 'auto' tries both placements and keeps the faster (measured). */
+  qdq_placement: z.enum(['auto', 'integer-path', 'conv-only']).default('auto'),
 });
 
 const hpo = z.strictObject({

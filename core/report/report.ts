@@ -15,6 +15,8 @@ export interface JobReport {
   inputShape: number[];
   baseline: CandidateFigures;
   best: CandidateFigures & { modelPath: string };
+  /** FP32 after graph rewrites alone, timed beside the others: what quantization adds on top. */
+  rewritten: CandidateFigures | null;
   speedup: number;
   accuracyDrop: number | null;
   target: { maxAccuracyDrop: number; targetSpeedup: number; met: boolean };
@@ -30,6 +32,7 @@ export function buildReport(args: {
   inputShape: number[];
   baseline: CandidateFigures;
   best: CandidateFigures;
+  rewritten?: CandidateFigures | null;
   bestPath: string;
   candidates: CandidateFigures[];
   skipped: SkippedStrategy[];
@@ -47,6 +50,7 @@ export function buildReport(args: {
     inputShape: args.inputShape,
     baseline: args.baseline,
     best: { ...args.best, modelPath: args.bestPath },
+    rewritten: args.rewritten ?? null,
     speedup,
     accuracyDrop,
     target: {
@@ -67,7 +71,8 @@ export function formatReport(r: JobReport): string {
   const rows = [
     ['', 'accuracy', 'agreement', 'cosine', 'latency (ms)', 'size'],
     ['FP32', pct(r.baseline.accuracy), pct(r.baseline.agreement), r.baseline.cosine.toFixed(4), r.baseline.latencyMs.toFixed(2), kib(r.baseline.sizeBytes)],
-    [r.best.label, pct(r.best.accuracy), pct(r.best.agreement), r.best.cosine.toFixed(4), r.best.latencyMs.toFixed(2), kib(r.best.sizeBytes)],
+    ...(r.rewritten ? [[r.rewritten.label, pct(r.rewritten.accuracy), pct(r.rewritten.agreement), r.rewritten.cosine.toFixed(4), r.rewritten.latencyMs.toFixed(2), kib(r.rewritten.sizeBytes)]] : []),
+    ...r.candidates.map((c) => [`${c.label}${c.model.sha256 === r.best.model.sha256 ? ' *' : ''}`, pct(c.accuracy), pct(c.agreement), c.cosine.toFixed(4), c.latencyMs.toFixed(2), kib(c.sizeBytes)]),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const table = rows.map((row) => row.map((cell, c) => cell.padStart(widths[c])).join('  ')).join('\n');
@@ -75,7 +80,8 @@ export function formatReport(r: JobReport): string {
     `slimflow report: ${r.model}`,
     `task ${r.task}, batch shape [${r.inputShape.join(', ')}], ${r.threads} thread(s)`,
     table,
-    `speedup ${r.speedup.toFixed(2)}x, accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
+    `* chosen. Latencies are medians of interleaved runs, all models timed side by side.`,
+    `speedup ${r.speedup.toFixed(2)}x${r.rewritten ? ` (graph rewrites alone: ${(r.baseline.latencyMs / r.rewritten.latencyMs).toFixed(2)}x)` : ''}, accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
       `target (drop <= ${r.target.maxAccuracyDrop}, speedup >= ${r.target.targetSpeedup}) ${r.target.met ? 'met' : 'NOT met'}`,
     `compressed model: ${r.best.modelPath}`,
   ];

@@ -30,7 +30,7 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis): Au
     ...config,
     QuantPost: {
       algo: 'abs_max', weight_quantize_type: 'channel_wise_abs_max', batch_size: config.Global.input_shape[0] ?? 8, batch_num: 8,
-      activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, is_full_quantize: false, onnx_format: true,
+      activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, is_full_quantize: false, onnx_format: true, qdq_placement: 'auto',
       ...config.QuantPost,
       quantize_op_types: opTypes as NonNullable<JobConfig['QuantPost']>['quantize_op_types'],
     },

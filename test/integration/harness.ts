@@ -9,6 +9,7 @@ import { LocalArtifactStore } from '../../core/artifacts/store';
 import { buildWorker } from '../../workers/start-worker';
 import { ppocrModel, CLS_MODEL } from '../fixtures/models';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
+import './quiet-runtime';
 
 export interface Harness {
   client: Client;

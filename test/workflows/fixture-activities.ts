@@ -49,7 +49,8 @@ export function createFixtureActivities(delayMs = 400) {
     importModel: (input) => track('importModel', input, () => ({ model: fakeRef(input.path.includes('src') ? 'src' : input.path) })),
     analyzeGraph: (input) => track('analyzeGraph', input, () => ({ analysis: { family: 'cnn', layers: [] } as never })),
     cloneTeacher: (input) => track('cloneTeacher', input, () => ({ teacher: fakeRef(`teacher-${input.model.sha256}`) })),
-    compareLatency: (input) => track('compareLatency', input, () => ({ latencyMs: input.models.map((m) => LATENCY[m.sha256] ?? 7), latency: [] })),
+    compareLatency: (input) => track('compareLatency', input, () => ({ baseline: input.baseline, reference: input.reference ?? null, candidates: input.candidates })),
+    optimizeGraph: (input) => track('optimizeGraph', input, () => ({ model: fakeRef(`opt-${input.model.sha256}`) })),
     publishModel: (input) => track('publishModel', input, () => ({ path: `${input.outputDir}/model.onnx` })),
     ptqTrial: (input) => track('ptqTrial', input, () => {
       const calibrator = String(input.ptq?.calibrator);

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inject } from 'vitest';
 import { ensureDevServer, stopDevServer } from '../../workers/dev-server';
+import '../integration/quiet-runtime';
 
 export interface TestServer {
   address: string;

@@ -13,11 +13,13 @@ const base = {
 };
 
 describe('compiling a job config into a pipeline', () => {
-  it('gives a valid pipeline: teacher, baseline, PTQ fan-out, validation, selection, side-by-side latency, publish', () => {
+  it('gives a valid pipeline: teacher, baseline, PTQ fan-out, validation, rewritten FP32, side-by-side timing, selection, publish', () => {
     const doc = compileConfig(parseJobConfig({ ...base, QuantPost: { algo: 'abs_max' } }));
     const cp = loadPipeline(doc);
-    expect(Object.keys(cp.pipeline.steps)).toEqual(['analyze', 'teacher', 'baseline', 'ptq', 'candidates', 'best', 'latency', 'publish']);
-    expect(cp.deps.best).toEqual(expect.arrayContaining(['candidates', 'baseline']));
+    expect(Object.keys(cp.pipeline.steps)).toEqual(['analyze', 'teacher', 'baseline', 'ptq', 'candidates', 'rewritten', 'rewrittenCheck', 'timing', 'best', 'publish']);
+    // Selection waits for the side-by-side timing of every candidate, which waits for all of them.
+    expect(cp.deps.best).toEqual(['timing']);
+    expect(cp.deps.timing).toEqual(expect.arrayContaining(['candidates', 'baseline', 'rewrittenCheck']));
     // Without an eval set, the calibration set doubles as the evaluation set.
     expect(cp.pipeline.steps.baseline.with.eval).toBe('${{ inputs.calib }}');
   });
@@ -25,6 +27,7 @@ describe('compiling a job config into a pipeline', () => {
   it('expands HyperParameterOptimization as a grid capped by max_quant_count', () => {
     const config = parseJobConfig({
       ...base,
+      QuantPost: { qdq_placement: 'conv-only' },
       HyperParameterOptimization: { ptq_algo: ['abs_max', 'hist'], weight_quantize_type: ['channel_wise_abs_max', 'abs_max'], hist_percent: [0.999, 0.9999], max_quant_count: 5 },
     });
     const trials = ptqTrials(config);
@@ -32,7 +35,13 @@ describe('compiling a job config into a pipeline', () => {
     expect(trials).toHaveLength(5);
     expect(trials.filter((t) => t.calibrator === 'hist').every((t) => t.histPercent !== undefined)).toBe(true);
     expect(trials.filter((t) => t.calibrator === 'abs_max').every((t) => !('histPercent' in t))).toBe(true);
-    expect(trialLabel(trials[1])).toBe('int8 abs_max per-tensor');
+    expect(trialLabel(trials[1])).toBe('int8 abs_max per-tensor conv-only');
+  });
+
+  it("tries both Q/DQ placements when the config leaves it to slimflow ('auto')", () => {
+    const trials = ptqTrials(parseJobConfig({ ...base, QuantPost: { algo: 'abs_max' } }));
+    expect(trials.map((t) => t.placement)).toEqual(['integer-path', 'conv-only']);
+    expect(ptqTrials(parseJobConfig({ ...base, QuantPost: { qdq_placement: 'integer-path' } })).map((t) => t.placement)).toEqual(['integer-path']);
   });
 
   it('refuses strategies that are not built yet, naming the section', () => {
