@@ -51,6 +51,8 @@ export function costOptimizedGraph(graph: GraphProto, shapes: InputShapes, predi
     breakdown.push({ name: n.name || n.output[0], op: c.op, us, method });
   }
   const { perRunUs, perNodeUs } = predictor.table.overhead;
+  // Entries are fastest runs; a latency is a median run (see LatencyTable.medianOverMin).
+  for (const b of breakdown) b.us *= predictor.table.medianOverMin;
   const kernelUs = breakdown.reduce((s, b) => s + b.us, 0);
   const overheadUs = perRunUs + perNodeUs * breakdown.length;
   return { breakdown, kernelUs, overheadUs, shapeGuesses: inferred.guessed };

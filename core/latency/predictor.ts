@@ -7,11 +7,7 @@ export type CostMethod = 'table' | 'regressor' | 'scaled' | 'fallback';
 
 export interface NodeCost { us: number; method: CostMethod }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+const lowerQuartile = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 4)];
 
 /** Fewer entries than this and an op gets byte-scaling from its nearest entry instead of trees. */
 const MIN_TRAIN = 6;
@@ -31,19 +27,20 @@ export class LatencyPredictor {
     const t0 = performance.now();
     const byKey = new Map<string, number[]>();
     const byOp = new Map<string, NodeConfig[]>();
-    const usOf = new Map<NodeConfig, number>();
     for (const e of table.entries) {
       const k = configKey(e.config);
-      byKey.set(k, [...(byKey.get(k) ?? []), e.us]);
-      byOp.set(e.config.op, [...(byOp.get(e.config.op) ?? []), e.config]);
-      usOf.set(e.config, e.us);
+      const same = byKey.get(k);
+      if (same) { same.push(e.us); continue; }
+      byKey.set(k, [e.us]);
+      const fam = byOp.get(e.config.op);
+      if (fam) fam.push(e.config); else byOp.set(e.config.op, [e.config]);
     }
-    for (const [k, v] of byKey) this.exact.set(k, median(v));
+    // A configuration seen in several sources was timed at several moments: the lower quartile keeps
+    // the moments another process was not competing for the cores, without chasing a single outlier.
+    for (const [k, v] of byKey) this.exact.set(k, lowerQuartile(v));
     for (const [op, configs] of byOp) {
-      // Train on one row per distinct configuration (its median), so repeated layers do not dominate.
-      const uniq = new Map<string, NodeConfig>();
-      for (const c of configs) uniq.set(configKey(c), c);
-      const rows = [...uniq.entries()].map(([k, c]) => ({ x: features(c), y: Math.log(Math.max(this.exact.get(k)!, 0.05)), c }));
+      // One row per distinct configuration (its lower quartile), so repeated layers do not dominate.
+      const rows = configs.map((c) => [configKey(c), c] as const).map(([k, c]) => ({ x: features(c), y: Math.log(Math.max(this.exact.get(k)!, 0.05)), c }));
       if (rows.length >= MIN_TRAIN) this.boosters.set(op, fitBooster(rows.map((r) => r.x), rows.map((r) => r.y)));
       else this.few.set(op, rows.map((r) => ({ bytes: bytesMoved(r.c), us: Math.exp(r.y) })));
     }

@@ -60,6 +60,12 @@ export async function measureOverhead(threads: number): Promise<{ perRunUs: numb
   return { perRunUs: Math.max(0, med(a) * 1000 - perNodeUs), perNodeUs };
 }
 
+/** 10th percentile over sources of Σmedian/Σfastest kernel time: the run-to-run spread of a quiet moment. */
+function medianOverMin(sources: LatencyTable['sources']): number {
+  const ratios = sources.filter((s) => s.kernelSumMs > 0 && s.kernelMedianSumMs).map((s) => s.kernelMedianSumMs! / s.kernelSumMs).sort((a, b) => a - b);
+  return ratios.length ? Math.min(10, Math.max(1, ratios[Math.floor(ratios.length * 0.1)])) : 1;
+}
+
 /** Build a latency table on this machine by profiling every node of the sources' optimized graphs. */
 export async function buildTable(sources: ProfileSource[] = defaultSources(), opts: ProfileOptions = {}): Promise<LatencyTable> {
   const { threads = 1, warmup = 2, runs = 9, onProgress } = opts;
@@ -79,6 +85,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
     const byName = new Map(graph.node.map((n) => [n.name, n]));
     let kernelUs = 0;
     let shapeMismatches = 0;
+    let kernelMedianUs = 0;
     for (const p of prof.nodes) {
       const node = byName.get(p.name);
       if (!node) continue;
@@ -86,10 +93,11 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
       if (JSON.stringify(shapes.tensors.get(node.output[0])?.dims) !== JSON.stringify(p.outputShapes[0])) shapeMismatches++;
       // The fastest run, not the median: preemption by other processes only ever adds time, and on a
       // shared 2-core machine it inflated det's per-node medians up to 7× while the minima held.
-      entries.push({ config: nodeConfig(graph, node, shapes, constants), us: p.minUs, samples: prof.runs });
+      entries.push({ config: nodeConfig(graph, node, shapes, constants), us: p.minUs, samples: prof.runs, medianUs: p.medianUs });
       kernelUs += p.minUs;
+      kernelMedianUs += p.medianUs;
     }
-    table.push({ label: src.label, shape: Object.values(src.shapes)[0], nodes: prof.nodes.length, wallMs, kernelSumMs: kernelUs / 1000, shapeMismatches });
+    table.push({ label: src.label, shape: Object.values(src.shapes)[0], nodes: prof.nodes.length, wallMs, kernelSumMs: kernelUs / 1000, kernelMedianSumMs: kernelMedianUs / 1000, shapeMismatches });
     onProgress?.(`[${i + 1}/${sources.length}] ${src.label}: ${prof.nodes.length} nodes, kernels ${(kernelUs / 1000).toFixed(2)} ms, wall ${wallMs.toFixed(2)} ms${shapeMismatches ? `, ${shapeMismatches} shape mismatches` : ''}`);
   }
   return {
@@ -99,6 +107,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
     device: thisDevice(),
     threads,
     overhead,
+    medianOverMin: medianOverMin(table),
     sources: table,
     build: { seconds: (performance.now() - t0) / 1000, runsPerModel: runs },
     entries,

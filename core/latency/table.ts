@@ -9,7 +9,7 @@ export const TABLE_FORMAT = 'slimflow-latency-table';
 export const TABLE_VERSION = 1;
 
 /** One measured configuration: the fastest of a node's timed runs in a profiled model (microseconds). */
-export interface TableEntry { config: NodeConfig; us: number; samples: number }
+export interface TableEntry { config: NodeConfig; us: number; samples: number; /** Median of the same runs (diagnostic; `us` is what is costed). */ medianUs?: number }
 
 /** A latency table: the device it describes, how it was measured, and the measured kernels. */
 export interface LatencyTable {
@@ -20,8 +20,14 @@ export interface LatencyTable {
   threads: number;
   /** Time a run costs beyond its kernels: a fixed part per run and a part per executed node. */
   overhead: { perRunUs: number; perNodeUs: number };
+  /**
+   * Typical median/fastest ratio of whole kernel sums: entries hold fastest runs (robust to other
+   * processes), a latency figure is a median, so estimates scale kernel sums by this. Taken from the
+   * least-disturbed sources (10th percentile over sources), so contention during profiling does not leak in.
+   */
+  medianOverMin: number;
   /** Models profiled to fill the table (configurations come from their optimized graphs). */
-  sources: { label: string; shape: number[]; nodes: number; wallMs: number; kernelSumMs: number; shapeMismatches?: number }[];
+  sources: { label: string; shape: number[]; nodes: number; wallMs: number; kernelSumMs: number; kernelMedianSumMs?: number; shapeMismatches?: number }[];
   build: { seconds: number; runsPerModel: number };
   entries: TableEntry[];
 }
@@ -42,9 +48,10 @@ const tableSchema = z.object({
   }),
   threads: z.number().int().positive(),
   overhead: z.object({ perRunUs: z.number().nonnegative(), perNodeUs: z.number().nonnegative() }),
-  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), kernelSumMs: z.number(), shapeMismatches: z.number().optional() })),
+  medianOverMin: z.number().min(1).max(10),
+  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), kernelSumMs: z.number(), kernelMedianSumMs: z.number().optional(), shapeMismatches: z.number().optional() })),
   build: z.object({ seconds: z.number(), runsPerModel: z.number() }),
-  entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number() })).min(1),
+  entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number(), medianUs: z.number().optional() })).min(1),
 });
 
 /** Write a table atomically (a crash never leaves a half-written table that parses). */
