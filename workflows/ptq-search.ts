@@ -155,7 +155,8 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     const b = bestRecord();
     const done = trials.length;
     return {
-      stage: stoppedBy ? 'done' : paused ? 'paused' : running > 0 ? `ptqTrial × ${running}` : 'proposing',
+      // "pausing" while the batch started before the pause still runs; "paused" once nothing runs.
+      stage: stoppedBy ? 'done' : paused ? (running > 0 ? 'pausing' : 'paused') : running > 0 ? `ptqTrial × ${running}` : 'proposing',
       percent: Math.round((100 * Math.min(done, budget)) / budget),
       ...(b?.candidate ? { best: { label: b.candidate.label, accuracy: b.candidate.accuracy, agreement: b.candidate.agreement, latencyMs: b.candidate.latencyMs, score: b.score! } } : {}),
       steps: { search: { status: stoppedBy ? 'succeeded' : 'running', done, total: budget } },

@@ -58,7 +58,7 @@ describe('ptqSearch', () => {
     const acts = activitiesOf(runs);
     expect(acts.filter((a) => a.type === 'ptqTrial')).toHaveLength(6);
     for (const a of acts) expect(a.completed).toBe(1);
-    recordHistories('search-basic', runs);
+    await recordHistories('search-basic', workflowId, runs, testTemporal());
   }, 300_000);
 
   it('pauses, resumes and stops early keeping the best so far', async () => {

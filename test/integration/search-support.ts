@@ -5,10 +5,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createActivities } from '../../activities';
 import { LocalArtifactStore } from '../../core/artifacts/store';
 import type { PtqSearchInput } from '../../workflows/ptq-search';
+import { runTemporalCli } from '../../workers/temporal-cli';
 import { CLS_MODEL, ppocrModel } from '../fixtures/models';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -84,13 +84,17 @@ export async function allRuns(client: Client, workflowId: string) {
   return runs.sort((a, b) => t(a) - t(b));
 }
 
-/** Save histories for test/replay when SLIMFLOW_RECORD_HISTORIES=1 (they are committed; CI replays them). */
-export function recordHistories(name: string, runs: Awaited<ReturnType<typeof allRuns>>): void {
+/**
+ * Save a workflow's run histories for test/replay when SLIMFLOW_RECORD_HISTORIES=1 (they are
+ * committed; CI replays them). The temporal CLI writes the JSON form runReplayHistory reads.
+ */
+export async function recordHistories(name: string, workflowId: string, runs: Awaited<ReturnType<typeof allRuns>>, server: { address: string; namespace: string }): Promise<void> {
   if (process.env.SLIMFLOW_RECORD_HISTORIES !== '1') return;
   fs.mkdirSync(HISTORY_DIR, { recursive: true });
-  runs.forEach((r, i) => {
-    fs.writeFileSync(path.join(HISTORY_DIR, `${name}-run${i}.json`), historyToJSON(r.history));
-  });
+  for (const [i, r] of runs.entries()) {
+    const json = await runTemporalCli(['workflow', 'show', '--workflow-id', workflowId, '--run-id', r.runId, '--address', server.address, '--namespace', server.namespace, '--output', 'json']);
+    fs.writeFileSync(path.join(HISTORY_DIR, `${name}-run${i}.json`), json);
+  }
 }
 
 interface HistoryEvent {

@@ -1,0 +1,30 @@
+// Replays every recorded workflow history (test/replay/histories/*.json, recorded by the search
+// integration tests with SLIMFLOW_RECORD_HISTORIES=1) against the current workflow code: a change
+// that would make a running search take a different path fails here, before it reaches a cluster.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../workers/start-worker';
+import { historyFromFile } from './load-history';
+
+const DIR = path.join(__dirname, 'histories');
+const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort() : [];
+
+describe('recorded workflow histories', () => {
+  it('exist for the search runs (basic, worker crash, server restart)', () => {
+    for (const name of ['search-basic', 'search-worker-crash', 'search-server-restart']) {
+      expect(files.some((f) => f.startsWith(`${name}-`)), name).toBe(true);
+    }
+  });
+
+  it('replay against the current workflow code without nondeterminism', async () => {
+    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromFile(JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'))) }));
+    const failures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(histories.length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+});
