@@ -3,6 +3,7 @@ import { createFleetActivities } from './fleet-activities';
 import { createJobActivities } from './job-activities';
 import { createModelActivities } from './model-activities';
 import { createPtqActivities } from './ptq-trial';
+import { createTrainActivities } from './train-epoch';
 import { createValidationActivities } from './validate-candidate';
 
 /** Every slimflow activity, bound to its dependencies. The worker registers exactly this. */
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createModelActivities(deps),
     ...createPtqActivities(deps),
+    ...createTrainActivities(deps),
     ...createValidationActivities(deps),
     ...createJobActivities(deps),
     ...createFleetActivities(),

@@ -29,7 +29,7 @@ export const progressQuery = defineQuery<PipelineProgress>('progress');
 type StageFn = (input: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /** Catalog stages this worker runs as child workflows (by workflow type name). */
-const CHILD_WORKFLOWS = new Set(['ptqSearch']);
+const CHILD_WORKFLOWS = new Set(['ptqSearch', 'trainStrategy']);
 
 // One proxy per instance so the activity id is the instance key (`ptq[2]`): histories and the UI
 // then say which step each activity belongs to.

@@ -20,9 +20,10 @@ export interface StageActivities {
     config?: unknown;
     input?: unknown;
   }): Promise<{ candidate: Candidate; accuracy: number | null; agreement: number; latencyMs: number; sizeBytes: number }>;
-  compareLatency(input: { baseline: Candidate; reference?: Candidate; candidates: Candidate[]; input?: unknown }): Promise<{ baseline: Candidate; reference: Candidate | null; candidates: Candidate[] }>;
+  compareLatency(input: { baseline: Candidate; reference?: Candidate; candidates: Candidate[]; input?: unknown }): Promise<{ baseline: Candidate; reference: Candidate | null; candidates: Candidate[]; all: Candidate[] }>;
   optimizeGraph(input: { model: ArtifactRef }): Promise<{ model: ArtifactRef }>;
   publishModel(input: { model: ArtifactRef; outputDir: string; label?: string }): Promise<{ path: string }>;
+  trainEpoch(input: { model: ArtifactRef; teacher: ArtifactRef; train: DatasetSpec; config?: unknown; state?: ArtifactRef | null; epoch?: number; input?: unknown }): Promise<{ model: ArtifactRef; state: ArtifactRef; loss: number; epoch: number; steps: number; resumedFromStep: number }>;
 }
 
 export type ActivityStage = keyof StageActivities;
@@ -38,6 +39,7 @@ export const STAGE_TIMEOUTS: Record<ActivityStage, TimeoutPreset> = {
   compareLatency: 'long',
   optimizeGraph: 'short',
   publishModel: 'short',
+  trainEpoch: 'long',
 };
 
 /** Whether a stage name is one the workflow can run as an activity. */

@@ -22,7 +22,6 @@ export interface StageSpec {
 
 const req = (type: PortType): PortSpec => ({ type });
 const opt = (type: PortType): PortSpec => ({ type, optional: true });
-const QAT_NOT_YET = 'QAT/sparse training: not supported yet';
 
 export const STAGES: Record<string, StageSpec> = {
   importModel: {
@@ -55,7 +54,7 @@ export const STAGES: Record<string, StageSpec> = {
   compareLatency: {
     kind: 'activity', doc: 'Time the baseline, an optional reference and every candidate side by side (interleaved rounds, fixed threads); returns them with those latencies.',
     inputs: { baseline: req('candidate'), reference: opt('candidate'), candidates: req('list<candidate>'), input: opt('json') },
-    outputs: { baseline: 'candidate', reference: 'candidate', candidates: 'list<candidate>' },
+    outputs: { baseline: 'candidate', reference: 'candidate', candidates: 'list<candidate>', all: 'list<candidate>' },
   },
   optimizeGraph: {
     kind: 'activity', doc: 'FP32 graph rewrites only: opset upgrade, BatchNorm and affine folding, HardSwish fusion.',
@@ -66,14 +65,14 @@ export const STAGES: Record<string, StageSpec> = {
     inputs: { model: req('model'), outputDir: req('string'), label: opt('string') }, outputs: { path: 'string' },
   },
   trainEpoch: {
-    kind: 'activity', doc: 'One epoch of QAT / sparse / distilled training.', unsupported: QAT_NOT_YET,
-    inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), config: opt('json') },
-    outputs: { model: 'model', loss: 'number' },
+    kind: 'activity', doc: 'One epoch (or a bounded number of steps) of distilled / QAT / sparse training, checkpointing and resuming.',
+    inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), config: opt('json'), state: opt('json'), epoch: opt('number'), input: opt('json') },
+    outputs: { model: 'model', loss: 'number', state: 'json', epoch: 'number', steps: 'number', resumedFromStep: 'number' },
   },
   trainStrategy: {
-    kind: 'workflow', doc: 'trainEpoch × E with checkpoints (child workflow).', unsupported: QAT_NOT_YET,
-    inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), eval: opt('dataset'), config: opt('json') },
-    outputs: { model: 'model', candidate: 'candidate' },
+    kind: 'workflow', doc: 'trainEpoch × E with validation after each, best kept, early stop (child workflow).',
+    inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), eval: opt('dataset'), config: opt('json'), input: opt('json') },
+    outputs: { model: 'model', candidate: 'candidate', history: 'json', stoppedBy: 'string' },
   },
   ptqSearch: {
     kind: 'workflow', doc: 'Surrogate-guided PTQ search: batches of ptqTrial + validateCandidate on every worker (child workflow).',

@@ -49,7 +49,7 @@ export function createFixtureActivities(delayMs = 400) {
     importModel: (input) => track('importModel', input, () => ({ model: fakeRef(input.path.includes('src') ? 'src' : input.path) })),
     analyzeGraph: (input) => track('analyzeGraph', input, () => ({ analysis: { family: 'cnn', layers: [] } as never })),
     cloneTeacher: (input) => track('cloneTeacher', input, () => ({ teacher: fakeRef(`teacher-${input.model.sha256}`) })),
-    compareLatency: (input) => track('compareLatency', input, () => ({ baseline: input.baseline, reference: input.reference ?? null, candidates: input.candidates })),
+    compareLatency: (input) => track('compareLatency', input, () => ({ baseline: input.baseline, reference: input.reference ?? null, candidates: input.candidates, all: [...(input.reference ? [input.reference] : []), ...input.candidates] })),
     optimizeGraph: (input) => track('optimizeGraph', input, () => ({ model: fakeRef(`opt-${input.model.sha256}`) })),
     publishModel: (input) => track('publishModel', input, () => ({ path: `${input.outputDir}/model.onnx` })),
     ptqTrial: (input) => track('ptqTrial', input, () => {
@@ -59,6 +59,7 @@ export function createFixtureActivities(delayMs = 400) {
       const model = fakeRef(`q-${calibrator}`);
       return { model, trialKey: `trial-${calibrator}`, label: `int8 ${calibrator}`, calibration: { calibrator }, trial: { model, label: `int8 ${calibrator}`, config: input.ptq } };
     }),
+    trainEpoch: (input) => track('trainEpoch', input, () => ({ model: fakeRef(`trained-${input.epoch ?? 0}`), state: fakeRef(`state-${input.epoch ?? 0}`), loss: 0.1, epoch: input.epoch ?? 0, steps: 1, resumedFromStep: 0 })),
     estimateLatency: (input) => track('estimateLatency', input, () => ({ latencyMs: LATENCY[input.model.sha256] ?? 7, latency: { totalMs: 7 } })),
     validateCandidate: (input) => track('validateCandidate', input, async () => {
       const held = gates.get(input.label ?? '');

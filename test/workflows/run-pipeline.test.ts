@@ -146,7 +146,7 @@ describe('runPipeline workflow', () => {
       steps: {
         ...good.steps,
         check: { ...good.steps.check, with: { ...good.steps.check.with, model: '${{ steps.ptq.model }}' } },
-        qat: { stage: 'trainEpoch', with: { model: '${{ steps.best.model }}', teacher: '${{ steps.teacher.teacher }}', train: '${{ inputs.calib }}' } },
+        qat: { stage: 'trainEpoch', with: { model: '${{ steps.best.model }}', teacher: '${{ steps.teacher.teacher }}', trainData: '${{ inputs.calib }}' } },
       },
     };
     const handle = await start({ pipeline: bad, inputs: jobInputs });
@@ -154,8 +154,9 @@ describe('runPipeline workflow', () => {
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe('INVALID_PIPELINE');
     expect(cause.message).toContain('input model of validateCandidate expects a model, got a list<model>');
-    expect(cause.message).toContain('step "qat" uses stage trainEpoch: QAT/sparse training: not supported yet');
-    expect((cause.details?.[0] as { errors: unknown[] }).errors).toHaveLength(2);
+    expect(cause.message).toContain('stage trainEpoch has no input "trainData"');
+    // The misnamed port is both unknown and leaves the required "train" missing.
+    expect((cause.details?.[0] as { errors: unknown[] }).errors).toHaveLength(3);
     expect(callsOf(handle.workflowId)).toEqual([]);
   });
 
