@@ -76,7 +76,7 @@ describe('ptqSearch', () => {
     expect((await handle.query<PtqSearchProgress>('progress')).search.trials).toBe(paused);
     await handle.signal('resume');
     await waitFor('a trial after resuming', async () => (await handle.query<PtqSearchProgress>('progress')).search.trials > paused);
-    const best = await handle.executeUpdate<PtqSearchResult['best'] | null>('stopNow');
+    const best = (await handle.executeUpdate('stopNow')) as PtqSearchResult['best'] | null;
     expect(best).not.toBeNull();
     const result = (await handle.result()) as PtqSearchResult;
     expect(result.stoppedBy).toBe('stopped');
