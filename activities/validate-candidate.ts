@@ -107,7 +107,8 @@ export function createValidationActivities(deps: ActivityDeps) {
         const timed = all.map((c, i) => ({ ...c, latencyMs: results[i].medianMs }));
         const baseline = timed.shift()!;
         const reference = input.reference ? timed.shift()! : null;
-        return { baseline, reference, candidates: timed };
+        // `all`: what a selection may choose from, the lossless reference included.
+        return { baseline, reference, candidates: timed, all: [...(reference ? [reference] : []), ...timed] };
       });
     },
 

@@ -90,7 +90,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     progress = { ...p, percent: 5 + 0.9 * p.percent };
   });
 
-  const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; modelPath: string };
+  const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string };
   const report = buildReport({
     model: g.model,
     task: g.task,
@@ -99,6 +99,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     baseline: out.baseline,
     best: out.best,
     rewritten: out.rewritten,
+    int8: out.int8,
     bestPath: out.modelPath,
     candidates: out.candidates,
     skipped: plan.skipped,

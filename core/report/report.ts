@@ -17,6 +17,9 @@ export interface JobReport {
   best: CandidateFigures & { modelPath: string };
   /** FP32 after graph rewrites alone, timed beside the others: what quantization adds on top. */
   rewritten: CandidateFigures | null;
+  /** The best INT8 candidate (the chosen model may be the FP32 rewrite when INT8 does not pay). */
+  int8: CandidateFigures | null;
+  int8Speedup: number | null;
   speedup: number;
   accuracyDrop: number | null;
   target: { maxAccuracyDrop: number; targetSpeedup: number; met: boolean };
@@ -33,6 +36,7 @@ export function buildReport(args: {
   baseline: CandidateFigures;
   best: CandidateFigures;
   rewritten?: CandidateFigures | null;
+  int8?: CandidateFigures | null;
   bestPath: string;
   candidates: CandidateFigures[];
   skipped: SkippedStrategy[];
@@ -51,6 +55,8 @@ export function buildReport(args: {
     baseline: args.baseline,
     best: { ...args.best, modelPath: args.bestPath },
     rewritten: args.rewritten ?? null,
+    int8: args.int8 ?? null,
+    int8Speedup: args.int8 ? args.baseline.latencyMs / args.int8.latencyMs : null,
     speedup,
     accuracyDrop,
     target: {
@@ -68,23 +74,28 @@ const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 
 /** The report as a few lines a person reads in a terminal. */
 export function formatReport(r: JobReport): string {
+  const row = (label: string, c: CandidateFigures) => [
+    `${label}${c.model.sha256 === r.best.model.sha256 ? ' *' : ''}`,
+    pct(c.accuracy), pct(c.agreement), c.cosine.toFixed(4), c.latencyMs.toFixed(2), kib(c.sizeBytes),
+  ];
   const rows = [
     ['', 'accuracy', 'agreement', 'cosine', 'latency (ms)', 'size'],
-    ['FP32', pct(r.baseline.accuracy), pct(r.baseline.agreement), r.baseline.cosine.toFixed(4), r.baseline.latencyMs.toFixed(2), kib(r.baseline.sizeBytes)],
-    ...(r.rewritten ? [[r.rewritten.label, pct(r.rewritten.accuracy), pct(r.rewritten.agreement), r.rewritten.cosine.toFixed(4), r.rewritten.latencyMs.toFixed(2), kib(r.rewritten.sizeBytes)]] : []),
-    ...r.candidates.map((c) => [`${c.label}${c.model.sha256 === r.best.model.sha256 ? ' *' : ''}`, pct(c.accuracy), pct(c.agreement), c.cosine.toFixed(4), c.latencyMs.toFixed(2), kib(c.sizeBytes)]),
+    row('FP32', r.baseline),
+    ...(r.rewritten ? [row(r.rewritten.label, r.rewritten)] : []),
+    ...r.candidates.map((c) => row(c.label, c)),
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const table = rows.map((row) => row.map((cell, c) => cell.padStart(widths[c])).join('  ')).join('\n');
-  const lines = [
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((cells) => cells[c].length)));
+  const table = rows.map((cells) => cells.map((cell, c) => cell.padStart(widths[c])).join('  ')).join('\n');
+  const rewrites = r.rewritten ? `, graph rewrites alone ${(r.baseline.latencyMs / r.rewritten.latencyMs).toFixed(2)}x` : '';
+  const int8 = r.int8Speedup != null ? `, best INT8 ${r.int8Speedup.toFixed(2)}x` : '';
+  return [
     `slimflow report: ${r.model}`,
     `task ${r.task}, batch shape [${r.inputShape.join(', ')}], ${r.threads} thread(s)`,
     table,
-    `* chosen. Latencies are medians of interleaved runs, all models timed side by side.`,
-    `speedup ${r.speedup.toFixed(2)}x${r.rewritten ? ` (graph rewrites alone: ${(r.baseline.latencyMs / r.rewritten.latencyMs).toFixed(2)}x)` : ''}, accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
+    '* chosen: the fastest within the accuracy tolerance. Latencies: medians of interleaved runs, every model timed side by side.',
+    `speedup ${r.speedup.toFixed(2)}x (chosen${int8}${rewrites}), accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
       `target (drop <= ${r.target.maxAccuracyDrop}, speedup >= ${r.target.targetSpeedup}) ${r.target.met ? 'met' : 'NOT met'}`,
     `compressed model: ${r.best.modelPath}`,
-  ];
-  for (const s of r.skipped) lines.push(`skipped ${s.strategy}: ${s.reason}`);
-  return lines.join('\n');
+    ...r.skipped.map((s) => `skipped ${s.strategy}: ${s.reason}`),
+  ].join('\n');
 }

@@ -16,7 +16,7 @@ describe('compiling a job config into a pipeline', () => {
   it('gives a valid pipeline: teacher, baseline, PTQ fan-out, validation, rewritten FP32, side-by-side timing, selection, publish', () => {
     const doc = compileConfig(parseJobConfig({ ...base, QuantPost: { algo: 'abs_max' } }));
     const cp = loadPipeline(doc);
-    expect(Object.keys(cp.pipeline.steps)).toEqual(['analyze', 'teacher', 'baseline', 'ptq', 'candidates', 'rewritten', 'rewrittenCheck', 'timing', 'best', 'publish']);
+    expect(Object.keys(cp.pipeline.steps)).toEqual(['analyze', 'teacher', 'baseline', 'ptq', 'candidates', 'rewritten', 'rewrittenCheck', 'timing', 'best', 'int8', 'publish']);
     // Selection waits for the side-by-side timing of every candidate, which waits for all of them.
     expect(cp.deps.best).toEqual(['timing']);
     expect(cp.deps.timing).toEqual(expect.arrayContaining(['candidates', 'baseline', 'rewrittenCheck']));
