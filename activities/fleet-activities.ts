@@ -6,10 +6,11 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../core/artifacts/atomic';
 import { checkAcceptance } from '../core/fleet/acceptance';
 import { fleetKey, KeyParts, slimflowVersion } from '../core/fleet/key';
-import { publishVersion, readLatest, readVersion, setLatest, stagingDir, versionName } from '../core/fleet/registry';
+import { publishVersion, readLatest, readVersion, setLatest, stagingDir, versionDir, versionName } from '../core/fleet/registry';
 import { loadFleet } from '../core/fleet/resolve';
 import type { FleetEntry, FleetInput, ModelOutcome, ResolvedFleet } from '../core/fleet/types';
 import { renderFleetIndex, IndexRow } from '../core/report/fleet-index';
+import { esc } from '../core/report/escape';
 import { renderReportHtml } from '../core/report/html';
 import type { JobReport } from '../core/report/report';
 import { SlimflowError } from '../core/errors';
@@ -53,11 +54,14 @@ export function createFleetActivities() {
         const { entry, key, report } = input;
         const verdict = checkAcceptance(report, entry.acceptance);
         const reason = verdict.passed ? undefined : verdict.missed.join('; ');
-        const files = stagedFiles(input.stagingDir, report);
+        // A retry after a publish that completed (staging already removed) answers from the registry.
+        const done = readVersion(entry.modelRoot, key);
+        const files = done ? {} : stagedFiles(input.stagingDir, versionDir(entry.modelRoot, key), report);
         const now = new Date().toISOString();
         const res = publishVersion(entry.modelRoot, { name: entry.name, key, parts: input.parts as unknown as Record<string, unknown>, accepted: verdict.passed, ...(reason ? { reason } : {}), publishedAt: now, workflowId: input.workflowId }, files);
-        if (res.record.accepted) setLatest(entry.modelRoot, key, now);
+        if (res.record.accepted && readLatest(entry.modelRoot)?.key !== key) setLatest(entry.modelRoot, key, now);
         fs.rmSync(input.stagingDir, { recursive: true, force: true });
+        removeIfEmpty(path.dirname(input.stagingDir));
         return {
           name: entry.name,
           status: res.record.accepted ? 'compressed' : 'rejected',
@@ -83,14 +87,27 @@ export function createFleetActivities() {
 }
 
 // The staged job output: model, report.json and report.html (rendered here if the job wrote none).
-function stagedFiles(dir: string, report: JobReport): Record<string, string> {
+// The reports name the staging folder; once published they must name the version folder instead.
+function stagedFiles(dir: string, finalDir: string, report: JobReport): Record<string, string> {
   const model = fs.existsSync(report.best.modelPath) ? report.best.modelPath : path.join(dir, 'model.onnx');
   if (!fs.existsSync(model)) throw new SlimflowError('NOT_FOUND', 'the job finished but its model is missing', model);
   const json = path.join(dir, 'report.json');
-  if (!fs.existsSync(json)) writeFileAtomic(json, `${JSON.stringify(report, null, 2)}\n`);
   const html = path.join(dir, 'report.html');
-  if (!fs.existsSync(html)) writeFileAtomic(html, renderReportHtml(report));
+  const relocate = (text: string, from: string, to: string) => text.split(from).join(to);
+  const modelRel = { from: model, to: path.join(finalDir, 'model.onnx') };
+  const jsonText = fs.existsSync(json) ? fs.readFileSync(json, 'utf8') : `${JSON.stringify(report, null, 2)}\n`;
+  writeFileAtomic(json, relocate(relocate(jsonText, JSON.stringify(modelRel.from).slice(1, -1), JSON.stringify(modelRel.to).slice(1, -1)), JSON.stringify(dir).slice(1, -1), JSON.stringify(finalDir).slice(1, -1)));
+  const htmlText = fs.existsSync(html) ? fs.readFileSync(html, 'utf8') : renderReportHtml(report);
+  writeFileAtomic(html, relocate(relocate(htmlText, esc(modelRel.from), esc(modelRel.to)), esc(dir), esc(finalDir)));
   return { 'model.onnx': model, 'report.json': json, 'report.html': html };
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Not empty (another key is staging) or already gone.
+  }
 }
 
 function indexRow(registry: string, o: ModelOutcome): IndexRow {

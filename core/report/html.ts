@@ -55,7 +55,7 @@ ${row(`chosen: ${r.best.label}`, r.best, `${num(r.speedup)}x`)}
 function history(r: JobReport): string {
   const rows = r.candidates.map((c, i) => {
     const cfg = c.config === undefined ? '' : esc(JSON.stringify(c.config));
-    return `<tr class="${c.label === r.best.label ? 'chosen' : ''}"><td>${i + 1}. ${esc(c.label)}</td><td>${num(c.accuracy)}</td><td>${num(c.agreement)}</td><td>${num(c.cosine, 4)}</td><td>${num(c.latencyMs)}</td><td>${kib(c.sizeBytes)}</td><td class="muted" style="text-align:left">${cfg}</td></tr>`;
+    return `<tr class="${c.label === r.best.label ? 'chosen' : ''}"><td>${i + 1}. ${esc(c.label)}</td><td>${num(c.accuracy)}</td><td>${num(c.agreement)}</td><td>${num(c.cosine, 4)}</td><td>${num(c.latencyMs)}</td><td>${kib(c.sizeBytes)}</td><td class="muted cfg">${cfg}</td></tr>`;
   });
   return `<table id="candidates"><thead><tr><th>candidate (in order tried)</th><th>accuracy</th><th>agreement</th><th>cosine</th><th>latency (ms)</th><th>size</th><th style="text-align:left">config</th></tr></thead><tbody>
 ${rows.join('\n')}
@@ -77,6 +77,7 @@ function skipped(r: JobReport): string {
 export function renderReportHtml(r: JobReport, extras: ReportExtras = {}): string {
   const score = scoreOf(r);
   const points: ChartPoint[] = r.candidates.map((c) => ({ label: c.label, x: c.latencyMs, y: score.of(c) }));
+  // The chosen model may be a re-measured copy of a candidate; the chart marks it by label.
   const base: ChartPoint = { label: 'FP32', x: r.baseline.latencyMs, y: score.of(r.baseline) };
   const sens = extras.sensitivity ?? (r as JobReport & { sensitivity?: SensitivityRow[] }).sensitivity;
   const reproduce = [

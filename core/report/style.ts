@@ -9,6 +9,7 @@ tr.chosen td{background:#fff6dc;font-weight:600}
 .ok{color:#18794e;font-weight:600}.bad{color:#b42318;font-weight:600}.muted{color:#5b6575}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #dde2ea;border-radius:8px;padding:10px 14px;min-width:150px}
 .card b{display:block;font-size:20px}
+td.cfg{text-align:left;font-family:ui-monospace,monospace;font-size:11px;word-break:break-all;max-width:360px}
 pre{background:#f4f6f9;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
 svg .plot{fill:#fbfcfe;stroke:#c9d0db}svg .grid{stroke:#eceff4}svg .tick{font-size:11px;fill:#5b6575}svg .axis{font-size:12px;fill:#1d2430}
 svg .candidate{fill:#8aa4c8;stroke:#fff}svg .candidate.front{fill:#1f5fbf}svg .candidate.chosen{fill:#e8a200;stroke:#1d2430}

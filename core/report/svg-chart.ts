@@ -32,12 +32,13 @@ export function accuracyLatencyChart(candidates: ChartPoint[], baseline: ChartPo
   for (const t of ticks(y0, y1)) parts.push(`<line class="grid" x1="${PAD.l}" x2="${W - PAD.r}" y1="${f(sy(t))}" y2="${f(sy(t))}"/><text class="tick" x="${PAD.l - 6}" y="${f(sy(t) + 4)}" text-anchor="end">${t.toFixed(1)}</text>`);
   parts.push(`<text class="axis" x="${(PAD.l + W - PAD.r) / 2}" y="${H - 6}" text-anchor="middle">latency (ms, lower is better)</text>`);
   parts.push(`<text class="axis" transform="translate(14 ${(PAD.t + H - PAD.b) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)} (higher is better)</text>`);
-  const front = paretoFront(candidates);
+  // The front is drawn over every model measured, the baseline included: it shows the trade-off on offer.
+  const front = paretoFront(all);
   if (front.length > 0) {
-    const d = front.map((i, k) => `${k === 0 ? 'M' : 'L'}${f(sx(candidates[i].x))} ${f(sy(candidates[i].y))}`).join(' ');
-    parts.push(`<path id="pareto" class="pareto" d="${d}"/>`);
+    const d = front.map((i, k) => `${k === 0 ? 'M' : 'L'}${f(sx(all[i].x))} ${f(sy(all[i].y))}`).join(' ');
+    parts.push(`<path id="pareto" class="pareto" d="${d}" data-points="${front.length}"/>`);
   }
-  const onFront = new Set(front);
+  const onFront = new Set(front.filter((i) => i < candidates.length));
   candidates.forEach((p, i) => {
     const cls = ['candidate', onFront.has(i) ? 'front' : '', p.label === chosen ? 'chosen' : ''].filter(Boolean).join(' ');
     parts.push(`<circle class="${cls}" cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="${p.label === chosen ? 7 : 5}"><title>${esc(p.label)}: ${p.x.toFixed(2)} ms, ${p.y.toFixed(2)}</title></circle>`);
