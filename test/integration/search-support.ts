@@ -124,3 +124,12 @@ export function activitiesOf(runs: Awaited<ReturnType<typeof allRuns>>) {
   }
   return out;
 }
+
+/** What must not change when a search is interrupted: the trials (by hash, in order) and the best. */
+export function searchOutcome(r: { trials: { label: string; model: { sha256: string }; accuracy: number | null; agreement: number }[]; best: { label: string; accuracy: number | null; agreement: number }; trialsRun: number }) {
+  return {
+    trials: r.trials.map((t) => `${t.label}:${t.accuracy}:${t.agreement}`),
+    best: `${r.best.label}:${r.best.accuracy}:${r.best.agreement}`,
+    trialsRun: r.trialsRun,
+  };
+}
