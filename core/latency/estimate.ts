@@ -1,7 +1,7 @@
 import { SlimflowError } from '../errors';
 import { decodeModel } from '../onnx/model-io';
-import { GraphProto, Model } from '../onnx/proto';
-import { producerMap, readWeight } from '../onnx/graph';
+import { DataType, GraphProto, Model } from '../onnx/proto';
+import { findConstant, producerMap } from '../onnx/graph';
 import { compatibilityWarnings } from './table';
 import { thisDevice } from './device';
 import { encodeWithFixedInputs, InputShapes, resolveInputShapes } from './fixed-shape';
@@ -65,10 +65,17 @@ export function zeroWeightShare(model: Model): number {
   const producers = producerMap(model.graph);
   for (const n of model.graph.node) {
     if (!['Conv', 'MatMul', 'Gemm', 'ConvTranspose'].includes(n.opType) || !n.input[1]) continue;
-    const w = readWeight(model.graph, n.input[1], producers);
-    if (!w) continue;
-    total += w.data.length;
-    for (const v of w.data) if (v === 0) zeros++;
+    const t = findConstant(model.graph, n.input[1], producers);
+    if (!t || t.dataType !== DataType.FLOAT) continue;
+    const raw = t.rawData;
+    if (raw && raw.length) {
+      // On the raw little-endian bytes: ±0.0 is all-zero bits but the sign; no float decoding needed.
+      for (let i = 0; i + 3 < raw.length; i += 4) if ((raw[i] | raw[i + 1] | raw[i + 2] | (raw[i + 3] & 0x7f)) === 0) zeros++;
+      total += raw.length >> 2;
+    } else {
+      for (const v of t.floatData ?? []) if (v === 0) zeros++;
+      total += t.floatData?.length ?? 0;
+    }
   }
   return total ? zeros / total : 0;
 }
