@@ -3,7 +3,7 @@
 // error, so one bad model never stops the rest of the fleet.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadJobConfig, parseJobConfig } from '../config/load';
+import { parseJobConfig, parseYaml } from '../config/load';
 import type { JobConfig } from '../config/schema';
 import { SlimflowError } from '../errors';
 import { absolutizeJobPaths } from './paths';
@@ -30,11 +30,11 @@ export function loadFleet(input: FleetInput): ResolvedFleet {
 /** Resolve a validated manifest against a base folder. */
 export function resolveFleet(manifest: FleetManifest, baseDir: string): ResolvedFleet {
   const registry = path.resolve(baseDir, manifest.registry);
-  const entries = manifest.models.map((raw, i): FleetEntry => {
+  const entries = manifest.models.map((raw): FleetEntry => {
     const e = withDefaults(manifest, raw);
     const modelRoot = path.resolve(baseDir, e.output ?? path.join(manifest.registry, e.name));
     try {
-      const config = applyOverrides(loadEntryConfig(e.config!, baseDir, `models[${i}].config`), e, baseDir);
+      const config = applyOverrides(loadEntryConfig(e.config!, baseDir), e, baseDir);
       return { name: e.name, modelRoot, config, acceptance: resolveAcceptance(e.acceptance, config.Global.deploy.max_accuracy_drop) };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
@@ -44,23 +44,29 @@ export function resolveFleet(manifest: FleetManifest, baseDir: string): Resolved
   return { name: manifest.name, registry, concurrency: manifest.concurrency, entries };
 }
 
-function loadEntryConfig(config: string | Record<string, unknown>, baseDir: string, where: string): JobConfig {
-  if (typeof config === 'string') return loadJobConfig(path.resolve(baseDir, config));
-  return parseJobConfig(config, where);
+// The raw config (a file's YAML or the inline object): overrides go in before validation, so a
+// shared config may leave out what every entry sets (its model, say).
+function loadEntryConfig(config: string | Record<string, unknown>, baseDir: string): { raw: Record<string, unknown>; source: string } {
+  if (typeof config !== 'string') return { raw: config, source: 'inline config' };
+  const file = path.resolve(baseDir, config);
+  if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'config file does not exist', file);
+  const raw = parseYaml(fs.readFileSync(file, 'utf8'), file);
+  if (!raw || typeof raw !== 'object') throw new SlimflowError('INVALID_CONFIG', 'the config is not a YAML mapping', file);
+  return { raw: raw as Record<string, unknown>, source: file };
 }
 
-// Overrides go through the config schema again so a bad override is reported like a bad config.
-function applyOverrides(config: JobConfig, e: ReturnType<typeof withDefaults>, baseDir: string): JobConfig {
-  const g = config.Global;
+// Overrides go through the config schema with the rest, so a bad override is reported like a bad config.
+function applyOverrides(loaded: { raw: Record<string, unknown>; source: string }, e: ReturnType<typeof withDefaults>, baseDir: string): JobConfig {
+  const g = (loaded.raw.Global ?? {}) as Record<string, unknown>;
   const merged = {
-    ...config,
+    ...loaded.raw,
     Global: {
       ...g,
       ...(e.model ? { model: e.model } : {}),
       ...(e.data?.calibration ? { calibration_data: e.data.calibration } : {}),
       ...(e.data?.eval ? { eval_data: e.data.eval } : {}),
-      deploy: { ...g.deploy, ...(e.deploy ?? {}) },
+      ...(e.deploy && Object.keys(e.deploy).length > 0 ? { deploy: { ...((g.deploy as object) ?? {}), ...e.deploy } } : {}),
     },
   };
-  return absolutizeJobPaths(parseJobConfig(merged, `models.${e.name}`), baseDir);
+  return absolutizeJobPaths(parseJobConfig(merged, `${loaded.source} for model ${e.name}`), baseDir);
 }
