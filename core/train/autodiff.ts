@@ -60,7 +60,8 @@ function requiringGrad(order: NodeProto[], params: string[], shapes: ShapeTable)
   const req = new Set(params);
   for (const n of order) {
     if (NON_DIFFERENTIABLE.has(n.opType) || !n.input.some((i) => req.has(i))) continue;
-    for (const o of n.output) if (o && shapes.dtype.get(o) === 'float32') req.add(o);
+    const carries = gradientRule(n.opType)?.carriesIntegerGradient;
+    for (const o of n.output) if (o && (carries || shapes.dtype.get(o) === 'float32')) req.add(o);
   }
   return req;
 }

@@ -31,11 +31,13 @@ export async function openTrainingRun(student: Model, teacher: Model, set: Sampl
   const s = prepareModel(student).model;
   const t = prepareModel(teacher).model;
   const pairs = config.distill.pairs ?? autoDistillPairs(s, config.distill.nodes, config.distill.loss);
+  const plan = await strategyFactory(config.strategy.kind)(s, { totalSteps: stepsPerEpoch(config), set, config });
   const trainer = await Trainer.create({
-    student: s, teacher: t, sample: batchAt(set, config, epoch, 0), pairs,
+    student: plan.student, teacher: t, sample: batchAt(set, config, epoch, 0), pairs,
     optimizer: makeOptimizer(config.optimizer), clipNorm: config.clipNorm, threads: config.threads,
+    extraFeeds: plan.extraFeeds, keepOutputs: plan.keepOutputs,
   });
-  const strategy = await strategyFactory(config.strategy.kind)(trainer, config, { totalSteps: stepsPerEpoch(config) });
+  const strategy = await plan.attach(trainer);
   return { trainer, strategy, set, config };
 }
 

@@ -1,28 +1,45 @@
 import { SlimflowError } from '../errors';
 import { Model } from '../onnx/proto';
+import { Tensor } from '../tensor';
 import { TrainConfig } from './config';
+import { SampleSet } from './epoch';
 import { Trainer } from './trainer';
 
-/** What a compression strategy adds to distillation: weight transforms, state to checkpoint, an export. */
+/** What a compression strategy adds to distillation once the trainer exists: state, schedule, export. */
 export interface StudentStrategy {
   /** State to checkpoint (masks, activation ranges). */
   extraState(): Record<string, Float32Array>;
   /** Put checkpointed state back. */
   loadExtra(extra: Record<string, Float32Array>): void;
-  /** Called at each step boundary with the global step (gradual schedules). */
+  /** Called after each step with the global step count (gradual schedules). */
   onStep?(globalStep: number): void;
   /** The deployable student. */
   exportModel(): Promise<Model>;
 }
 
-/** Builds a strategy on a trainer; registered by name in strategies/index.ts. */
-export type StrategyFactory = (trainer: Trainer, config: TrainConfig, ctx: { totalSteps: number }) => Promise<StudentStrategy>;
+/** First phase: a strategy may rewrite the (prepared) student before its training graph is built. */
+export interface StrategyPlan {
+  student: Model;
+  /** Extra inputs fed every step (activation quantizer scales). */
+  extraFeeds?: () => Record<string, Tensor>;
+  /** Forward tensors the trainer should return each step (for range tracking). */
+  keepOutputs?: string[];
+  attach(trainer: Trainer): Promise<StudentStrategy>;
+}
+
+export interface StrategyContext { totalSteps: number; set: SampleSet; config: TrainConfig }
+
+/** Builds a strategy; registered by name. */
+export type StrategyFactory = (student: Model, ctx: StrategyContext) => Promise<StrategyPlan>;
 
 /** Plain distillation: no transforms, exports the float student. */
-export const distillOnly: StrategyFactory = async (trainer) => ({
-  extraState: () => ({}),
-  loadExtra: () => undefined,
-  exportModel: async () => trainer.exportModel(),
+export const distillOnly: StrategyFactory = async (student) => ({
+  student,
+  attach: async (trainer) => ({
+    extraState: () => ({}),
+    loadExtra: () => undefined,
+    exportModel: async () => trainer.exportModel(),
+  }),
 });
 
 const REGISTRY = new Map<string, StrategyFactory>([['distill', distillOnly]]);

@@ -34,6 +34,8 @@ export interface TrainerOptions {
   clipNorm?: number;
   /** Extra graph inputs the student needs every step (activation quantization scales), by name. */
   extraFeeds?: () => Record<string, Tensor>;
+  /** Forward tensors returned by every step, handed to `onOutputs` (activation range tracking). */
+  keepOutputs?: string[];
 }
 
 export interface StepResult { loss: number; gradNorm: number }
@@ -41,6 +43,8 @@ export interface StepResult { loss: number; gradNorm: number }
 /** Distillation training of an ONNX student against a frozen teacher, one onnxruntime run per step. */
 export class Trainer {
   readonly transforms: WeightTransform[] = [];
+  /** Receives the `keepOutputs` tensors of every training step. */
+  onOutputs?: (outputs: Record<string, Tensor>) => void;
   private constructor(
     readonly graph: TrainingGraph,
     private readonly session: ModelSession,
@@ -69,6 +73,7 @@ export class Trainer {
       extraInputs: pairs.map((p) => ({ name: teacherInput(p), dims: tOut[p.teacher ?? p.student].dims })),
       loss: (b) => emitDistillLoss(b, pairs, (t) => tOut[pairs.find((p) => p.student === t)!.teacher ?? t].dims),
       sampleFeeds: { ...opts.sample, ...teacherFeeds, ...(opts.extraFeeds?.() ?? {}) },
+      keepOutputs: opts.keepOutputs,
     });
     const session = await ModelSession.create(encodeModel(graph.model), { threads: opts.threads ?? 1 }, 'training graph');
     const params = Object.fromEntries(names.map((n) => [n, Float32Array.from(graph.initial[n].data)]));
@@ -96,7 +101,9 @@ export class Trainer {
   async lossAndGrads(inputs: Record<string, Tensor>): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
     const feeds = { ...inputs, ...(await this.teacherFeeds(inputs)), ...this.weightFeeds(), ...(this.opts.extraFeeds?.() ?? {}) };
     const names = Object.keys(this.params);
-    const out = await this.session.run(feeds, [this.graph.loss, ...names.map((n) => this.graph.grads[n])]);
+    const kept = this.opts.keepOutputs ?? [];
+    const out = await this.session.run(feeds, [this.graph.loss, ...names.map((n) => this.graph.grads[n]), ...kept]);
+    if (kept.length && this.onOutputs) this.onOutputs(Object.fromEntries(kept.map((k) => [k, out[k]])));
     const grads = Object.fromEntries(names.map((n) => [n, out[this.graph.grads[n]].data as Float32Array]));
     return { loss: (out[this.graph.loss].data as Float32Array)[0], grads };
   }
@@ -110,6 +117,18 @@ export class Trainer {
     this.optimizer.update(this.params, grads, this.state, lr);
     for (const t of this.transforms) if (t.after) for (const [k, w] of Object.entries(this.params)) t.after(k, w);
     return { loss, gradNorm };
+  }
+
+  /** Write the current weights into a copy of `model` (which must hold constants of the same names); `effective` applies the transforms (masks) first. */
+  writeWeights(model: Model, effective: boolean): Model {
+    const out = cloneModel(model);
+    const producers = producerMap(out.graph);
+    const feeds = effective ? this.weightFeeds() : undefined;
+    for (const [name, w] of Object.entries(this.params)) {
+      const data = feeds ? (feeds[name].data as Float32Array) : w;
+      replaceWeight(out.graph, name, { data: Float32Array.from(data), dims: this.graph.initial[name].dims }, producers);
+    }
+    return out;
   }
 
   /** The student as an inference model with the current (effective) weights written back. */

@@ -10,6 +10,7 @@ import { gemmGrad, matMulGrad } from './matmul';
 import { convGrad, convTransposeGrad } from './conv';
 import { averagePoolGrad, maxPoolGrad } from './pool';
 import { resizeGrad } from './resize';
+import { dequantizeLinearGrad, quantizeLinearGrad } from './fake-quant';
 
 // The one place gradient rules are registered: adding an op means one file and one line here.
 const RULES: GradientRule[] = [
@@ -21,6 +22,7 @@ const RULES: GradientRule[] = [
   ...reshapeLikeGrads, transposeGrad, concatGrad, splitGrad, sliceGrad,
   matMulGrad, gemmGrad, convGrad, convTransposeGrad,
   maxPoolGrad, averagePoolGrad, resizeGrad,
+  quantizeLinearGrad, dequantizeLinearGrad,
 ];
 
 const REGISTRY = new Map(RULES.map((r) => [r.opType, r]));

@@ -22,6 +22,8 @@ export interface GradientRule {
   grad(ctx: GradContext, dy: (string | undefined)[]): (string | undefined)[];
   /** Change the forward node before training (e.g. MaxPool also returning its argmax indices). */
   rewriteForward?(node: NodeProto, b: GraphBuilder): void;
+  /** The op's integer outputs still carry a gradient (QAT's quantize → dequantize pair). */
+  carriesIntegerGradient?: boolean;
 }
 
 /** The one gradient of a single-output node (rules register only when a gradient flows). */

@@ -1,2 +1,2 @@
 // Importing this module registers every training strategy beyond plain distillation.
-export {};
+import './qat';

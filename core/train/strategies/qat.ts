@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { SlimflowError } from '../../errors';
+import { cloneModel } from '../../onnx/clone';
+import { collectRanges } from '../../quant/collect';
+import { planQuantization } from '../../quant/plan';
+import { emitQdq } from '../../quant/qdq';
+import { RangeRecord, TensorRange } from '../../quant/ranges';
+import { Tensor } from '../../tensor';
+import { batchAt } from '../epoch';
+import { fakeQuantWeight, insertActivationQuantizers, quantizerFeeds } from '../fake-quant';
+import { registerStrategy, StrategyFactory } from '../strategy';
+
+const params = z.object({
+  /** Weight bits (per-channel symmetric); 4 is the hard case. */
+  weightBits: z.number().int().min(2).max(8).default(8),
+  /** 8-bit weights use 63 as the largest value like the PTQ path (AVX2 u8·s8 saturation); false for 127. */
+  reduceRange: z.boolean().default(true),
+  /** PTQ calibrator that initialises the activation ranges. */
+  calibrator: z.string().default('abs_max'),
+  calibBatches: z.number().int().positive().default(4),
+  /** Moving-average factor of the activation ranges. */
+  momentum: z.number().min(0).max(1).default(0.9),
+}).strict();
+
+const rangeOf = (t: Tensor): { min: number; max: number } => {
+  const d = t.data as Float32Array;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < d.length; i++) { const v = d[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  return { min: lo, max: hi };
+};
+
+/**
+ * Quantization-aware training: weights fake-quantized per channel and activations through Q/DQ pairs
+ * (straight-through estimator), ranges initialised by PTQ calibration and tracked by moving average;
+ * exported through the PTQ emitter (planQuantization + emitQdq) so the result is the same QDQ format.
+ */
+export const qatStrategy: StrategyFactory = async (student, ctx) => {
+  const parsed = params.safeParse(ctx.config.strategy.params);
+  if (!parsed.success) throw new SlimflowError('INVALID_CONFIG', `bad QAT parameters: ${parsed.error.message}`, 'train.strategy.params');
+  const p = parsed.data;
+  const weightQmax = p.weightBits === 8 && p.reduceRange ? 63 : 2 ** (p.weightBits - 1) - 1;
+  const plan = planQuantization(student, { perChannel: true });
+  if (plan.marks.length === 0) throw new SlimflowError('NOT_SUPPORTED', 'QAT: no layer can be quantized', 'train.strategy');
+  // The same largest value per layer as the emitter uses (depthwise layers keep their own).
+  const weights = new Map(plan.marks.map((m) => [m.node.input[m.weight.slot], { axis: m.weight.axis, qmax: m.weightQmax ?? weightQmax }]));
+  const tensors = plan.activationTensors;
+
+  const calib = (async function* () { for (let i = 0; i < p.calibBatches; i++) yield batchAt(ctx.set, ctx.config, 0, i % Math.max(1, ctx.totalSteps)); })();
+  const init = await collectRanges(student, tensors, calib, { calibrator: p.calibrator, threads: ctx.config.threads });
+  const ranges = new Map<string, TensorRange>(tensors.map((t) => [t, { ...(init[t] ?? { min: 0, max: 1, count: 0 }) }]));
+
+  const qatStudent = cloneModel(student);
+  insertActivationQuantizers(qatStudent.graph, tensors);
+  return {
+    student: qatStudent,
+    extraFeeds: () => quantizerFeeds(ranges),
+    keepOutputs: tensors,
+    async attach(trainer) {
+      trainer.transforms.push({
+        forward: (name, w) => {
+          const spec = weights.get(name);
+          return spec ? fakeQuantWeight(w, trainer.graph.initial[name].dims, spec.axis, spec.qmax) : w;
+        },
+      });
+      trainer.onOutputs = (outs) => {
+        for (const [t, v] of Object.entries(outs)) {
+          const r = ranges.get(t);
+          if (!r || v.dtype !== 'float32') continue;
+          const b = rangeOf(v);
+          r.min = p.momentum * r.min + (1 - p.momentum) * b.min;
+          r.max = p.momentum * r.max + (1 - p.momentum) * b.max;
+        }
+      };
+      return {
+        extraState: () => Object.fromEntries([...ranges].map(([t, r]) => [`range:${t}`, Float32Array.of(r.min, r.max, r.count)])),
+        loadExtra: (extra) => {
+          for (const [k, v] of Object.entries(extra)) {
+            const r = ranges.get(k.slice('range:'.length));
+            if (k.startsWith('range:') && r) { r.min = v[0]; r.max = v[1]; r.count = v[2]; }
+          }
+        },
+        async exportModel() {
+          // Float master weights into the clean student; the PTQ emitter quantizes them exactly as training did.
+          const float = trainer.writeWeights(student, false);
+          const finalPlan = planQuantization(float, { perChannel: true });
+          const record: RangeRecord = Object.fromEntries([...ranges].map(([t, r]) => [t, { min: r.min, max: r.max, count: Math.max(1, r.count) }]));
+          return emitQdq(float, finalPlan, record, { weightQmax });
+        },
+      };
+    },
+  };
+};
+
+registerStrategy('qat', qatStrategy);
