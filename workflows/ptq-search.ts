@@ -223,7 +223,8 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
   }
   return {
     best: b.candidate,
-    trials: trials.filter((t) => t.candidate).map((t) => t.candidate!),
+    // Configs are rebuilt from assignments here rather than carried through continue-as-new.
+    trials: trials.filter((t) => t.candidate).map((t) => ({ ...t.candidate!, config: toTrialConfig(space, t.assignment) })),
     bestConfig: toTrialConfig(space, b.assignment),
     stoppedBy: stoppedBy!,
     trialsRun: trials.length,

@@ -40,9 +40,10 @@ export async function clsSearchInput(storeDir: string, over: Partial<PtqSearchIn
 }
 
 /** A `slimflow worker` in its own process group (tsx runs the CLI in a child; a crash must take both). */
-export function startWorkerProcess(address: string, namespace: string, taskQueue: string, store: string, log: string): ChildProcess {
+export function startWorkerProcess(address: string, namespace: string, taskQueue: string, store: string, log: string, maxActivities = 2): ChildProcess {
   const out = fs.openSync(log, 'a');
-  return spawn(path.join(repo, 'bin', 'slimflow'), ['worker', '--address', address, '--namespace', namespace, '--task-queue', taskQueue], {
+  const args = ['worker', '--address', address, '--namespace', namespace, '--task-queue', taskQueue, '--max-activities', String(maxActivities)];
+  return spawn(path.join(repo, 'bin', 'slimflow'), args, {
     env: { ...process.env, SLIMFLOW_STORE: store, SLIMFLOW_THREADS: '1' },
     stdio: ['ignore', out, out],
     detached: true,

@@ -1,0 +1,158 @@
+/**
+ * Search benchmark on the PP-OCR classifier, with a space small enough to run its full grid once:
+ * - efficiency: the best task metric the surrogate search finds at a budget of 30% of the grid vs
+ *   the grid's best, over 5 seeds; plain random search at the same budget. Trials are
+ *   deterministic and cached by hash, so the seeds replay the searcher (the same code ptqSearch
+ *   runs) against the grid's measured results instead of re-running identical trials;
+ * - scaling: wall time of a 16-trial ptqSearch with 1 vs 2 worker processes (one trial at a time
+ *   each, onnxruntime at 1 thread), fresh stores so nothing is cached;
+ * - overhead: the 1-worker search's wall time vs the same 16 trials in a plain in-process loop.
+ *
+ * npm run bench:search [-- --json] [--eval N]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ChildProcess } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { createActivities } from '../activities';
+import { LocalArtifactStore } from '../core/artifacts/store';
+import type { PtqTrialConfig } from '../core/config/compile';
+import type { Candidate } from '../core/pipeline/types';
+import { objectiveOf } from '../core/search/objective';
+import { Searcher, SearchStrategy } from '../core/search/searcher';
+import { assignmentKey, enumerateSpace, toTrialConfig } from '../core/search/space';
+import { ensureDevServer, stopDevServer } from '../workers/dev-server';
+import { PtqSearchInput, PtqSearchResult, resolveSpace } from '../workflows/ptq-search';
+import { CLS_MODEL, ppocrModel } from '../test/fixtures/models';
+import { killGroup, startWorkerProcess } from '../test/integration/search-support';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const evalCount = Number(args[args.indexOf('--eval') + 1]) || 128;
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const SEEDS = [0, 1, 2, 3, 4];
+const BUDGET_FRACTION = 0.3;
+const SCALING_TRIALS = 16;
+
+const feed = { name: 'x', shape: [8, 3, 48, 192], threads: 1, task: 'ocr-cls' };
+const space = {
+  ptq_algo: ['abs_max', 'avg', 'hist', 'mse', 'KL', 'emd'],
+  weight_quantize_type: ['channel_wise_abs_max', 'abs_max'],
+  hist_percent: [0.999, 0.9999, 0.99999],
+  batch_num: [1, 2],
+  base: { batchSize: 8, batchNum: 2, opTypes: ['Conv', 'MatMul', 'Gemm'] },
+};
+const calib = { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 };
+const evalSet = { kind: 'rendered-textlines', task: 'cls', count: evalCount, seed: 12 };
+
+async function refs(storeDir: string) {
+  const acts = createActivities({ store: new LocalArtifactStore(storeDir), threads: 1 });
+  const { model } = await acts.importModel({ path: ppocrModel(CLS_MODEL) });
+  const { teacher } = await acts.cloneTeacher({ model });
+  return { acts, model, teacher };
+}
+
+/** The trials in a plain loop, in process: what the workflow's activities do, minus Temporal. */
+async function plainLoop(storeDir: string, trials: PtqTrialConfig[]): Promise<{ ms: number; candidates: Candidate[] }> {
+  const { acts, model, teacher } = await refs(storeDir);
+  const t0 = performance.now();
+  const candidates: Candidate[] = [];
+  for (const ptq of trials) {
+    const t = await acts.ptqTrial({ model, calib, ptq, input: feed });
+    const v = await acts.validateCandidate({ model: t.model, teacher, eval: evalSet, label: t.label, config: ptq, input: feed });
+    candidates.push(v.candidate);
+  }
+  return { ms: performance.now() - t0, candidates };
+}
+
+/** Replay the searcher over the grid's measured results (the same code ptqSearch runs). */
+function simulate(results: Map<string, Candidate>, seed: number, strategy: SearchStrategy, budget: number) {
+  const sp = resolveSpace(space);
+  const s = new Searcher(sp, { seed, budget, batchSize: 4, strategy });
+  while (!s.shouldStop()) {
+    const batch = s.suggest();
+    s.record(batch.map((a) => {
+      const c = results.get(assignmentKey(sp, a))!;
+      const o = objectiveOf(c);
+      return { key: assignmentKey(sp, a), assignment: a, value: o.value, feasible: o.feasible };
+    }));
+  }
+  const best = s.best()!;
+  return { score: objectiveOf(results.get(best.key)!).score, trials: s.history.length };
+}
+
+/** A ptqSearch with `workers` worker processes taking one trial each at a time; wall time from start to result. */
+async function temporalSearch(workers: number, budget: number): Promise<{ ms: number; result: PtqSearchResult }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-bench-search-${workers}w-`));
+  const stateDir = path.join(dir, 'temporal');
+  const store = path.join(dir, 'store');
+  const server = await ensureDevServer({ stateDir });
+  const children: ChildProcess[] = [];
+  const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
+  try {
+    const taskQueue = `bench-search-${workers}`;
+    for (let i = 0; i < workers; i++) children.push(startWorkerProcess(server.address, server.namespace, taskQueue, store, path.join(dir, 'workers.log'), 1));
+    // Time the search, not the workers' start (tsx, workflow bundle): wait until all poll.
+    for (;;) {
+      const d = await client.workflowService.describeTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue }, taskQueueType: 2 });
+      if ((d.pollers ?? []).length >= workers) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const { model, teacher } = await refs(store);
+    const input: PtqSearchInput = { model, teacher, calib, eval: evalSet, input: feed, space, budget, parallel: 2, seed: 0, trialsPerRun: 8 };
+    const t0 = performance.now();
+    const result = (await client.workflow.execute('ptqSearch', { taskQueue, workflowId: `bench-${workers}w-${Date.now()}`, args: [input] })) as PtqSearchResult;
+    return { ms: performance.now() - t0, result };
+  } finally {
+    for (const c of children) await killGroup(c, 'SIGKILL');
+    await client.connection.close();
+    await stopDevServer(stateDir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const sp = resolveSpace(space);
+  const grid = enumerateSpace(sp);
+  log(`grid: ${grid.length} configurations on the PP-OCR classifier (eval ${evalCount} rendered lines)`);
+  const gridDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-grid-'));
+  const g = await plainLoop(gridDir, grid.map((a) => toTrialConfig(sp, a)));
+  fs.rmSync(gridDir, { recursive: true, force: true });
+  const results = new Map(grid.map((a, i) => [assignmentKey(sp, a), g.candidates[i]]));
+  const gridBest = Math.max(...g.candidates.map((c) => objectiveOf(c).score));
+  log(`grid best ${gridBest.toFixed(2)} in ${(g.ms / 1000).toFixed(0)} s (${(g.ms / grid.length / 1000).toFixed(1)} s per trial)`);
+
+  const budget = Math.floor(grid.length * BUDGET_FRACTION);
+  const runs = SEEDS.map((seed) => ({ seed, surrogate: simulate(results, seed, 'surrogate', budget), random: simulate(results, seed, 'random', budget) }));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const searchGap = mean(runs.map((r) => gridBest - r.surrogate.score));
+  const randomGap = mean(runs.map((r) => gridBest - r.random.score));
+  const searchTrialFraction = mean(runs.map((r) => r.surrogate.trials)) / grid.length;
+  for (const r of runs) log(`seed ${r.seed}: surrogate ${r.surrogate.score.toFixed(2)} (${r.surrogate.trials} trials), random ${r.random.score.toFixed(2)}`);
+
+  log(`scaling: ${SCALING_TRIALS}-trial search with 1, then 2 worker processes (fresh stores)`);
+  const one = await temporalSearch(1, SCALING_TRIALS);
+  const two = await temporalSearch(2, SCALING_TRIALS);
+  const loopDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-loop-'));
+  const loop = await plainLoop(loopDir, one.result.trials.map((c) => c.config as PtqTrialConfig));
+  fs.rmSync(loopDir, { recursive: true, force: true });
+  const twoWorkerSpeedup = one.ms / two.ms;
+  const temporalOverhead = (one.ms - loop.ms) / one.ms;
+
+  const figures = {
+    model: 'ch_ppocr_mobile_v2.0_cls', gridSize: grid.length, gridBest, budget, seeds: SEEDS.length,
+    searchGap, searchTrialFraction, randomGap,
+    oneWorkerMs: Math.round(one.ms), twoWorkerMs: Math.round(two.ms), plainLoopMs: Math.round(loop.ms),
+    twoWorkerSpeedup, temporalOverhead, cpus: os.cpus().length, loadavg: os.loadavg()[0],
+  };
+  console.log(`search: gap ${searchGap.toFixed(2)} pts using ${(100 * searchTrialFraction).toFixed(0)}% of the grid; random ${randomGap.toFixed(2)} pts`);
+  console.log(`scaling: 1 worker ${(one.ms / 1000).toFixed(1)} s, 2 workers ${(two.ms / 1000).toFixed(1)} s → ${twoWorkerSpeedup.toFixed(2)}x`);
+  console.log(`overhead: plain loop ${(loop.ms / 1000).toFixed(1)} s vs workflow ${(one.ms / 1000).toFixed(1)} s → ${(100 * temporalOverhead).toFixed(1)}%`);
+  if (json) console.log(JSON.stringify(figures));
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
