@@ -25,7 +25,7 @@ export const trainConfigSchema = z.object({
   }).default({ nodes: 1, loss: 'l2' }),
   /** What the student is: plain distillation, or a compression strategy trained with it. */
   strategy: z.object({
-    kind: z.enum(['distill', 'qat', 'unstructured', 'semi-structured-2of4']).default('distill'),
+    kind: z.enum(['distill', 'qat', 'unstructured', 'semi-structured-2of4', 'channel-prune']).default('distill'),
     params: z.record(z.string(), z.unknown()).default({}),
   }).default({ kind: 'distill', params: {} }),
 }).strict();
