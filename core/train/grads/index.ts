@@ -11,6 +11,7 @@ import { convGrad, convTransposeGrad } from './conv';
 import { averagePoolGrad, maxPoolGrad } from './pool';
 import { resizeGrad } from './resize';
 import { dequantizeLinearGrad, quantizeLinearGrad } from './fake-quant';
+import { batchNormGrad } from './batchnorm';
 
 // The one place gradient rules are registered: adding an op means one file and one line here.
 const RULES: GradientRule[] = [
@@ -20,7 +21,7 @@ const RULES: GradientRule[] = [
   softmaxGrad, logSoftmaxGrad,
   reduceMeanGrad, reduceSumGrad, globalAveragePoolGrad,
   ...reshapeLikeGrads, transposeGrad, concatGrad, splitGrad, sliceGrad,
-  matMulGrad, gemmGrad, convGrad, convTransposeGrad,
+  matMulGrad, gemmGrad, convGrad, convTransposeGrad, batchNormGrad,
   maxPoolGrad, averagePoolGrad, resizeGrad,
   quantizeLinearGrad, dequantizeLinearGrad,
 ];

@@ -17,6 +17,14 @@ describe('pooling and resampling gradients', () => {
     const r = await gradientError({ op: 'AveragePool', inputs: [{ dims: [2, 3, 5, 4], wrt: true }], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, samples: 30 });
     expect(r.worst).toBeLessThan(TOL);
   });
+  it('BatchNormalization (inference mode) with learned scale and shift', async () => {
+    const r = await gradientError({
+      op: 'BatchNormalization',
+      inputs: [{ dims: [2, 3, 4, 5], wrt: true }, { dims: [3], wrt: true }, { dims: [3], wrt: true }, { dims: [3], data: [0.1, -0.2, 0.3] }, { dims: [3], data: [0.5, 1.5, 2] }],
+      attrs: { epsilon: 1e-3 }, floatAttrs: ['epsilon'],
+    });
+    expect(r.worst).toBeLessThan(TOL);
+  });
   it('GlobalAveragePool', async () => {
     const r = await gradientError({ op: 'GlobalAveragePool', inputs: [{ dims: [2, 3, 4, 5], wrt: true }] });
     expect(r.worst).toBeLessThan(TOL);
