@@ -13,7 +13,7 @@ import type { ArtifactRef, Candidate, DatasetSpec } from '../core/pipeline/types
 import { objectiveOf, ObjectiveOptions } from '../core/search/objective';
 import { Observation, SearchStrategy, Searcher } from '../core/search/searcher';
 import {
-  Assignment, assignmentKey, buildSearchSpace, HpoSpec, OwnSpec, SearchSpace, spaceSize, toTrialConfig,
+  Assignment, assignmentKey, baseAssignment, buildSearchSpace, HpoSpec, OwnSpec, SearchSpace, spaceSize, toTrialConfig,
 } from '../core/search/space';
 import { SlimflowSearchAttributes } from '../workers/search-attributes';
 import type { StageActivities } from './stage-activities';
@@ -60,6 +60,11 @@ export interface PtqSearchInput {
   patience?: number;
   /** Continue-as-new after this many trials in one run (default 32). */
   trialsPerRun?: number;
+  /**
+   * Run the base trial alone first (ACT's "tester"): stop when it already meets the tolerance, or
+   * when its drop exceeds closeDrop points (only QAT/distillation could close the gap); search only in between.
+   */
+  tester?: { closeDrop: number };
   /** Carried across continue-as-new: every trial so far and the run number. */
   carry?: { trials: TrialRecord[]; run: number; paused: boolean };
 }
@@ -191,7 +196,8 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
       // Bounded history: the next run starts with the trials so far as its whole state.
       await continueAsNew<typeof ptqSearch>({ ...input, carry: { trials, run: run + 1, paused } });
     }
-    const batch = searcher.suggest(Math.min(parallel, perRun - thisRun));
+    const testing = input.tester !== undefined && trials.length === 0;
+    const batch = testing ? [baseAssignment(space)] : searcher.suggest(Math.min(parallel, perRun - thisRun));
     if (batch.length === 0) {
       stoppedBy = 'space exhausted';
       break;
@@ -214,6 +220,8 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     searcher.record(fresh.map(toObservation));
     thisRun += batch.length;
     publish();
+    if (testing && fresh.length === 1) stoppedBy = testerVerdict(fresh[0], input);
+    if (stoppedBy) break;
   }
 
   const b = bestRecord();
@@ -230,6 +238,15 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     trialsRun: trials.length,
     runs: run + 1,
   };
+}
+
+/** After the tester: why to stop (target met, or too far for PTQ), or undefined to search on. */
+export function testerVerdict(t: TrialRecord, input: PtqSearchInput): string | undefined {
+  if (!t.candidate) return undefined;
+  const o = objectiveOf(t.candidate, { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs });
+  if (o.feasible) return 'tester met the target';
+  if (o.drop > input.tester!.closeDrop) return `tester far from the target (drop ${o.drop.toFixed(2)} > ${input.tester!.closeDrop} points): only QAT/distillation could reach it`;
+  return undefined;
 }
 
 const toObservation = (t: TrialRecord): Observation => ({ key: t.key, assignment: t.assignment, value: t.value, feasible: t.feasible });

@@ -95,9 +95,8 @@ const withoutUndefined = <T extends object>(o: T): T => Object.fromEntries(Objec
 
 /**
  * With HyperParameterOptimization (and a strategy other than grid), the PTQ fan-out becomes one
- * ptqSearch child workflow: these steps replace ptq/candidates, and selectBest takes the search's
- * best, whose objective already holds the tolerance (re-ranking by latencies measured while other
- * trials ran would throw that away).
+ * ptqSearch child workflow: its steps replace ptq/candidates, and its trials go to the side-by-side
+ * timing and selection like the grid's candidates.
  */
 function searchSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
   const hpo = config.HyperParameterOptimization;
@@ -114,10 +113,6 @@ function searchSteps(config: JobConfig, evalInput: string): Record<string, unkno
         baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance'), input: ref('inputs.input'),
         space: { ...space, base: baseTrial(config) }, budget, strategy, seed: config.Global.seed,
       },
-    },
-    best: {
-      stage: 'selectBest',
-      with: { candidates: [ref('steps.search.best')], baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance') },
     },
   };
 }

@@ -172,3 +172,24 @@ export function toTrialConfig(space: SearchSpace, a: Assignment): PtqTrialConfig
   if (k > 0 && space.sensitiveLayers) t.skipNodes = uniq([...t.skipNodes, ...space.sensitiveLayers.slice(0, k)]);
   return t;
 }
+
+/** The assignment closest to the base trial (its calibrator, weight type… where the space has them): the tester's point. */
+export function baseAssignment(space: SearchSpace): Assignment {
+  const b = space.base;
+  const want: Record<string, ParamValue | undefined> = {
+    ptq_algo: b.calibrator,
+    weight_quantize_type: b.perChannel ? 'channel_wise_abs_max' : 'abs_max',
+    bias_correct: b.biasCorrect,
+    hist_percent: b.histPercent,
+    batch_num: b.batchNum,
+    activation_symmetric: b.symmetric ?? false,
+    keep_float: 0,
+  };
+  const a: Assignment = {};
+  for (const p of space.params) {
+    if (!isActive(p, a)) continue;
+    const w = want[p.name];
+    a[p.name] = w !== undefined && p.values.includes(w) ? w : p.values[0];
+  }
+  return a;
+}

@@ -1,28 +1,110 @@
+// The automatic mode's decision: which compression strategies to try for one model on one target,
+// in which order, and which to skip and why. A pure function of (config, analysis, latency
+// estimates) so the workflow can call it and tests can pin it down.
+//
+// Rules, in order:
+// 1. Candidates: INT8, INT8 with float fallbacks (the most sensitive layers kept in float),
+//    channel-pruned 25% / 50% + INT8, 2:4 sparsity, unstructured sparsity.
+// 2. Speed: with predicted latencies (estimateLatency on a latency table), a candidate whose
+//    predicted speedup falls short of deploy.target_speedup is dropped, saying by how much.
+//    Sparsity without predictions: onnxruntime's CPU kernels exploit neither 2:4 nor unstructured
+//    zeros, so their speedup is taken as 1.
+// 3. Built: strategies that need training (pruning, sparsity recovery, QAT) are skipped until
+//    they exist, with that reason; the ones left run fastest-predicted first.
+// 4. Accuracy: PTQ starts with a tester (the QuantPost trial alone). The search runs only when the
+//    tester misses the tolerance by less than closeDrop points; beyond that the run records that
+//    only QAT/distillation could reach the accuracy target (see ptqSearch's testerVerdict).
 import type { GraphAnalysis } from '../onnx/analysis';
 import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
 import { compileConfig } from '../config/compile';
 import { SlimflowError } from '../errors';
-
 import type { SkippedStrategy } from '../report/report';
 
 export type { SkippedStrategy };
+
+export const CANDIDATE_STRATEGIES = ['int8', 'int8-float-fallback', 'channel-prune-25-int8', 'channel-prune-50-int8', 'sparse-2:4', 'sparse-unstructured'] as const;
+export type CandidateStrategy = (typeof CANDIDATE_STRATEGIES)[number];
+
+/** Predicted latencies of the FP32 model and of each candidate's variant on the deploy target. */
+export interface StrategyLatency {
+  fp32Ms: number;
+  byStrategy: Partial<Record<CandidateStrategy, number>>;
+  method: 'predicted' | 'measured';
+}
+
+/** One candidate strategy with its estimate and the decision about it. */
+export interface StrategyEstimate {
+  strategy: CandidateStrategy;
+  predictedMs: number | null;
+  speedup: number | null;
+  decision: 'run' | 'skip';
+  reason: string;
+}
 
 export interface AutoPlan {
   pipeline: PipelineDocument;
   strategy: string;
   skipped: SkippedStrategy[];
+  /** Every candidate strategy, in the order they would run, with its estimate and decision. */
+  estimates: StrategyEstimate[];
+}
+
+const LABELS: Record<CandidateStrategy, string> = {
+  int8: 'INT8 PTQ',
+  'int8-float-fallback': 'INT8 PTQ with float fallbacks',
+  'channel-prune-25-int8': 'channel pruning 25% + INT8',
+  'channel-prune-50-int8': 'channel pruning 50% + INT8',
+  'sparse-2:4': '2:4 sparsity',
+  'sparse-unstructured': 'unstructured sparsity',
+};
+
+// Strategies that need training to recover accuracy; skipped until trainStrategy exists.
+const NEEDS_TRAINING = new Set<CandidateStrategy>(['channel-prune-25-int8', 'channel-prune-50-int8', 'sparse-2:4', 'sparse-unstructured']);
+// No onnxruntime CPU kernel exploits these zeros: without a prediction, they give no speedup.
+const NO_CPU_KERNELS = new Set<CandidateStrategy>(['sparse-2:4', 'sparse-unstructured']);
+
+/** How close (in points of accuracy drop) the tester must be for the full search to be worth it. */
+export const closeDrop = (maxAccuracyDrop: number): number => Math.max(3 * maxAccuracyDrop, maxAccuracyDrop + 2);
+
+/** Estimate and decide every candidate strategy (rules 1–3 above), in run order. */
+export function rankStrategies(targetSpeedup: number, latency?: StrategyLatency): StrategyEstimate[] {
+  const out = CANDIDATE_STRATEGIES.map((strategy): StrategyEstimate => {
+    const ms = latency?.byStrategy[strategy];
+    const speedup = ms && latency ? latency.fp32Ms / ms : NO_CPU_KERNELS.has(strategy) ? 1 : null;
+    const predictedMs = ms ?? (speedup !== null && latency ? latency.fp32Ms / speedup : null);
+    const short = targetSpeedup > 0 && speedup !== null && speedup < targetSpeedup;
+    const fig = speedup !== null ? `${speedup.toFixed(2)}x${ms ? ` (${latency!.method})` : ' (no CPU kernels)'}` : 'not estimated (no latency table)';
+    if (short) return { strategy, predictedMs, speedup, decision: 'skip', reason: `cannot reach the ${targetSpeedup}x target: ${fig}` };
+    if (NEEDS_TRAINING.has(strategy)) return { strategy, predictedMs, speedup, decision: 'skip', reason: `needs training to recover accuracy, not built yet; speedup ${fig}` };
+    return { strategy, predictedMs, speedup, decision: 'run', reason: `speedup ${fig}` };
+  });
+  // Runnable first, fastest-predicted first; unestimated after estimated; ties keep the list order.
+  const key = (e: StrategyEstimate) => [e.decision === 'run' ? 0 : 1, e.speedup === null ? 1 : 0, -(e.speedup ?? 0)];
+  return out
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => {
+      const ka = key(a.e), kb = key(b.e);
+      for (let j = 0; j < ka.length; j++) if (ka[j] !== kb[j]) return ka[j] - kb[j];
+      return a.i - b.i;
+    })
+    .map(({ e }) => e);
 }
 
 /**
- * The automatic mode's decision, a pure function of (config, analysis) so the workflow can call it:
- * which strategies to run and which to skip, and why. Today only post-training INT8 quantization
- * runs; training-based strategies are reported as skipped until they exist.
+ * The automatic mode's plan: a pure function of (config, analysis, latency estimates) so the
+ * workflow can call it. PTQ runs (a search with a tester when the config has
+ * HyperParameterOptimization); every other strategy is reported as skipped with its reason.
  */
-export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis): AutoPlan {
+export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency): AutoPlan {
   const present = new Set(analysis.quantizableLayers.map((l) => l.opType));
   if (present.size === 0) {
     throw new SlimflowError('NOT_SUPPORTED', 'the model has no quantizable layer (Conv, ConvTranspose, MatMul or Gemm with constant weights)', config.Global.model);
+  }
+  const estimates = rankStrategies(config.Global.deploy.target_speedup, latency);
+  const int8 = estimates.find((e) => e.strategy === 'int8')!;
+  if (int8.decision === 'skip') {
+    throw new SlimflowError('NOT_SUPPORTED', `no strategy that slimflow can run reaches the target: INT8 ${int8.reason}`, 'Global.deploy.target_speedup');
   }
   // Quantize only op types the model has, so the plan shows what will really change.
   const opTypes = (config.QuantPost?.quantize_op_types ?? ['Conv', 'ConvTranspose', 'MatMul', 'Gemm']).filter((t) => present.has(t));
@@ -37,9 +119,7 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis): Au
   };
   const skipped: SkippedStrategy[] = [
     { strategy: 'QAT with distillation', reason: 'training strategies are not built yet (PTQ only)' },
-    { strategy: 'channel pruning + INT8', reason: 'training strategies are not built yet (PTQ only)' },
-    { strategy: '2:4 sparsity', reason: 'onnxruntime CPU has no 2:4 sparse kernels: no speedup on this target' },
-    { strategy: 'unstructured sparsity', reason: 'onnxruntime CPU kernels do not exploit unstructured sparsity: no speedup on this target' },
+    ...estimates.filter((e) => e.decision === 'skip').map((e) => ({ strategy: LABELS[e.strategy], reason: e.reason })),
   ];
   const pipeline = compileConfig(effective, `auto-${analysis.family}`);
   // autoCompress has analysed the model already; the generated pipeline starts after that.
@@ -48,5 +128,8 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis): Au
     if (step.needs) step.needs = step.needs.filter((n) => n !== 'analyze');
     if (step.needs?.length === 0) delete step.needs;
   }
-  return { pipeline: { ...pipeline, steps }, strategy: 'ptq-int8', skipped };
+  // The search starts with the QuantPost trial as its tester (rule 4).
+  const search = steps.search as { with: Record<string, unknown> } | undefined;
+  if (search) search.with.tester = { closeDrop: closeDrop(config.Global.deploy.max_accuracy_drop) };
+  return { pipeline: { ...pipeline, steps }, strategy: search ? 'ptq-int8-search' : 'ptq-int8', skipped, estimates };
 }
