@@ -38,7 +38,13 @@ export async function fleetRecompress(input: FleetInput): Promise<FleetSummary> 
   let stage = 'loading manifest';
   let settled = 0;
   let total = 0;
-  setHandler(fleetProgressQuery, () => ({ stage, percent: total ? Math.round((100 * settled) / total) : 0, models }));
+  // The stage line names the models in flight, so `slimflow fleet run` shows what it is waiting for.
+  const busy = () => Object.entries(models).filter(([, s]) => ['hashing', 'compressing', 'publishing'].includes(s)).map(([m, s]) => `${m} ${s}`);
+  setHandler(fleetProgressQuery, () => ({
+    stage: stage === 'compressing' && busy().length > 0 ? `${settled}/${total} done; ${busy().join(', ')}` : stage,
+    percent: total ? Math.round((100 * settled) / total) : 0,
+    models,
+  }));
 
   const fleet = await loadFleet(input);
   total = fleet.entries.length;
