@@ -119,7 +119,13 @@ function collectNodes(events: ProfileEvent[], runs: number): ProfiledNode[] {
 
 /** Median (or fastest) wall time of whole runs, milliseconds (no profiler attached: it slows every node down). */
 export async function wallTimeMs(bytes: Uint8Array, feeds: Record<string, Tensor>, opts: { threads?: number; warmup?: number; runs?: number; stat?: 'median' | 'min' } = {}): Promise<number> {
-  const { threads = 1, warmup = 2, runs = 7, stat = 'median' } = opts;
+  const t = await wallTimes(bytes, feeds, opts);
+  return opts.stat === 'min' ? t.minMs : t.medianMs;
+}
+
+/** Median and fastest wall time of the same whole runs, milliseconds. */
+export async function wallTimes(bytes: Uint8Array, feeds: Record<string, Tensor>, opts: { threads?: number; warmup?: number; runs?: number } = {}): Promise<{ medianMs: number; minMs: number }> {
+  const { threads = 1, warmup = 2, runs = 7 } = opts;
   const s = await ModelSession.create(bytes, { threads });
   try {
     for (let i = 0; i < warmup; i++) await s.run(feeds);
@@ -129,7 +135,7 @@ export async function wallTimeMs(bytes: Uint8Array, feeds: Record<string, Tensor
       await s.run(feeds);
       xs.push(performance.now() - t0);
     }
-    return stat === 'min' ? Math.min(...xs) : median(xs);
+    return { medianMs: median(xs), minMs: Math.min(...xs) };
   } finally {
     await s.release();
   }

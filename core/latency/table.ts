@@ -21,13 +21,13 @@ export interface LatencyTable {
   /** Time a run costs beyond its kernels: a fixed part per run and a part per executed node. */
   overhead: { perRunUs: number; perNodeUs: number };
   /**
-   * Typical median/fastest ratio of whole kernel sums: entries hold fastest runs (robust to other
-   * processes), a latency figure is a median, so estimates scale kernel sums by this. Taken from the
-   * least-disturbed sources (10th percentile over sources), so contention during profiling does not leak in.
+   * Typical median/fastest ratio of whole runs: entries hold fastest runs (robust to other processes),
+   * a latency figure is a median, so estimates scale kernel sums by this. Taken from the least-disturbed
+   * sources (10th percentile over sources), so contention during profiling does not leak in.
    */
   medianOverMin: number;
   /** Models profiled to fill the table (configurations come from their optimized graphs). */
-  sources: { label: string; shape: number[]; nodes: number; wallMs: number; kernelSumMs: number; kernelMedianSumMs?: number; shapeMismatches?: number }[];
+  sources: { label: string; shape: number[]; nodes: number; wallMs: number; wallMedianMs?: number; kernelSumMs: number; kernelMedianSumMs?: number; shapeMismatches?: number }[];
   build: { seconds: number; runsPerModel: number };
   entries: TableEntry[];
 }
@@ -49,7 +49,7 @@ const tableSchema = z.object({
   threads: z.number().int().positive(),
   overhead: z.object({ perRunUs: z.number().nonnegative(), perNodeUs: z.number().nonnegative() }),
   medianOverMin: z.number().min(1).max(10),
-  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), kernelSumMs: z.number(), kernelMedianSumMs: z.number().optional(), shapeMismatches: z.number().optional() })),
+  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), wallMedianMs: z.number().optional(), kernelSumMs: z.number(), kernelMedianSumMs: z.number().optional(), shapeMismatches: z.number().optional() })),
   build: z.object({ seconds: z.number(), runsPerModel: z.number() }),
   entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number(), medianUs: z.number().optional() })).min(1),
 });
