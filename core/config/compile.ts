@@ -22,22 +22,50 @@ export interface PtqTrialConfig {
   placement?: 'integer-path' | 'conv-only';
 }
 
-/** Sections the schema accepts but no stage implements yet: asking for one fails clearly. */
-const UNBUILT: Array<[keyof JobConfig, string]> = [
-  ['QuantAware', 'quantization-aware training (QuantAware)'],
-  ['UnstructurePrune', 'unstructured sparsity (UnstructurePrune)'],
-  ['ChannelPrune', 'channel pruning (ChannelPrune)'],
-  ['ASPPrune', '2:4 sparsity (ASPPrune)'],
-  ['TrainConfig', 'distillation training (TrainConfig)'],
-];
+/** The training strategy sections; one per job (chaining them, e.g. prune then QAT, is not built yet). */
+const STRATEGY_SECTIONS = ['QuantAware', 'UnstructurePrune', 'ChannelPrune', 'ASPPrune'] as const;
 
-/** Refuse configs that ask for strategies not built yet, naming the section. */
+const unsupported = (what: string, key: string) => new SlimflowError('NOT_SUPPORTED', `${what} is not supported yet`, key);
+
+/** Refuse configs that ask for training options not built yet, naming the key. */
 export function assertSupported(config: JobConfig): void {
-  for (const [key, what] of UNBUILT) {
-    if (config[key] !== undefined) {
-      throw new SlimflowError('NOT_SUPPORTED', `${what} is not supported yet; remove the ${key} section`, key);
-    }
-  }
+  const present = STRATEGY_SECTIONS.filter((s) => config[s] !== undefined);
+  if (present.length > 1) throw unsupported(`combining ${present.join(' + ')} in one job`, present[1]);
+  const qa = config.QuantAware;
+  if (qa?.use_pact) throw unsupported('PACT activation clipping (QuantAware.use_pact)', 'QuantAware.use_pact');
+  if (qa && qa.activation_bits !== 8) throw unsupported(`${qa.activation_bits}-bit activations in QAT (only 8)`, 'QuantAware.activation_bits');
+  if (qa && qa.weight_quantize_type !== 'channel_wise_abs_max') throw unsupported('per-tensor weights in QAT (only channel_wise_abs_max)', 'QuantAware.weight_quantize_type');
+  if (config.UnstructurePrune?.prune_mode === 'threshold') throw unsupported('threshold-mode unstructured pruning (only ratio)', 'UnstructurePrune.prune_mode');
+  if (config.ChannelPrune?.criterion === 'geometry_median') throw unsupported('channel pruning by geometric median (only l1_norm)', 'ChannelPrune.criterion');
+  if (config.ChannelPrune?.prune_params_name || config.ASPPrune?.prune_params_name) throw unsupported('choosing pruned layers by name (prune_params_name)', 'prune_params_name');
+}
+
+/** The trainStrategy config a job's training sections ask for (validated by the activity), or undefined. */
+export function trainingConfig(config: JobConfig): Record<string, unknown> | undefined {
+  const present = STRATEGY_SECTIONS.filter((s) => config[s] !== undefined);
+  if (present.length === 0 && !config.TrainConfig) return undefined;
+  const tc = config.TrainConfig;
+  const d = config.Distillation;
+  const strategy = config.QuantAware ? { kind: 'qat', params: { weightBits: config.QuantAware.weight_bits } }
+    : config.UnstructurePrune ? { kind: 'unstructured', params: { ratio: config.UnstructurePrune.ratio } }
+      : config.ASPPrune ? { kind: 'semi-structured-2of4' }
+        : config.ChannelPrune ? { kind: 'channel-prune', params: { ratio: config.ChannelPrune.pruned_ratio } }
+          : { kind: 'distill' };
+  const alphas = d ? (Array.isArray(d.alpha) ? d.alpha : [d.alpha]) : [1];
+  const calib = config.Global.calibration_data as { count?: number };
+  return {
+    epochs: tc?.epochs ?? 1,
+    seed: config.Global.seed ?? 0,
+    threads: config.Global.deploy.threads,
+    batchSize: config.Global.input_shape[0] ?? 8,
+    ...(typeof calib.count === 'number' ? { samples: calib.count } : {}),
+    optimizer: { name: tc?.optimizer ?? 'adam' },
+    schedule: { kind: 'constant', lr: tc?.learning_rate ?? 1e-4 },
+    strategy,
+    distill: d && d.node.length
+      ? { pairs: d.node.map((n, i) => ({ student: n, loss: d.loss, alpha: alphas[i] ?? alphas[0] })) }
+      : { nodes: 1, loss: d?.loss ?? 'l2' },
+  };
 }
 
 /** The trial QuantPost alone describes: what every searched trial starts from. */
@@ -117,6 +145,22 @@ function searchSteps(config: JobConfig, evalInput: string): Record<string, unkno
   };
 }
 
+/** With training sections: trainStrategy runs when the best INT8 candidate lost more than the tolerance. */
+function trainSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
+  const train = trainingConfig(config);
+  if (!train) return {};
+  return {
+    train: {
+      stage: 'trainStrategy',
+      when: '${{ steps.int8.accuracyDrop > inputs.tolerance }}',
+      with: {
+        model: ref('inputs.model'), teacher: ref('steps.teacher.teacher'), train: ref('inputs.calib'), eval: ref(evalInput),
+        config: train, input: ref('inputs.input'),
+      },
+    },
+  };
+}
+
 /** Compile an ACT-style config into the pipeline that runs it. */
 export function compileConfig(config: JobConfig, name = 'compress'): PipelineDocument {
   assertSupported(config);
@@ -182,6 +226,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
         with: { candidates: ref('steps.timing.candidates'), baseline: ref('steps.timing.baseline'), tolerance: ref('inputs.tolerance') },
       },
       ...searchSteps(config, evalInput),
+      ...trainSteps(config, evalInput),
       publish: {
         stage: 'publishModel',
         with: { model: ref('steps.best.model'), outputDir: ref('inputs.outputDir'), label: ref('steps.best.best.label') },
@@ -194,6 +239,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       best: ref('steps.best.best'),
       int8: ref('steps.int8.best'),
       modelPath: ref('steps.publish.path'),
+      ...(trainingConfig(config) ? { trained: ref('steps.train.candidate') } : {}),
     },
   };
 }

@@ -9,15 +9,17 @@
 //    predicted speedup falls short of deploy.target_speedup is dropped, saying by how much.
 //    Sparsity without predictions: onnxruntime's CPU kernels exploit neither 2:4 nor unstructured
 //    zeros, so their speedup is taken as 1.
-// 3. Built: strategies that need training (pruning, sparsity recovery, QAT) are skipped until
-//    they exist, with that reason; the ones left run fastest-predicted first.
+// 3. Training: pruning and sparsity need training to recover; the automatic mode does not start them
+//    on its own (they run when the config has their section), so they are listed as skipped with
+//    that reason; the ones left run fastest-predicted first. A config's training section compiles to
+//    trainStrategy, run only when the best INT8 candidate misses the tolerance.
 // 4. Accuracy: PTQ starts with a tester (the QuantPost trial alone). The search runs only when the
 //    tester misses the tolerance by less than closeDrop points; beyond that the run records that
 //    only QAT/distillation could reach the accuracy target (see ptqSearch's testerVerdict).
 import type { GraphAnalysis } from '../onnx/analysis';
 import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
-import { compileConfig } from '../config/compile';
+import { compileConfig, trainingConfig } from '../config/compile';
 import { SlimflowError } from '../errors';
 import type { SkippedStrategy } from '../report/report';
 
@@ -59,7 +61,7 @@ const LABELS: Record<CandidateStrategy, string> = {
   'sparse-unstructured': 'unstructured sparsity',
 };
 
-// Strategies that need training to recover accuracy; skipped until trainStrategy exists.
+// Strategies that need training to recover accuracy; the automatic mode leaves them to an explicit config section.
 const NEEDS_TRAINING = new Set<CandidateStrategy>(['channel-prune-25-int8', 'channel-prune-50-int8', 'sparse-2:4', 'sparse-unstructured']);
 // No onnxruntime CPU kernel exploits these zeros: without a prediction, they give no speedup.
 const NO_CPU_KERNELS = new Set<CandidateStrategy>(['sparse-2:4', 'sparse-unstructured']);
@@ -76,7 +78,7 @@ export function rankStrategies(targetSpeedup: number, latency?: StrategyLatency)
     const short = targetSpeedup > 0 && speedup !== null && speedup < targetSpeedup;
     const fig = speedup !== null ? `${speedup.toFixed(2)}x${ms ? ` (${latency!.method})` : ' (no CPU kernels)'}` : 'not estimated (no latency table)';
     if (short) return { strategy, predictedMs, speedup, decision: 'skip', reason: `cannot reach the ${targetSpeedup}x target: ${fig}` };
-    if (NEEDS_TRAINING.has(strategy)) return { strategy, predictedMs, speedup, decision: 'skip', reason: `needs training to recover accuracy, not built yet; speedup ${fig}` };
+    if (NEEDS_TRAINING.has(strategy)) return { strategy, predictedMs, speedup, decision: 'skip', reason: `needs training to recover accuracy; not chained automatically yet (give a ChannelPrune/ASPPrune/UnstructurePrune section to train it); speedup ${fig}` };
     return { strategy, predictedMs, speedup, decision: 'run', reason: `speedup ${fig}` };
   });
   // Runnable first, fastest-predicted first; unestimated after estimated; ties keep the list order.
@@ -118,7 +120,7 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, lat
     },
   };
   const skipped: SkippedStrategy[] = [
-    { strategy: 'QAT with distillation', reason: 'training strategies are not built yet (PTQ only)' },
+    ...(trainingConfig(config) ? [] : [{ strategy: 'QAT with distillation', reason: 'runs only when the config has a training section (QuantAware, UnstructurePrune, ChannelPrune, ASPPrune or TrainConfig) and INT8 misses the tolerance' }]),
     ...estimates.filter((e) => e.decision === 'skip').map((e) => ({ strategy: LABELS[e.strategy], reason: e.reason })),
   ];
   const pipeline = compileConfig(effective, `auto-${analysis.family}`);

@@ -44,15 +44,34 @@ describe('compiling a job config into a pipeline', () => {
     expect(ptqTrials(parseJobConfig({ ...base, QuantPost: { qdq_placement: 'integer-path' } })).map((t) => t.placement)).toEqual(['integer-path']);
   });
 
-  it('refuses strategies that are not built yet, naming the section', () => {
-    for (const section of ['QuantAware', 'ChannelPrune']) {
-      const extra = section === 'ChannelPrune' ? { pruned_ratio: 0.3 } : {};
-      const config = parseJobConfig({ ...base, [section]: extra });
+  it('compiles a training section into trainStrategy, run only when the best INT8 candidate misses the tolerance', () => {
+    const config = parseJobConfig({ ...base, QuantAware: { weight_bits: 4 }, TrainConfig: { epochs: 2, learning_rate: 5e-5 }, Distillation: { loss: 'soft_label' } });
+    const doc = compileConfig(config);
+    const train = (doc.steps as unknown as Record<string, { stage: string; when?: string; with: { config: Record<string, unknown> } }>).train;
+    expect(train.stage).toBe('trainStrategy');
+    expect(train.when).toContain('steps.int8.accuracyDrop > inputs.tolerance');
+    expect(train.with.config).toMatchObject({ epochs: 2, samples: 16, strategy: { kind: 'qat', params: { weightBits: 4 } }, schedule: { kind: 'constant', lr: 5e-5 }, distill: { loss: 'soft_label' } });
+    expect(() => loadPipeline(doc)).not.toThrow();
+    for (const [section, value, kind] of [['ChannelPrune', { pruned_ratio: 0.3 }, 'channel-prune'], ['ASPPrune', {}, 'semi-structured-2of4'], ['UnstructurePrune', { ratio: 0.75 }, 'unstructured']] as const) {
+      const d = compileConfig(parseJobConfig({ ...base, [section]: value }));
+      expect((d.steps as unknown as Record<string, { with: { config: { strategy: { kind: string } } } }>).train.with.config.strategy.kind).toBe(kind);
+    }
+  });
+
+  it('refuses training options that are not built yet, naming the key', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ChannelPrune: { pruned_ratio: 0.3, criterion: 'geometry_median' } }, 'ChannelPrune.criterion'],
+      [{ ChannelPrune: { pruned_ratio: 0.3 }, QuantAware: {} }, 'ChannelPrune'],
+      [{ QuantAware: { use_pact: true } }, 'QuantAware.use_pact'],
+      [{ UnstructurePrune: { prune_mode: 'threshold', threshold: 0.1 } }, 'UnstructurePrune.prune_mode'],
+    ];
+    for (const [extra, key] of cases) {
       let err: unknown;
-      try { compileConfig(config); } catch (e) { err = e; }
+      try { compileConfig(parseJobConfig({ ...base, ...extra })); } catch (e) { err = e; }
       expect(err).toBeInstanceOf(SlimflowError);
       expect((err as SlimflowError).code).toBe('NOT_SUPPORTED');
-      expect((err as Error).message).toMatch(new RegExp(`not supported yet.*${section}`));
+      expect((err as Error).message).toMatch(/not supported yet/);
+      expect((err as SlimflowError).path).toBe(key);
     }
   });
 });
