@@ -63,11 +63,15 @@ export function slimflow(args: string[], cwd = repo): Promise<{ stdout: string; 
   });
 }
 
-/** Save a fleet run's history for test/replay when SLIMFLOW_RECORD_HISTORIES=1. */
+/**
+ * Save a fleet run's history for test/replay when SLIMFLOW_RECORD_HISTORIES=1. Child ids derive from
+ * the fleet's workflow id, so the file keeps it beside the history (and lives in its own folder:
+ * the generic replay test replays histories under their file names).
+ */
 export async function recordFleetHistory(name: string, workflowId: string, server: { address: string; namespace: string }): Promise<void> {
   if (process.env.SLIMFLOW_RECORD_HISTORIES !== '1') return;
-  const dir = path.join(repo, 'test', 'replay', 'histories');
+  const dir = path.join(repo, 'test', 'replay', 'fleet-histories');
   fs.mkdirSync(dir, { recursive: true });
   const json = await runTemporalCli(['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--namespace', server.namespace, '--output', 'json']);
-  fs.writeFileSync(path.join(dir, `fleet-recompress-${name}.json`), json);
+  fs.writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify({ workflowId, history: JSON.parse(json) })}\n`);
 }
