@@ -5,7 +5,7 @@ import type { QuantizeOptions } from './ptq';
 export function quantizeOptionsFor(trial: PtqTrialConfig, threads = 1): QuantizeOptions {
   return {
     calibrator: trial.calibrator,
-    ...(trial.histPercent !== undefined ? { calibratorParams: { hist_percent: trial.histPercent } } : {}),
+    ...calibratorParams(trial),
     opTypes: trial.opTypes,
     skipNodes: trial.skipNodes ?? [],
     weightQuantizer: trial.perChannel ? 'channel_wise_abs_max' : 'abs_max',
@@ -15,4 +15,13 @@ export function quantizeOptionsFor(trial: PtqTrialConfig, threads = 1): Quantize
     ...(trial.placement === 'integer-path' ? { integerActivations: true, quantizeDepthwise: true } : {}),
     threads,
   };
+}
+
+/** The calibrator parameters a trial sets (hist_percent, activation symmetry); none when it sets neither. */
+function calibratorParams(trial: PtqTrialConfig): Pick<QuantizeOptions, 'calibratorParams'> {
+  const p = {
+    ...(trial.histPercent !== undefined ? { hist_percent: trial.histPercent } : {}),
+    ...(trial.symmetric !== undefined ? { symmetric: trial.symmetric } : {}),
+  };
+  return Object.keys(p).length > 0 ? { calibratorParams: p } : {};
 }

@@ -54,3 +54,15 @@ describe('search space', () => {
     expect(spaceSize(s)).toBe(1);
   });
 });
+
+describe('activation symmetry reaches the calibrator', () => {
+  it('as its symmetric parameter, beside hist_percent', async () => {
+    const { quantizeOptionsFor } = await import('../../../core/quant/trial-options');
+    const { getCalibrator } = await import('../../../core/quant/calibrators');
+    const s = buildSearchSpace({ ...hpo, ptq_algo: ['hist', 'mse'] }, base, { activation_symmetric: [false, true] });
+    const t = toTrialConfig(s, { ptq_algo: 'hist', hist_percent: 0.999, activation_symmetric: true });
+    const o = quantizeOptionsFor(t);
+    expect(getCalibrator('hist').paramsSchema.parse(o.calibratorParams)).toMatchObject({ symmetric: true, hist_percent: 0.999 });
+    expect(quantizeOptionsFor(toTrialConfig(s, { ptq_algo: 'mse' })).calibratorParams).toBeUndefined();
+  });
+});
