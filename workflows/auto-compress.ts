@@ -90,7 +90,9 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     progress = { ...p, percent: 5 + 0.9 * p.percent };
   });
 
-  const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string };
+  const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string; searchStoppedBy?: string };
+  // A tester far from the tolerance ends the search: record, for training strategies, that only they could close the gap.
+  const skipped = out.searchStoppedBy?.includes('only QAT/distillation') ? [...plan.skipped, { strategy: 'PTQ search', reason: out.searchStoppedBy }] : plan.skipped;
   const report = buildReport({
     model: g.model,
     task: g.task,
@@ -102,7 +104,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     int8: out.int8,
     bestPath: out.modelPath,
     candidates: out.candidates,
-    skipped: plan.skipped,
+    skipped,
     maxAccuracyDrop: g.deploy.max_accuracy_drop,
     targetSpeedup: g.deploy.target_speedup,
   });

@@ -239,6 +239,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       best: ref('steps.best.best'),
       int8: ref('steps.int8.best'),
       modelPath: ref('steps.publish.path'),
+      ...(searching ? { searchStoppedBy: ref('steps.search.stoppedBy') } : {}),
       ...(trainingConfig(config) ? { trained: ref('steps.train.candidate') } : {}),
     },
   };

@@ -13,6 +13,7 @@ import { SlimflowSearchAttributes } from '../../workers/search-attributes';
 import { buildWorker } from '../../workers/start-worker';
 import { CLS_MODEL, ppocrModel } from '../fixtures/models';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
+import { clsJob, tmpDir } from './harness';
 import { activitiesOf, allRuns, clsSearchInput, recordHistories, waitFor } from './search-support';
 
 describe('ptqSearch', () => {
@@ -82,6 +83,23 @@ describe('ptqSearch', () => {
     expect(result.stoppedBy).toBe('stopped');
     expect(result.trialsRun).toBeLessThan(10);
     expect(result.best.accuracy).toBeGreaterThanOrEqual(best!.accuracy!);
+  }, 300_000);
+
+  it('runs in autoCompress for a config with HyperParameterOptimization, tester first', async () => {
+    const dir = tmpDir('search-auto');
+    const config = clsJob(path.join(dir, 'out'), { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 128, seed: 12 } }, {
+      HyperParameterOptimization: { ptq_algo: ['abs_max', 'hist'], hist_percent: [0.999, 0.9999], max_quant_count: 3 },
+    });
+    const workflowId = `search-auto-${taskQueue}`;
+    const report = (await client.workflow.execute('autoCompress', { taskQueue, workflowId, args: [{ config }] })) as { candidates: unknown[]; best: { modelPath: string } };
+    const child = client.workflow.getHandle(`${workflowId}/search`);
+    const progress = await child.query<PtqSearchProgress>('progress');
+    // The QuantPost trial (abs_max, per-channel) is the tester; within a point of FP32 it ends the search.
+    expect(progress.search.stoppedBy).toBe('tester met the target');
+    expect(progress.search.trials).toBe(1);
+    expect(report.candidates).toHaveLength(1);
+    expect(fs.existsSync(report.best.modelPath)).toBe(true);
+    expect((await (await client.workflow.getHandle(workflowId)).describe()).typedSearchAttributes.get(SlimflowSearchAttributes.strategy)).toBe('ptq-int8-search');
   }, 300_000);
 
   it('is a step a hand-written pipeline can use', async () => {
