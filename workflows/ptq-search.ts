@@ -12,6 +12,7 @@ import type { PtqTrialConfig } from '../core/config/compile';
 import type { ArtifactRef, Candidate, DatasetSpec } from '../core/pipeline/types';
 import { objectiveOf, ObjectiveOptions } from '../core/search/objective';
 import { Observation, SearchStrategy, Searcher } from '../core/search/searcher';
+import { testerVerdict } from '../core/search/tester';
 import {
   Assignment, assignmentKey, baseAssignment, buildSearchSpace, HpoSpec, OwnSpec, SearchSpace, spaceSize, toTrialConfig,
 } from '../core/search/space';
@@ -220,7 +221,9 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     searcher.record(fresh.map(toObservation));
     thisRun += batch.length;
     publish();
-    if (testing && fresh.length === 1) stoppedBy = testerVerdict(fresh[0], input);
+    if (testing && fresh[0]?.candidate) {
+      stoppedBy = testerVerdict(fresh[0].candidate, objective, input.tester!.closeDrop);
+    }
     if (stoppedBy) break;
   }
 
@@ -238,15 +241,6 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     trialsRun: trials.length,
     runs: run + 1,
   };
-}
-
-/** After the tester: why to stop (target met, or too far for PTQ), or undefined to search on. */
-export function testerVerdict(t: TrialRecord, input: PtqSearchInput): string | undefined {
-  if (!t.candidate) return undefined;
-  const o = objectiveOf(t.candidate, { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs });
-  if (o.feasible) return 'tester met the target';
-  if (o.drop > input.tester!.closeDrop) return `tester far from the target (drop ${o.drop.toFixed(2)} > ${input.tester!.closeDrop} points): only QAT/distillation could reach it`;
-  return undefined;
 }
 
 const toObservation = (t: TrialRecord): Observation => ({ key: t.key, assignment: t.assignment, value: t.value, feasible: t.feasible });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PtqTrialConfig } from '../../../core/config/compile';
 import { objectiveOf } from '../../../core/search/objective';
+import { testerVerdict } from '../../../core/search/tester';
 import { latinHypercube, Observation, Searcher, SearchOptions } from '../../../core/search/searcher';
 import { Assignment, assignmentKey, buildSearchSpace, enumerateSpace, SearchSpace } from '../../../core/search/space';
 
@@ -112,5 +113,15 @@ describe('objective', () => {
     const slow = objectiveOf(c, { baseline, tolerance: 2, latencyTargetMs: 8 });
     expect(slow.feasible).toBe(false);
     expect(slow.value).toBeLessThan(objectiveOf(c).value - 20);
+  });
+});
+
+describe('tester verdict', () => {
+  const baseline = { accuracy: 98, agreement: 100, cosine: 100, latencyMs: 20 };
+  it('stops when the tester meets the tolerance, searches when close, gives up on PTQ when far', () => {
+    const at = (accuracy: number) => testerVerdict({ accuracy, agreement: 99, cosine: 99, latencyMs: 10 }, { baseline, tolerance: 1 }, 3);
+    expect(at(97.5)).toBe('tester met the target');
+    expect(at(96)).toBeUndefined();
+    expect(at(90)).toMatch(/drop 8.00 > 3 points\): only QAT\/distillation could reach it/);
   });
 });
