@@ -42,8 +42,8 @@ export const STAGES: Record<string, StageSpec> = {
     outputs: { model: 'model', trialKey: 'string', label: 'string', calibration: 'json', trial: 'json' },
   },
   estimateLatency: {
-    kind: 'activity', doc: 'Predict or measure latency on the deploy target.',
-    inputs: { model: req('model'), input: opt('json'), threads: opt('number') },
+    kind: 'activity', doc: 'Predict latency from a latency table (the `table` path, else SLIMFLOW_LATENCY_TABLE); measure when there is none.',
+    inputs: { model: req('model'), input: opt('json'), threads: opt('number'), table: opt('string') },
     outputs: { latencyMs: 'number', latency: 'latency' },
   },
   validateCandidate: {
