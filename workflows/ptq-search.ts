@@ -59,6 +59,8 @@ export interface PtqSearchInput {
   parallel?: number;
   initial?: number;
   patience?: number;
+  /** The model's name for the SlimflowModel search attribute (default: the artifact's file name). */
+  modelName?: string;
   /** Continue-as-new after this many trials in one run (default 32). */
   trialsPerRun?: number;
   /**
@@ -178,7 +180,7 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     ]);
   };
   upsertSearchAttributes([
-    { key: SlimflowSearchAttributes.model, value: baseName(input.model.uri) },
+    { key: SlimflowSearchAttributes.model, value: input.modelName ?? baseName(input.model.uri) },
     { key: SlimflowSearchAttributes.strategy, value: `ptq-search:${strategy}` },
   ]);
   publish();

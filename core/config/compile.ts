@@ -140,6 +140,7 @@ function searchSteps(config: JobConfig, evalInput: string): Record<string, unkno
         model: ref('inputs.model'), calib: ref('inputs.calib'), eval: ref(evalInput), teacher: ref('steps.teacher.teacher'),
         baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance'), input: ref('inputs.input'),
         space: { ...space, base: baseTrial(config) }, budget, strategy, seed: config.Global.seed,
+        modelName: config.Global.model.split(/[\\/]/).pop()!.replace(/\.onnx$/, ''),
       },
     },
   };

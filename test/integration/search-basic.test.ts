@@ -99,7 +99,8 @@ describe('ptqSearch', () => {
     expect(progress.search.trials).toBe(1);
     expect(report.candidates).toHaveLength(1);
     expect(fs.existsSync(report.best.modelPath)).toBe(true);
-    expect((await (await client.workflow.getHandle(workflowId)).describe()).typedSearchAttributes.get(SlimflowSearchAttributes.strategy)).toBe('ptq-int8-search');
+    expect((await client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(SlimflowSearchAttributes.strategy)).toBe('ptq-int8-search');
+    expect((await child.describe()).typedSearchAttributes.get(SlimflowSearchAttributes.model)).toBe('ch_ppocr_mobile_v2.0_cls_infer');
   }, 300_000);
 
   it('is a step a hand-written pipeline can use', async () => {
