@@ -74,10 +74,11 @@ export function createFleetActivities() {
     },
 
     /** Write the fleet's index.html (and last-run.json) at the registry root. */
-    async writeFleetIndex(input: { fleet: string; registry: string; outcomes: ModelOutcome[] }): Promise<{ path: string }> {
+    async writeFleetIndex(input: { fleet: string; registry: string; outcomes: ModelOutcome[]; entries?: Pick<FleetEntry, 'name' | 'modelRoot'>[] }): Promise<{ path: string }> {
       return asActivity(() => {
         const file = path.join(input.registry, 'index.html');
-        const rows = input.outcomes.map((o) => indexRow(input.registry, o));
+        const roots = new Map((input.entries ?? []).map((e) => [e.name, e.modelRoot]));
+        const rows = input.outcomes.map((o) => ({ ...indexRow(input.registry, o), ...latestOf(roots.get(o.name)) }));
         writeFileAtomic(file, renderFleetIndex(input.fleet, rows, new Date().toISOString()));
         writeFileAtomic(path.join(input.registry, 'last-run.json'), `${JSON.stringify({ fleet: input.fleet, at: new Date().toISOString(), outcomes: input.outcomes }, null, 2)}\n`);
         return { path: file };
@@ -108,6 +109,11 @@ function removeIfEmpty(dir: string): void {
   } catch {
     // Not empty (another key is staging) or already gone.
   }
+}
+
+function latestOf(modelRoot: string | undefined): { latest?: string } {
+  const ptr = modelRoot ? readLatest(modelRoot) : null;
+  return ptr ? { latest: ptr.version } : {};
 }
 
 function indexRow(registry: string, o: ModelOutcome): IndexRow {

@@ -93,7 +93,8 @@ export async function fleetRecompress(input: FleetInput): Promise<FleetSummary> 
   await Promise.all(Array.from({ length: Math.min(fleet.concurrency, total) }, lane));
 
   stage = 'writing index';
-  const { path: index } = await writeFleetIndex({ fleet: fleet.name, registry: fleet.registry, outcomes });
+  const entries = fleet.entries.map((e) => ({ name: e.name, modelRoot: e.modelRoot }));
+  const { path: index } = await writeFleetIndex({ fleet: fleet.name, registry: fleet.registry, outcomes, entries });
   stage = 'done';
   return summarize(fleet.name, fleet.registry, outcomes, index);
 }

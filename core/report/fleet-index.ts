@@ -11,6 +11,8 @@ export interface IndexRow {
   report?: string;
   speedup?: number;
   accuracyDrop?: number | null;
+  /** The version `latest` points at (the accepted one consumers get), when any. */
+  latest?: string;
 }
 
 /** The index page of a fleet run. */
@@ -19,14 +21,14 @@ export function renderFleetIndex(fleet: string, rows: IndexRow[], when: string):
   const body = rows
     .map((r) => `<tr><td>${r.report ? `<a href="${esc(r.report)}">${esc(r.name)}</a>` : esc(r.name)}</td><td class="${cls(r.status)}">${esc(r.status)}</td>` +
       `<td>${r.version ? esc(r.version) : ''}</td><td>${r.speedup == null ? '' : `${r.speedup.toFixed(2)}x`}</td>` +
-      `<td>${r.accuracyDrop == null ? '' : r.accuracyDrop.toFixed(2)}</td><td style="text-align:left">${r.reason ? esc(r.reason) : ''}</td></tr>`)
+      `<td>${r.accuracyDrop == null ? '' : r.accuracyDrop.toFixed(2)}</td><td>${r.latest ? esc(r.latest) : 'none'}</td><td style="text-align:left">${r.reason ? esc(r.reason) : ''}</td></tr>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`slimflow fleet: ${fleet}`)}</title><style>${PAGE_CSS}</style></head>
 <body>
 <h1>slimflow fleet: ${esc(fleet)}</h1>
 <p class="sub">last run ${esc(when)}</p>
-<table id="models"><thead><tr><th>model</th><th>this run</th><th>version</th><th>speedup</th><th>accuracy drop</th><th style="text-align:left">note</th></tr></thead><tbody>
+<table id="models"><thead><tr><th>model</th><th>this run</th><th>version</th><th>speedup</th><th>accuracy drop</th><th>latest</th><th style="text-align:left">note</th></tr></thead><tbody>
 ${body}
 </tbody></table>
 </body></html>

@@ -8,6 +8,8 @@ import { readLatest } from '../../core/fleet/registry';
 import { Harness, startHarness, tmpDir } from './harness';
 import { testTemporal } from './setup/server';
 import { modelVariant, publishes, recordFleetHistory, writeManifest } from './fleet-support';
+import { chromiumBin, loadPage } from '../core/report/chromium';
+import type { JobReport } from '../../core/report/report';
 
 let h: Harness;
 beforeAll(async () => {
@@ -39,6 +41,20 @@ describe('fleet with a corrupt model', () => {
     const index = fs.readFileSync(path.join(registry, 'index.html'), 'utf8');
     expect(index).toContain('good/');
     expect(index).toMatch(/bad<\/td><td class="bad">failed/);
+    // The real pages open in headless Chromium: index links the good report; its chart has a point per candidate.
+    const bin = chromiumBin();
+    if (bin) {
+      const idx = loadPage(bin, path.join(registry, 'index.html'));
+      expect(idx.console).toEqual([]);
+      const dir = readLatest(path.join(registry, 'good'))!.dir;
+      expect(idx.dom).toContain(`href="good/${path.basename(dir)}/report.html"`);
+      const page = loadPage(bin, path.join(dir, 'report.html'));
+      expect(page.console).toEqual([]);
+      const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as JobReport;
+      expect(page.dom.match(/<circle class="candidate/g)).toHaveLength(report.candidates.length);
+      expect(page.dom).toMatch(/<path id="pareto" class="pareto" d="M/);
+      expect(page.dom).toContain(path.join(dir, 'model.onnx'));
+    }
     const { address, namespace } = testTemporal();
     await recordFleetHistory('one-corrupt', workflowId, { address, namespace });
   }, 600_000);
