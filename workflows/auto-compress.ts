@@ -31,7 +31,7 @@ export const resumeSignal = defineSignal('resume');
 export const stopSignal = defineSignal('stop');
 
 // Child workflows the pipeline may be running (ids `<job>/<step>`, see runStageActivity): control signals go on to them.
-const CONTROLLABLE_STAGES = new Set(['ptqSearch']);
+const CONTROLLABLE_STAGES = new Set(['ptqSearch', 'trainStrategy']);
 
 const baseName = (p: string) => p.split(/[\\/]/).pop()!.replace(/\.onnx$/, '');
 
