@@ -113,6 +113,13 @@ async function temporalSearch(workers: number, budget: number): Promise<{ ms: nu
       await new Promise((r) => setTimeout(r, 250));
     }
     const { model, teacher } = await refs(store);
+    // Warm every worker (module loading, JIT, rendered-data caches) as a long-running worker is,
+    // like the in-process loop it is compared with: trials outside the timed space (batch_num 3).
+    const warm: PtqSearchInput = {
+      model, teacher, calib, eval: timingEval, input: feed, budget: 2 * workers, parallel: 2 * workers, seed: 9,
+      space: { ptq_algo: ['hist', 'mse', 'abs_max', 'avg'], base: { ...space.base, batchNum: 3 } },
+    };
+    await client.workflow.execute('ptqSearch', { taskQueue, workflowId: `bench-warm-${workers}w-${Date.now()}`, args: [warm] });
     const input: PtqSearchInput = { model, teacher, calib, eval: timingEval, input: feed, space, budget, parallel: 4, seed: 0, trialsPerRun: 8 };
     const t0 = performance.now();
     const result = (await client.workflow.execute('ptqSearch', { taskQueue, workflowId: `bench-${workers}w-${Date.now()}`, args: [input] })) as PtqSearchResult;
