@@ -170,7 +170,7 @@ export function upgradeOpset(model: Model, target = 13): Model {
   for (const n of graph.node) {
     if (!n.domain || n.domain === 'ai.onnx') {
       if (UNSUPPORTED.has(n.opType) || (n.opType === 'Cast' && getAttr(n, 'to')?.type === AttrType.STRING)) {
-        throw new SlimflowError('NOT_SUPPORTED', `upgrading ${n.opType} from opset ${from} is not implemented`, n.name);
+        throw new SlimflowError('NOT_SUPPORTED', `upgrading ${n.opType} from opset ${from} is not supported yet`, n.name);
       }
       if (n.opType === 'Resize' && from >= 11) { nodes.push(n); continue; }
       ctx.replace = undefined;
