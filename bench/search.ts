@@ -91,6 +91,19 @@ function simulate(results: Map<string, Candidate>, seed: number, strategy: Searc
   return { score: objectiveOf(results.get(best.key)!).score, trials: s.history.length };
 }
 
+/** A private dev server; retried, since a port picked as free can be taken before the server binds it. */
+async function startServer(stateDir: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureDevServer({ stateDir });
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      log(`dev server did not start (${(e as Error).message.split(';')[0]}); retrying`);
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
+}
+
 /**
  * A ptqSearch with `workers` worker processes taking one trial each at a time; wall time from
  * start to result. Batches of 4 (ptqSearch's default): a batch waits for its slowest trial (the
@@ -100,7 +113,7 @@ async function temporalSearch(workers: number, budget: number): Promise<{ ms: nu
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-bench-search-${workers}w-`));
   const stateDir = path.join(dir, 'temporal');
   const store = path.join(dir, 'store');
-  const server = await ensureDevServer({ stateDir });
+  const server = await startServer(stateDir);
   const children: ChildProcess[] = [];
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
   try {
