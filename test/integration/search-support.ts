@@ -1,7 +1,6 @@
 // Shared pieces of the ptqSearch integration tests: the search's inputs on the PP-OCR classifier
 // (model and teacher put in a store the workers share), worker processes in their own process
 // group, every run of a continued-as-new workflow, and recording histories for the replay test.
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -39,28 +38,7 @@ export async function clsSearchInput(storeDir: string, over: Partial<PtqSearchIn
   };
 }
 
-/** A `slimflow worker` in its own process group (tsx runs the CLI in a child; a crash must take both). */
-export function startWorkerProcess(address: string, namespace: string, taskQueue: string, store: string, log: string, maxActivities = 2): ChildProcess {
-  const out = fs.openSync(log, 'a');
-  const args = ['worker', '--address', address, '--namespace', namespace, '--task-queue', taskQueue, '--max-activities', String(maxActivities)];
-  return spawn(path.join(repo, 'bin', 'slimflow'), args, {
-    env: { ...process.env, SLIMFLOW_STORE: store, SLIMFLOW_THREADS: '1' },
-    stdio: ['ignore', out, out],
-    detached: true,
-  });
-}
-
-/** Signal a worker's whole process group and wait for it to exit. */
-export async function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    return;
-  }
-  await exited;
-}
+export { killGroup, startWorkerProcess } from './worker-process';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,7 +1,7 @@
 // A worker SIGKILLed in the middle of a training epoch: a new worker resumes from the last
 // checkpoint, and (1 onnxruntime thread, same seed) every epoch's student is byte-identical to an
 // uninterrupted run's.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,19 +10,11 @@ import { LocalArtifactStore } from '../../core/artifacts/store';
 import type { TrainStrategyInput, TrainStrategyResult } from '../../workflows/train-strategy';
 import { CLS_MODEL, ppocrModel } from '../fixtures/models';
 import { startHarness, tmpDir } from './harness';
+import { startWorkerProcess } from './worker-process';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
 
-const repo = path.resolve(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function startWorkerProcess(address: string, namespace: string, taskQueue: string, store: string, log: string): ChildProcess {
-  const out = fs.openSync(log, 'a');
-  return spawn(path.join(repo, 'bin', 'slimflow'), ['worker', '--address', address, '--namespace', namespace, '--task-queue', taskQueue], {
-    env: { ...process.env, SLIMFLOW_STORE: store, SLIMFLOW_THREADS: '1' },
-    stdio: ['ignore', out, out],
-    detached: true,
-  });
-}
 
 /** The same job for both runs, with model refs from the given store. */
 function job(store: string): TrainStrategyInput {

@@ -1,26 +1,17 @@
 // A worker SIGKILLed in the middle of a job: a new worker picks the job up, it completes once,
 // and no step that had finished runs again.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { JobReport } from '../../core/report/report';
 import type { PipelineProgress } from '../../core/pipeline';
+import { startWorkerProcess } from './worker-process';
 import { activityLog, clsJob, tmpDir } from './harness';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
 
-const repo = path.resolve(__dirname, '..', '..');
 
-function startWorkerProcess(address: string, namespace: string, taskQueue: string, store: string, log: string): ChildProcess {
-  const out = fs.openSync(log, 'a');
-  return spawn(path.join(repo, 'bin', 'slimflow'), ['worker', '--address', address, '--namespace', namespace, '--task-queue', taskQueue], {
-    env: { ...process.env, SLIMFLOW_STORE: store },
-    stdio: ['ignore', out, out],
-    // Its own process group: tsx runs the CLI in a child process, and a crash takes both.
-    detached: true,
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
