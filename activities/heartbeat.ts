@@ -1,12 +1,20 @@
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 
-/** Heartbeat when running inside an activity; a no-op when the core is called directly (tests, CLI). */
+/**
+ * Heartbeat when running inside an activity; a no-op when the core is called directly (tests, CLI).
+ * A cancelled activity throws here, at its next beat: a stopped search then waits for the
+ * running trials to notice (seconds), not for them to finish.
+ */
 export function beat(details?: unknown): void {
+  let ctx: Context;
   try {
-    Context.current().heartbeat(details);
+    ctx = Context.current();
   } catch {
-    // Not in an activity context.
+    return; // Not in an activity context.
   }
+  ctx.heartbeat(details);
+  const signal = ctx.cancellationSignal;
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledFailure(String(signal.reason ?? 'CANCELLED'));
 }
 
 /** Pass an async stream through, heartbeating once per item so long loops stay visibly alive. */

@@ -5,7 +5,7 @@
 // the same trials and ends at the same best. Results are keyed by ptqTrial's hash: a trial the
 // history already holds is never counted again (and the activity itself never recomputes one).
 import {
-  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate,
+  ActivityCancellationType, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate,
   isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { PtqTrialConfig } from '../core/config/compile';
@@ -251,7 +251,12 @@ const toObservation = (t: TrialRecord): Observation => ({ key: t.key, assignment
 async function runTrial(input: PtqSearchInput, space: SearchSpace, a: Assignment, index: number, objective: ObjectiveOptions): Promise<TrialRecord | null> {
   const config = toTrialConfig(space, a);
   // Activity ids name the trial, so histories and the UI show which trial an activity belongs to.
-  const acts = (suffix: string) => proxyActivities<StageActivities>({ ...TIMEOUT_PRESETS.long, activityId: `trial-${index}-${suffix}` });
+  // Waiting for a cancelled trial to report back keeps the workflow open until no activity of
+  // it is running: a stop then never races a late activity completion (that race fails the
+  // closing workflow task, and with it the stopNow update that caused it).
+  const acts = (suffix: string) => proxyActivities<StageActivities>({
+    ...TIMEOUT_PRESETS.long, activityId: `trial-${index}-${suffix}`, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   try {
     const t = await acts('ptq').ptqTrial({ model: input.model, calib: input.calib, ptq: config as unknown as Record<string, unknown>, input: input.input });
     const v = await acts('validate').validateCandidate({ model: t.model, teacher: input.teacher, eval: input.eval, label: t.label, config, input: input.input });
