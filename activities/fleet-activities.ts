@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../core/artifacts/atomic';
 import { checkAcceptance } from '../core/fleet/acceptance';
 import { fleetKey, KeyParts, slimflowVersion } from '../core/fleet/key';
+import { pipelineFleetKey, PipelineKeyParts } from '../core/fleet/pipeline-key';
 import { publishVersion, readLatest, readVersion, setLatest, stagingDir, versionDir, versionName } from '../core/fleet/registry';
 import { loadFleet } from '../core/fleet/resolve';
 import type { FleetEntry, FleetInput, ModelOutcome, ResolvedFleet } from '../core/fleet/types';
@@ -19,7 +20,7 @@ import { asActivity } from './failures';
 /** What fleetModelKey answers: the key, and the version already published for it if any. */
 export interface FleetKeyResult {
   key: string;
-  parts: KeyParts;
+  parts: KeyParts | PipelineKeyParts;
   stagingDir: string;
   existing: { accepted: boolean; reason?: string; dir: string; version: string; publishedAt: string } | null;
 }
@@ -36,8 +37,8 @@ export function createFleetActivities() {
     async fleetModelKey(input: { entry: FleetEntry }): Promise<FleetKeyResult> {
       return asActivity(() => {
         const { entry } = input;
-        if (!entry.config) throw new SlimflowError('INVALID_CONFIG', entry.error ?? 'entry has no config', entry.name);
-        const { key, parts } = fleetKey(entry.config, slimflowVersion());
+        if (!entry.config && !entry.pipeline) throw new SlimflowError('INVALID_CONFIG', entry.error ?? 'entry has no config or pipeline', entry.name);
+        const { key, parts } = entry.pipeline ? pipelineFleetKey(entry.pipeline, slimflowVersion()) : fleetKey(entry.config!, slimflowVersion());
         const rec = readVersion(entry.modelRoot, key);
         const existing = rec
           ? { accepted: rec.accepted, ...(rec.reason ? { reason: rec.reason } : {}), dir: path.join(entry.modelRoot, versionName(key)), version: versionName(key), publishedAt: rec.publishedAt }
@@ -49,7 +50,7 @@ export function createFleetActivities() {
     },
 
     /** Publish a finished job as the key's version; `latest` moves only when the report passes the thresholds. */
-    async publishFleetModel(input: { entry: FleetEntry; key: string; parts: KeyParts; report: JobReport; stagingDir: string; workflowId: string }): Promise<ModelOutcome> {
+    async publishFleetModel(input: { entry: FleetEntry; key: string; parts: KeyParts | PipelineKeyParts; report: JobReport; stagingDir: string; workflowId: string }): Promise<ModelOutcome> {
       return asActivity(() => {
         const { entry, key, report } = input;
         const verdict = checkAcceptance(report, entry.acceptance);

@@ -1,16 +1,28 @@
 // fleetRecompress: recompress every model of a fleet manifest. Each model is an isolated child
-// autoCompress (a failure is recorded, the others go on), at most `concurrency` at once. A model
+// autoCompress, or runPipeline for an entry given as a pipeline (a failure is recorded, the others go on), at most `concurrency` at once. A model
 // whose content key (model, config, data, slimflow version) already has a published version is
 // skipped. Results are published into the registry by an activity that writes each key once.
 import { defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
 import type { FleetEntry, FleetInput, FleetSummary, ModelOutcome } from '../core/fleet/types';
+import { pipelineJobReport } from '../core/fleet/pipeline-report';
 import { summarize } from '../core/fleet/summary';
 import type { JobReport } from '../core/report/report';
 import type { autoCompress } from './auto-compress';
+import type { runPipeline } from './run-pipeline';
 import { SHORT_IO } from './timeouts';
 
-const { loadFleet, fleetModelKey, publishFleetModel, writeFleetIndex } = proxyActivities<SlimflowActivities>(SHORT_IO);
+const { loadFleet, fleetModelKey, publishFleetModel, writeFleetIndex, publishModel, writeReport } = proxyActivities<SlimflowActivities>(SHORT_IO);
+
+/** Run a pipeline entry as a runPipeline child and stage its model and report where autoCompress would. */
+async function runPipelineEntry(entry: FleetEntry, stagingDir: string, workflowId: string): Promise<JobReport> {
+  const job = entry.pipeline!;
+  const result = await executeChild<typeof runPipeline>('runPipeline', { args: [{ pipeline: job.document as never, inputs: job.inputs }], workflowId });
+  const report = pipelineJobReport(entry, result.outputs, `${stagingDir}/model.onnx`);
+  await publishModel({ model: report.best.model, outputDir: stagingDir });
+  await writeReport({ report, outputDir: stagingDir, pipeline: job.document });
+  return report;
+}
 
 /** What the fleet's `progress` query answers. */
 export interface FleetProgress {
@@ -70,8 +82,13 @@ export async function fleetRecompress(input: FleetInput): Promise<FleetSummary> 
     const workflowId = `${workflowInfo().workflowId}/${entry.name}`;
     try {
       models[entry.name] = 'compressing';
-      const config = { ...entry.config!, Global: { ...entry.config!.Global, output_dir: keyed.stagingDir } };
-      const report: JobReport = await executeChild<typeof autoCompress>('autoCompress', { args: [{ config }], workflowId });
+      let report: JobReport;
+      if (entry.pipeline) {
+        report = await runPipelineEntry(entry, keyed.stagingDir, workflowId);
+      } else {
+        const config = { ...entry.config!, Global: { ...entry.config!.Global, output_dir: keyed.stagingDir } };
+        report = await executeChild<typeof autoCompress>('autoCompress', { args: [{ config }], workflowId });
+      }
       models[entry.name] = 'publishing';
       return await publishFleetModel({ entry, key: keyed.key, parts: keyed.parts, report, stagingDir: keyed.stagingDir, workflowId });
     } catch (e) {

@@ -29,7 +29,15 @@ const data = z.strictObject({
 const shared = {
   /** A job config: the path of a YAML file or the config itself (ACT-style sections). */
   config: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
-  /** Replaces Global.model of the config. */
+  /**
+   * Instead of a config, a pipeline (DAG): the path of a YAML/JSON file or the pipeline itself. It runs
+   * as runPipeline with inputs `model`, `calib`, `eval` from the entry and must output `best` and
+   * `baseline` candidates (optionally `candidates`), which acceptance and the report use.
+   */
+  pipeline: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+  /** Further pipeline inputs by name (tolerance, input spec, ...); only for pipeline entries. */
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  /** Replaces Global.model of the config; for a pipeline, its `model` input. */
   model: z.string().min(1).optional(),
   data: data.optional(),
   deploy: deploy.optional(),
@@ -60,8 +68,12 @@ export const fleetManifestSchema = z
     m.models.forEach((e, i) => {
       if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model name "${e.name}"` });
       seen.add(e.name);
-      if (!e.config && !m.defaults.config) ctx.addIssue({ code: 'custom', path: ['models', i, 'config'], message: 'each model needs a config (here or in defaults)' });
+      const own = e.config !== undefined || e.pipeline !== undefined;
+      if (e.config !== undefined && e.pipeline !== undefined) ctx.addIssue({ code: 'custom', path: ['models', i, 'pipeline'], message: 'give a config or a pipeline, not both' });
+      else if (e.inputs !== undefined && e.config !== undefined) ctx.addIssue({ code: 'custom', path: ['models', i, 'inputs'], message: 'inputs are for pipeline entries; a config sets its own' });
+      else if (!own && !m.defaults.config && !m.defaults.pipeline) ctx.addIssue({ code: 'custom', path: ['models', i, 'config'], message: 'each model needs a config or a pipeline (here or in defaults)' });
     });
+    if (m.defaults.config !== undefined && m.defaults.pipeline !== undefined) ctx.addIssue({ code: 'custom', path: ['defaults', 'pipeline'], message: 'give a config or a pipeline, not both' });
   });
 
 export type FleetManifest = z.output<typeof fleetManifestSchema>;
@@ -83,12 +95,16 @@ export function parseFleetManifestYaml(text: string, source: string): FleetManif
   return parseFleetManifest(parseYaml(text, source), source);
 }
 
-/** An entry with the defaults applied (entry keys win; data and deploy merge key by key). */
+/** An entry with the defaults applied (entry keys win; data, deploy and inputs merge key by key). */
 export function withDefaults(m: FleetManifest, e: FleetManifestEntry): FleetManifestEntry {
   const d = m.defaults;
+  // An entry naming its own config or pipeline takes neither from the defaults.
+  const own = e.config !== undefined || e.pipeline !== undefined;
   return {
     ...e,
-    config: e.config ?? d.config,
+    config: own ? e.config : d.config,
+    pipeline: own ? e.pipeline : d.pipeline,
+    inputs: { ...(d.inputs ?? {}), ...(e.inputs ?? {}) },
     model: e.model ?? d.model,
     data: { ...(d.data ?? {}), ...(e.data ?? {}) },
     deploy: { ...(d.deploy ?? {}), ...(e.deploy ?? {}) },

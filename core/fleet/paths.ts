@@ -5,14 +5,18 @@ import type { JobConfig } from '../config/schema';
 
 type Data = JobConfig['Global']['calibration_data'];
 
+/** Make the paths of a dataset spec (images and npy sets) absolute against baseDir. */
+export function absolutizeDataSpec(d: Data, baseDir: string): Data {
+  const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  if (d.kind === 'images') return { ...d, dir: abs(d.dir), ...(d.labels ? { labels: abs(d.labels) } : {}) };
+  if (d.kind === 'npy') return { ...d, ...(d.dir ? { dir: abs(d.dir) } : {}), ...(d.files ? { files: d.files.map(abs) } : {}) };
+  return d;
+}
+
 /** Make every path in a config absolute against baseDir. */
 export function absolutizeJobPaths(config: JobConfig, baseDir: string): JobConfig {
   const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
-  const data = (d: Data): Data => {
-    if (d.kind === 'images') return { ...d, dir: abs(d.dir), ...(d.labels ? { labels: abs(d.labels) } : {}) };
-    if (d.kind === 'npy') return { ...d, ...(d.dir ? { dir: abs(d.dir) } : {}), ...(d.files ? { files: d.files.map(abs) } : {}) };
-    return d;
-  };
+  const data = (d: Data): Data => absolutizeDataSpec(d, baseDir);
   const g = config.Global;
   return {
     ...config,

@@ -7,9 +7,13 @@ import { parseJobConfig, parseYaml } from '../config/load';
 import type { JobConfig } from '../config/schema';
 import { SlimflowError } from '../errors';
 import { absolutizeJobPaths } from './paths';
+import { loadPipelineJob } from './pipeline-entry';
 import { resolveAcceptance } from './acceptance';
 import { FleetManifest, parseFleetManifest, parseFleetManifestYaml, withDefaults } from './manifest';
 import type { FleetEntry, FleetInput, ResolvedFleet } from './types';
+
+// Accuracy budget in points when neither acceptance nor deploy names one (the job config's own default).
+const DEFAULT_MAX_DROP = 1;
 
 /** Read the manifest named by the input (or take it inline) and resolve every entry. */
 export function loadFleet(input: FleetInput): ResolvedFleet {
@@ -34,11 +38,16 @@ export function resolveFleet(manifest: FleetManifest, baseDir: string): Resolved
     const e = withDefaults(manifest, raw);
     const modelRoot = path.resolve(baseDir, e.output ?? path.join(manifest.registry, e.name));
     try {
+      if (e.pipeline !== undefined) {
+        if (!e.model) throw new SlimflowError('INVALID_CONFIG', 'a pipeline entry needs "model" (here or in defaults): it is the pipeline\'s model input', `models.${e.name}.model`);
+        const pipeline = loadPipelineJob(e, baseDir);
+        return { name: e.name, modelRoot, pipeline, acceptance: resolveAcceptance(e.acceptance, e.deploy?.max_accuracy_drop ?? DEFAULT_MAX_DROP) };
+      }
       const config = applyOverrides(loadEntryConfig(e.config!, baseDir), e, baseDir);
       return { name: e.name, modelRoot, config, acceptance: resolveAcceptance(e.acceptance, config.Global.deploy.max_accuracy_drop) };
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      return { name: e.name, modelRoot, acceptance: resolveAcceptance(e.acceptance, 1), error: msg };
+      return { name: e.name, modelRoot, acceptance: resolveAcceptance(e.acceptance, DEFAULT_MAX_DROP), error: msg };
     }
   });
   return { name: manifest.name, registry, concurrency: manifest.concurrency, entries };

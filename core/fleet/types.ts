@@ -11,12 +11,29 @@ export interface FleetInput {
   baseDir?: string;
 }
 
+/** A manifest entry given as a pipeline: what its runPipeline child gets, and what its key hashes. */
+export interface FleetPipelineJob {
+  /** The validated pipeline document (parsed YAML/JSON). */
+  document: Record<string, unknown>;
+  /** The file it was read from, or `inline`. */
+  source: string;
+  /** sha256 of the file's bytes (of the canonical JSON when inline): part of the content key. */
+  sha256: string;
+  /** Job inputs by pipeline input name: the model path and data specs (absolute paths), further inputs. */
+  inputs: Record<string, unknown>;
+  /** onnxruntime threads the report states (the entry's deploy.threads, else 1). */
+  threads: number;
+}
+
 /** One manifest entry resolved to a job: absolute paths, defaults applied; `error` when it cannot run. */
 export interface FleetEntry {
   name: string;
   /** Registry folder of this model (absolute). */
   modelRoot: string;
+  /** The job as a config (autoCompress child)... */
   config?: JobConfig;
+  /** ...or as a pipeline (runPipeline child). */
+  pipeline?: FleetPipelineJob;
   acceptance: Required<Acceptance>;
   error?: string;
 }
