@@ -1,7 +1,7 @@
 import { ArtifactRef } from '../core/artifacts/store';
 import { iterateBatches } from '../core/data';
 import { SlimflowError } from '../core/errors';
-import { AgreementMeter, createTaskMetric } from '../core/metrics';
+import { AgreementMeter, createTaskMetric, EmdMeter } from '../core/metrics';
 import { predictOrMeasure } from '../core/latency/service';
 import { measureLatency } from '../core/runtime/latency';
 import { compareLatency } from '../core/runtime/compare-latency';
@@ -42,6 +42,7 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
   const student = await openChecked(studentBytes, feed, label);
   const metric = createTaskMetric(task);
   const agreement = new AgreementMeter();
+  const emd = new EmdMeter();
   let latencyBatch: Tensor | undefined;
   let labeled = true;
   try {
@@ -53,6 +54,7 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
       const tOut = t[teacher.outputNames[0]];
       const sOut = s[student.outputNames[0]];
       agreement.update(tOut, sOut);
+      emd.update(tOut, sOut);
       if (batch.labels) metric.update(sOut, batch.labels);
       else labeled = false;
       beat({ stage: 'validate', batch: i++ });
@@ -61,7 +63,7 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
     await Promise.all([teacher.release(), student.release()]);
   }
   if (agreement.value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'eval');
-  return { accuracy: labeled ? metric.value() : null, agreement: agreement.value(), latencyBatch };
+  return { accuracy: labeled ? metric.value() : null, agreement: agreement.value(), emd: emd.value(), latencyBatch };
 }
 
 /** A latency batch of the configured shape: a real one when the data had it, else a constant one. */
@@ -87,6 +89,7 @@ export function createValidationActivities(deps: ActivityDeps) {
           accuracy: result.accuracy,
           agreement: result.agreement.top1,
           cosine: result.agreement.cosine,
+          emd: result.emd,
           latencyMs: latency.medianMs,
           sizeBytes: input.model.bytes,
           ...(input.config !== undefined ? { config: input.config } : {}),

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { PtqTrialConfig } from '../core/config/compile';
 import type { ArtifactRef, Candidate, DatasetSpec } from '../core/pipeline/types';
-import { objectiveOf, ObjectiveOptions } from '../core/search/objective';
+import { LabelFreeObjective, objectiveOf, ObjectiveOptions } from '../core/search/objective';
 import { Observation, SearchStrategy, Searcher } from '../core/search/searcher';
 import { testerVerdict } from '../core/search/tester';
 import {
@@ -53,6 +53,8 @@ export interface PtqSearchInput {
   /** Latency target; with latencyTable each trial's latency is predicted, else validateCandidate's measure is used. */
   latencyTargetMs?: number;
   latencyTable?: string;
+  /** What a trial is scored by when the eval set has no labels (default agreement; see core/search/objective). */
+  objective?: LabelFreeObjective;
   seed?: number;
   strategy?: SearchStrategy;
   /** Trials per batch, run in parallel (default 4). */
@@ -118,7 +120,8 @@ export function resolveSpace(s: PtqSearchSpaceInput = {}): SearchSpace {
 }
 
 const compact = (c: Candidate): Candidate => ({
-  label: c.label, model: c.model, accuracy: c.accuracy, agreement: c.agreement, cosine: c.cosine, latencyMs: c.latencyMs, sizeBytes: c.sizeBytes,
+  label: c.label, model: c.model, accuracy: c.accuracy, agreement: c.agreement, cosine: c.cosine, ...(c.emd !== undefined ? { emd: c.emd } : {}),
+  latencyMs: c.latencyMs, sizeBytes: c.sizeBytes,
 });
 
 const baseName = (uri: string) => uri.split(/[\\/]/).pop()!.replace(/\.onnx$/, '');
@@ -134,7 +137,7 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
   const trials: TrialRecord[] = [...(input.carry?.trials ?? [])];
   const known = new Set(trials.map((t) => t.key));
   const searcher = new Searcher(space, { seed: input.seed ?? 0, budget, batchSize: parallel, strategy, initial: input.initial, patience: input.patience }, trials.map(toObservation));
-  const objective: ObjectiveOptions = { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs };
+  const objective: ObjectiveOptions = { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs, objective: input.objective };
   const gridSize = spaceSize(space);
 
   let paused = input.carry?.paused ?? false;

@@ -129,7 +129,7 @@ const withoutUndefined = <T extends object>(o: T): T => Object.fromEntries(Objec
 function searchSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
   const hpo = config.HyperParameterOptimization;
   if (!hpo || hpo.strategy === 'grid') return {};
-  const { max_quant_count: budget, strategy, ...space } = hpo;
+  const { max_quant_count: budget, strategy, objective, ...space } = hpo;
   return {
     ptq: undefined,
     candidates: undefined,
@@ -139,7 +139,7 @@ function searchSteps(config: JobConfig, evalInput: string): Record<string, unkno
       with: {
         model: ref('inputs.model'), calib: ref('inputs.calib'), eval: ref(evalInput), teacher: ref('steps.teacher.teacher'),
         baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance'), input: ref('inputs.input'),
-        space: { ...space, base: baseTrial(config) }, budget, strategy, seed: config.Global.seed,
+        space: { ...space, base: baseTrial(config) }, budget, strategy, objective, seed: config.Global.seed,
         modelName: config.Global.model.split(/[\\/]/).pop()!.replace(/\.onnx$/, ''),
       },
     },

@@ -16,6 +16,8 @@ const deploy = z.strictObject({
   target_speedup: z.number().min(0).default(0),
   /** Largest accuracy loss accepted, in points (0-100). */
   max_accuracy_drop: z.number().min(0).max(100).default(1),
+  /** A latency table of the deploy machine (`slimflow profile`): strategies are then estimated and dropped when too slow. */
+  latency_table: z.string().min(1).optional(),
 });
 
 const global = z.strictObject({
@@ -60,6 +62,12 @@ const hpo = z.strictObject({
   max_quant_count: z.number().int().positive().default(20),
   /** How the space is walked: a surrogate (random forest + expected improvement), plain random, or the grid. */
   strategy: z.enum(['surrogate', 'random', 'grid']).default('surrogate'),
+  /** slimflow's own: how many of the most sensitive layers (measured by autoCompress) a trial may keep in float. */
+  keep_float: z.array(z.number().int().min(0)).optional(),
+  /** slimflow's own: activation range symmetry values to try. */
+  activation_symmetric: z.array(z.boolean()).optional(),
+  /** Without labels, what a trial is scored by against the teacher: top-1 agreement, cosine, or ACT's EMD of standardized outputs. */
+  objective: z.enum(['agreement', 'cosine', 'emd']).default('agreement'),
 });
 
 const distillation = z.strictObject({

@@ -10,3 +10,6 @@ export { OcrDetMeter, iou, matchBoxes } from './ocr-det';
 export { OcrRecMeter } from './ocr-rec';
 export { createTaskMetric, taskMetricNames } from './tasks';
 export type { TaskMetric, TaskMetricEntry } from './tasks';
+export { emd1d, EmdMeter, standardize } from './emd';
+export { createTeacherMetric, teacherMetricNames } from './teacher-metrics';
+export type { TeacherMeter, TeacherMetricEntry } from './teacher-metrics';

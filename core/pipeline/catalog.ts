@@ -79,7 +79,7 @@ export const STAGES: Record<string, StageSpec> = {
     inputs: {
       model: req('model'), calib: req('dataset'), eval: req('dataset'), teacher: req('model'),
       space: opt('json'), budget: opt('number'), input: opt('json'), baseline: opt('candidate'), tolerance: opt('number'),
-      latencyTargetMs: opt('number'), latencyTable: opt('string'), seed: opt('number'), strategy: opt('string'),
+      latencyTargetMs: opt('number'), latencyTable: opt('string'), objective: opt('string'), seed: opt('number'), strategy: opt('string'),
       parallel: opt('number'), initial: opt('number'), patience: opt('number'), trialsPerRun: opt('number'), tester: opt('json'), modelName: opt('string'),
     },
     outputs: { best: 'candidate', trials: 'list<candidate>', bestConfig: 'ptqConfig', stoppedBy: 'string', trialsRun: 'number', runs: 'number' },

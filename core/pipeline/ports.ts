@@ -30,7 +30,7 @@ const OPEN_TYPES = new Set<string>(['json', 'analysis', 'dataset', 'ptqConfig', 
 
 const KNOWN_FIELDS: Record<string, Record<string, PortType>> = {
   candidate: {
-    label: 'string', model: 'model', accuracy: 'number', agreement: 'number', cosine: 'number',
+    label: 'string', model: 'model', accuracy: 'number', agreement: 'number', cosine: 'number', emd: 'number',
     latencyMs: 'number', sizeBytes: 'number', config: 'json',
   },
   model: { uri: 'string', sha256: 'string', bytes: 'number', kind: 'string' },

@@ -31,6 +31,8 @@ export interface Candidate {
   agreement: number;
   /** Mean cosine similarity with the teacher's outputs, ×100. */
   cosine: number;
+  /** Earth mover's distance of standardized teacher and student outputs (mean over batches); absent in older results. */
+  emd?: number;
   latencyMs: number;
   sizeBytes: number;
   config?: unknown;

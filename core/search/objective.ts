@@ -1,7 +1,9 @@
 // What the search maximises, from a validated candidate. With labels: the task metric; without:
-// top-1 agreement with the teacher. Both are in points, and cosine similarity with the teacher
-// (×100) breaks ties by at most 0.1 point: many PTQ configurations reach the same accuracy on a
-// modest eval set, and the one closer to the teacher is the safer pick.
+// a label-free closeness to the teacher chosen by HyperParameterOptimization.objective — top-1
+// agreement (default), cosine similarity, or ACT's earth mover's distance of standardized outputs
+// (as 100·(1 − EMD), so 100 is the teacher itself). All are in points; with agreement or a task
+// metric, cosine similarity (×100) breaks ties by at most 0.1 point: many PTQ configurations reach
+// the same accuracy on a modest eval set, and the one closer to the teacher is the safer pick.
 // Constraints: the accuracy-drop tolerance flags a trial infeasible; a latency target, when set,
 // also penalises the value in proportion to the overshoot so the surrogate learns to avoid it.
 
@@ -10,8 +12,12 @@ export interface ScoredCandidate {
   accuracy: number | null;
   agreement: number;
   cosine: number;
+  emd?: number;
   latencyMs: number;
 }
+
+/** The label-free objectives (HyperParameterOptimization.objective). */
+export type LabelFreeObjective = 'agreement' | 'cosine' | 'emd';
 
 export interface ObjectiveOptions {
   baseline?: ScoredCandidate | null;
@@ -19,6 +25,8 @@ export interface ObjectiveOptions {
   tolerance?: number;
   /** Latency the candidate must not exceed (from the predictor, else measured); absent: no constraint. */
   latencyTargetMs?: number;
+  /** What to maximise when the candidate has no task metric (default agreement). */
+  objective?: LabelFreeObjective;
 }
 
 export interface ObjectiveValue {
@@ -42,11 +50,19 @@ export function objectiveOf(c: ScoredCandidate, opts: ObjectiveOptions = {}): Ob
   const b = opts.baseline;
   // Compare like with like: accuracy against accuracy, else agreement against the teacher's 100.
   const drop = b && c.accuracy !== null && b.accuracy !== null ? b.accuracy - c.accuracy : (b?.agreement ?? 100) - c.agreement;
-  let value = score + COSINE_WEIGHT * c.cosine;
+  let value = c.accuracy === null ? labelFreeValue(c, opts.objective ?? 'agreement') : score + COSINE_WEIGHT * c.cosine;
   let feasible = drop <= (opts.tolerance ?? 1);
   if (opts.latencyTargetMs && opts.latencyTargetMs > 0 && c.latencyMs > opts.latencyTargetMs) {
     feasible = false;
     value -= LATENCY_PENALTY * (c.latencyMs / opts.latencyTargetMs - 1);
   }
   return { score, value, drop, feasible };
+}
+
+/** The surrogate's value without labels, in points (100: indistinguishable from the teacher). */
+function labelFreeValue(c: ScoredCandidate, objective: LabelFreeObjective): number {
+  if (objective === 'cosine') return c.cosine;
+  // A candidate validated before EMD was measured has none: it is scored like the default.
+  if (objective === 'emd' && c.emd !== undefined) return 100 * (1 - c.emd);
+  return c.agreement + COSINE_WEIGHT * c.cosine;
 }
