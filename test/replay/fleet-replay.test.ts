@@ -12,8 +12,8 @@ const DIR = path.join(__dirname, 'fleet-histories');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort() : [];
 
 describe('recorded fleetRecompress histories', () => {
-  it('cover a failed model, skipped models, a redone model and a server restart', () => {
-    for (const name of ['one-corrupt', 'skip-all', 'one-changed', 'server-restart']) expect(files, name).toContain(`${name}.json`);
+  it('cover a failed model, skipped models, a redone model, a server restart and a pipeline entry', () => {
+    for (const name of ['one-corrupt', 'skip-all', 'one-changed', 'server-restart', 'pipeline-entry']) expect(files, name).toContain(`${name}.json`);
   });
 
   it('replay against the current workflow code without nondeterminism', async () => {
