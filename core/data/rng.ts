@@ -1,22 +1,13 @@
+import { Mulberry32 } from '../mulberry32';
+
 /**
  * A small seeded PRNG (mulberry32). Every random choice in dataset generation goes through it so that the
  * same seed gives byte-identical samples on every machine; Math.random would break reproducibility.
  */
-export class Rng {
-  private state: number;
-
+export class Rng extends Mulberry32 {
   constructor(seed: number) {
     // Mix the seed once so that neighbouring seeds (0, 1, 2…) do not start with correlated streams.
-    this.state = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
-  }
-
-  /** Next float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    super((Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0);
   }
 
   /** Uniform float in [lo, hi). */

@@ -1,23 +1,13 @@
 // A small seeded PRNG for the search. Math.random is not seedable, and inside the workflow
 // sandbox it is replaced by a replay-stable generator we do not control: every random choice of
 // the search draws from this instead, so the same seed and history give the same proposals.
+import { Mulberry32 } from '../mulberry32';
 
 /** A seeded generator of uniform numbers in [0, 1) (mulberry32: 32-bit state, fast, good enough for sampling). */
-export class Prng {
-  private state: number;
-
+export class Prng extends Mulberry32 {
   constructor(seed: number) {
     // Mix the seed so nearby seeds (0, 1, 2…) start far apart.
-    this.state = hash32(seed >>> 0, 0x9e3779b9);
-  }
-
-  /** The next uniform number in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    super(hash32(seed >>> 0, 0x9e3779b9));
   }
 
   /** A uniform integer in [0, n). */
