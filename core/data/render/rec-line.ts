@@ -1,7 +1,7 @@
-import { createCanvas, Canvas } from '@napi-rs/canvas';
+import { Canvas } from '@napi-rs/canvas';
 import { Rng } from '../rng';
 import { textlineFonts } from './fonts';
-import { addNoise, measuringContext, pickColors, sampleSeed } from './textline';
+import { addNoise, inkOnPaper, measuringContext, sampleSeed } from './textline';
 import { randomLine } from './vocabulary';
 
 /** One recognition sample: the line crop at its natural resolution and the text drawn on it. */
@@ -51,21 +51,9 @@ export function renderRecLine(seed: number, index: number, style: RecLineStyle):
   let text = words.join(' ');
   while (text.length > 1 && !fits(text)) text = text.slice(0, -1);
 
-  const m = probe.measureText(text);
-  const ascent = Math.ceil(m.actualBoundingBoxAscent);
-  const descent = Math.ceil(m.actualBoundingBoxDescent);
-  const width = Math.max(1, Math.ceil(m.width) + left + right);
-  const height = Math.max(1, ascent + descent + top + bottom);
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  const { bg, ink } = pickColors(rng);
-  ctx.fillStyle = bg;
-  ctx.fillRect(0, 0, width, height);
-  ctx.font = font;
-  ctx.fillStyle = ink;
-  ctx.fillText(text, left, top + ascent);
+  const { canvas, ctx } = inkOnPaper(text, font, probe.measureText(text), { top, bottom, left, right }, rng);
   if (style.noise > 0) {
-    const img = ctx.getImageData(0, 0, width, height);
+    const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
     addNoise(img.data, rng, style.noise);
     ctx.putImageData(img, 0, 0);
   }

@@ -1,4 +1,4 @@
-import { createCanvas, Canvas } from '@napi-rs/canvas';
+import { createCanvas, Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import { Rng } from '../rng';
 import { textlineFonts } from './fonts';
 import { randomLine } from './vocabulary';
@@ -67,18 +67,29 @@ export function renderTextLine(seed: number, index: number, style: TextlineStyle
   const probe = measuringContext();
   probe.font = font;
   const m = probe.measureText(text);
-  // Detector boxes hug the ink: use the glyphs' actual extent, not the font's line height.
-  const ascent = Math.ceil(m.actualBoundingBoxAscent);
-  const descent = Math.ceil(m.actualBoundingBoxDescent);
   const marginY = () => Math.round(fontSize * rng.uniform(0.04, 0.18));
   const marginX = () => Math.round(fontSize * rng.uniform(0.05, 0.35));
   const top = marginY();
   const bottom = marginY();
   const left = marginX();
   const right = marginX();
-  const width = Math.max(1, Math.ceil(m.width) + left + right);
-  const height = Math.max(1, ascent + descent + top + bottom);
+  const { canvas, ctx } = inkOnPaper(text, font, m, { top, bottom, left, right }, rng);
+  const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  if (style.noise > 0) addNoise(img.data, rng, style.noise);
+  if (label === 1) rotate180(img.data);
+  ctx.putImageData(img, 0, 0);
+  return { index, text, label, canvas };
+}
 
+/**
+ * `text` drawn in random ink on random paper, the canvas hugging the glyphs' actual extent plus
+ * the given margins (detector boxes and recognizer crops hug the ink, not the font's line height).
+ */
+export function inkOnPaper(text: string, font: string, m: Pick<ReturnType<SKRSContext2D['measureText']>, 'actualBoundingBoxAscent' | 'actualBoundingBoxDescent' | 'width'>, margin: { top: number; bottom: number; left: number; right: number }, rng: Rng) {
+  const ascent = Math.ceil(m.actualBoundingBoxAscent);
+  const descent = Math.ceil(m.actualBoundingBoxDescent);
+  const width = Math.max(1, Math.ceil(m.width) + margin.left + margin.right);
+  const height = Math.max(1, ascent + descent + margin.top + margin.bottom);
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   const { bg, ink } = pickColors(rng);
@@ -86,13 +97,8 @@ export function renderTextLine(seed: number, index: number, style: TextlineStyle
   ctx.fillRect(0, 0, width, height);
   ctx.font = font;
   ctx.fillStyle = ink;
-  ctx.fillText(text, left, top + ascent);
-
-  const img = ctx.getImageData(0, 0, width, height);
-  if (style.noise > 0) addNoise(img.data, rng, style.noise);
-  if (label === 1) rotate180(img.data);
-  ctx.putImageData(img, 0, 0);
-  return { index, text, label, canvas };
+  ctx.fillText(text, margin.left, margin.top + ascent);
+  return { canvas, ctx };
 }
 
 /** Gaussian noise on the colour channels (alpha untouched), like sensor noise on a photographed page. */
