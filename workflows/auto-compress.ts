@@ -2,17 +2,18 @@
 // pipeline (a pure function, so replay-safe), runs it with the same interpreter as runPipeline,
 // and turns the results into the report. It decides; activities compute.
 import {
-  ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
 import type { JobConfig } from '../core/config/schema';
 import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf } from '../core/pipeline';
 import type { Candidate } from '../core/pipeline/types';
 import { buildReport, JobReport } from '../core/report/report';
-import { planAutoCompress } from '../core/search/strategy';
+import { effectiveConfig, planAutoCompress } from '../core/search/strategy';
 import { SlimflowError } from '../core/errors';
 import { SlimflowSearchAttributes } from '../workers/search-attributes';
 import { executePipeline, progressQuery } from './run-pipeline';
+import { gatherStrategyInputs, StrategyInputs } from './strategy-inputs';
 import { SHORT_IO } from './timeouts';
 
 export interface AutoCompressInput {
@@ -75,8 +76,15 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   const { analysis } = await analyzeGraph({ model });
 
   let plan: ReturnType<typeof planAutoCompress>;
+  let inputs: StrategyInputs | undefined;
   try {
-    plan = planAutoCompress(config, analysis);
+    // Sensitivity and strategy latencies feed the plan. Runs recorded before they existed replay without them.
+    if (patched('strategy-inputs')) {
+      progress = { ...progress, stage: 'measureSensitivity', percent: 3 };
+      await checkpoint('measureSensitivity');
+      inputs = await gatherStrategyInputs(config, effectiveConfig(config, analysis), model);
+    }
+    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity);
     cp = loadPipeline(plan.pipeline);
   } catch (e) {
     if (e instanceof SlimflowError) throw ApplicationFailure.nonRetryable(e.message, e.code);
@@ -107,6 +115,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     skipped,
     maxAccuracyDrop: g.deploy.max_accuracy_drop,
     targetSpeedup: g.deploy.target_speedup,
+    strategies: plan.estimates,
+    sensitivity: inputs?.sensitivity,
   });
   progress = { ...progress, stage: 'writeReport', percent: 98 };
   await checkpoint('writeReport');

@@ -42,6 +42,8 @@ export interface ProfiledNode {
   medianUs: number;
   /** Fastest timed run, microseconds: on a shared machine, the run nothing preempted. */
   minUs: number;
+  /** Every timed run's kernel time, microseconds (so passes at other moments can be pooled). */
+  samplesUs: number[];
   inputShapes: number[][];
   inputTypes: string[];
   outputShapes: number[][];
@@ -110,6 +112,7 @@ function collectNodes(events: ProfileEvent[], runs: number): ProfiledNode[] {
       opName: args.op_name ?? '?',
       medianUs: median(timed.map((e) => e.dur)),
       minUs: Math.min(...timed.map((e) => e.dur)),
+      samplesUs: timed.map((e) => e.dur),
       inputShapes: ins.map((o) => Object.values(o)[0] ?? []),
       inputTypes: ins.map((o) => Object.keys(o)[0] ?? 'float'),
       outputShapes: (args.output_type_shape ?? []).map((o) => Object.values(o)[0] ?? []),
@@ -124,7 +127,7 @@ export async function wallTimeMs(bytes: Uint8Array, feeds: Record<string, Tensor
 }
 
 /** Median and fastest wall time of the same whole runs, milliseconds. */
-export async function wallTimes(bytes: Uint8Array, feeds: Record<string, Tensor>, opts: { threads?: number; warmup?: number; runs?: number } = {}): Promise<{ medianMs: number; minMs: number }> {
+export async function wallTimes(bytes: Uint8Array, feeds: Record<string, Tensor>, opts: { threads?: number; warmup?: number; runs?: number } = {}): Promise<{ medianMs: number; minMs: number; samplesMs: number[] }> {
   const { threads = 1, warmup = 2, runs = 7 } = opts;
   const s = await ModelSession.create(bytes, { threads });
   try {
@@ -135,7 +138,7 @@ export async function wallTimes(bytes: Uint8Array, feeds: Record<string, Tensor>
       await s.run(feeds);
       xs.push(performance.now() - t0);
     }
-    return { medianMs: median(xs), minMs: Math.min(...xs) };
+    return { medianMs: median(xs), minMs: Math.min(...xs), samplesMs: xs };
   } finally {
     await s.release();
   }

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { encodeModel } from '../onnx/model-io';
 import { makeNode } from '../onnx/graph';
 import { DataType, Model } from '../onnx/proto';
@@ -12,7 +13,14 @@ import { firstAndLastConv, int8ForLatency, loadPpOcr, PP_OCR_MODELS, prunedForLa
 /** One model to profile at one input shape; `make` builds it lazily so a plan costs nothing to list. */
 export interface ProfileSource { label: string; shapes: InputShapes; make: () => Promise<Model> | Model }
 
-export interface ProfileOptions { threads?: number; warmup?: number; runs?: number; onProgress?: (msg: string) => void }
+export interface ProfileOptions {
+  threads?: number; warmup?: number;
+  /** Timed runs per source in all, split over the passes. */
+  runs?: number;
+  /** Sweeps over all sources (default 3): see buildTable. */
+  passes?: number;
+  onProgress?: (msg: string) => void;
+}
 
 /**
  * The designed sample: the three PP-OCR models at their deploy shapes and a smaller one, FP32 and INT8,
@@ -70,40 +78,72 @@ function medianOverMin(sources: LatencyTable['sources']): number {
   return ratios.length ? Math.min(10, Math.max(1, ratios[Math.floor(ratios.length * 0.1)])) : 1;
 }
 
-/** Build a latency table on this machine by profiling every node of the sources' optimized graphs. */
+/** A node's timings pooled over passes, with the configuration taken from the first pass's graph. */
+interface Pooled { config: TableEntry['config']; samples: number[] }
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+
+/**
+ * Build a latency table on this machine by profiling every node of the sources' optimized graphs.
+ * The runs are split into `passes` sweeps over all sources, minutes apart on a big table: on a shared
+ * machine another process's burst then spoils one sweep of a source, not all of its samples, and each
+ * node's fastest run comes from whichever sweep found the core quiet.
+ */
 export async function buildTable(sources: ProfileSource[] = defaultSources(), opts: ProfileOptions = {}): Promise<LatencyTable> {
   const { threads = 1, warmup = 2, runs = 9, onProgress } = opts;
+  const passes = Math.max(1, Math.min(opts.passes ?? 3, runs));
+  const perPass = Math.ceil(runs / passes);
   const t0 = performance.now();
-  const entries: TableEntry[] = [];
-  const table: LatencyTable['sources'] = [];
+  const loadAtStart = os.loadavg()[0];
   const overhead = await measureOverhead(threads);
   onProgress?.(`overhead: ${overhead.perRunUs.toFixed(1)} µs per run, ${overhead.perNodeUs.toFixed(2)} µs per node`);
-  for (const [i, src] of sources.entries()) {
-    const bytes = encodeWithFixedInputs(await src.make(), src.shapes);
-    const feeds = patternFeed(src.shapes);
-    const prof = await profileNodes(bytes, feeds, { threads, warmup, runs });
-    const wall = await wallTimes(bytes, feeds, { threads, warmup: 1, runs });
-    const graph = prof.graph.graph;
-    const shapes = inferShapes(graph, src.shapes);
-    const constants = new Set(graph.initializer.map((t) => t.name ?? ''));
-    const byName = new Map(graph.node.map((n) => [n.name, n]));
+  const inputs: { bytes: Uint8Array; feeds: ReturnType<typeof patternFeed> }[] = [];
+  const pooled: Map<string, Pooled>[] = sources.map(() => new Map());
+  const walls: number[][] = sources.map(() => []);
+  const mismatches: number[] = sources.map(() => 0);
+  const nodeCounts: number[] = sources.map(() => 0);
+  const loads: number[][] = sources.map(() => []);
+  for (let pass = 0; pass < passes; pass++) {
+    for (const [i, src] of sources.entries()) {
+      inputs[i] ??= { bytes: encodeWithFixedInputs(await src.make(), src.shapes), feeds: patternFeed(src.shapes) };
+      const { bytes, feeds } = inputs[i];
+      loads[i].push(+os.loadavg()[0].toFixed(2));
+      const prof = await profileNodes(bytes, feeds, { threads, warmup, runs: perPass });
+      walls[i].push(...(await wallTimes(bytes, feeds, { threads, warmup: 1, runs: perPass })).samplesMs);
+      if (pass === 0) {
+        const graph = prof.graph.graph;
+        const shapes = inferShapes(graph, src.shapes);
+        const constants = new Set(graph.initializer.map((t) => t.name ?? ''));
+        const byName = new Map(graph.node.map((n) => [n.name, n]));
+        nodeCounts[i] = prof.nodes.length;
+        for (const p of prof.nodes) {
+          const node = byName.get(p.name);
+          if (!node) continue;
+          // onnxruntime reports the shapes it ran: a disagreement means the estimator would key this node wrongly.
+          if (JSON.stringify(shapes.tensors.get(node.output[0])?.dims) !== JSON.stringify(p.outputShapes[0])) mismatches[i]++;
+          pooled[i].set(p.name, { config: nodeConfig(graph, node, shapes, constants), samples: [...p.samplesUs] });
+        }
+      } else {
+        for (const p of prof.nodes) pooled[i].get(p.name)?.samples.push(...p.samplesUs);
+      }
+      const kernelMs = [...pooled[i].values()].reduce((s, p) => s + Math.min(...p.samples), 0) / 1000;
+      onProgress?.(`[pass ${pass + 1}/${passes}, ${i + 1}/${sources.length}] ${src.label}: ${nodeCounts[i]} nodes, kernels ${kernelMs.toFixed(2)} ms, wall ${Math.min(...walls[i]).toFixed(2)}–${median(walls[i]).toFixed(2)} ms (fastest–median), load ${loads[i][pass]}${mismatches[i] ? `, ${mismatches[i]} shape mismatches` : ''}`);
+    }
+  }
+  const entries: TableEntry[] = [];
+  const table: LatencyTable['sources'] = sources.map((src, i) => {
     let kernelUs = 0;
-    let shapeMismatches = 0;
     let kernelMedianUs = 0;
-    for (const p of prof.nodes) {
-      const node = byName.get(p.name);
-      if (!node) continue;
-      // onnxruntime reports the shapes it ran: a disagreement means the estimator would key this node wrongly.
-      if (JSON.stringify(shapes.tensors.get(node.output[0])?.dims) !== JSON.stringify(p.outputShapes[0])) shapeMismatches++;
+    for (const p of pooled[i].values()) {
       // The fastest run, not the median: preemption by other processes only ever adds time, and on a
       // shared 2-core machine it inflated det's per-node medians up to 7× while the minima held.
-      entries.push({ config: nodeConfig(graph, node, shapes, constants), us: p.minUs, samples: prof.runs, medianUs: p.medianUs });
-      kernelUs += p.minUs;
-      kernelMedianUs += p.medianUs;
+      const us = Math.min(...p.samples);
+      entries.push({ config: p.config, us, samples: p.samples.length, medianUs: median(p.samples) });
+      kernelUs += us;
+      kernelMedianUs += median(p.samples);
     }
-    table.push({ label: src.label, shape: Object.values(src.shapes)[0], nodes: prof.nodes.length, wallMs: wall.minMs, wallMedianMs: wall.medianMs, kernelSumMs: kernelUs / 1000, kernelMedianSumMs: kernelMedianUs / 1000, shapeMismatches });
-    onProgress?.(`[${i + 1}/${sources.length}] ${src.label}: ${prof.nodes.length} nodes, kernels ${(kernelUs / 1000).toFixed(2)} ms, wall ${wall.minMs.toFixed(2)}–${wall.medianMs.toFixed(2)} ms (fastest–median)${shapeMismatches ? `, ${shapeMismatches} shape mismatches` : ''}`);
-  }
+    return { label: src.label, shape: Object.values(src.shapes)[0], nodes: nodeCounts[i], wallMs: Math.min(...walls[i]), wallMedianMs: median(walls[i]), kernelSumMs: kernelUs / 1000, kernelMedianSumMs: kernelMedianUs / 1000, shapeMismatches: mismatches[i], loadAverage: loads[i] };
+  });
   return {
     format: TABLE_FORMAT,
     version: TABLE_VERSION,
@@ -113,7 +153,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
     overhead,
     medianOverMin: medianOverMin(table),
     sources: table,
-    build: { seconds: (performance.now() - t0) / 1000, runsPerModel: runs },
+    build: { seconds: (performance.now() - t0) / 1000, runsPerModel: perPass * passes, passes, loadAverage: [loadAtStart, os.loadavg()[0]].map((v) => +v.toFixed(2)) },
     entries,
   };
 }

@@ -10,8 +10,8 @@ const tiny = (): LatencyTable => ({
   format: TABLE_FORMAT, version: 1, createdAt: '2026-11-25T00:00:00Z', device: thisDevice(), threads: 1,
   overhead: { perRunUs: 30, perNodeUs: 0.5 },
   medianOverMin: 1.05,
-  sources: [{ label: 's', shape: [1, 8], nodes: 1, wallMs: 0.1, kernelSumMs: 0.01 }],
-  build: { seconds: 1, runsPerModel: 3 },
+  sources: [{ label: 's', shape: [1, 8], nodes: 1, wallMs: 0.1, kernelSumMs: 0.01, loadAverage: [0.5, 1.5, 2.5] }],
+  build: { seconds: 1, runsPerModel: 3, passes: 3, loadAverage: [0.5, 2.5] },
   entries: [{ config: { op: 'ai.onnx:Relu', attrs: {}, inputs: [{ dims: [1, 8], dtype: 'float', constant: false }], outputs: [[1, 8]] }, us: 1.5, samples: 3 }],
 });
 

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { buildTable } from '../../../core/latency/profiler';
+import { convBnRelu, qdqConv } from './fixtures';
+
+describe('latency table build', () => {
+  it("pools each node's runs over passes and keeps the fastest, with the load of each pass", async () => {
+    const shapes = { x: [1, 8, 16, 16] };
+    const t = await buildTable([
+      { label: 'conv-bn-relu', shapes, make: convBnRelu },
+      { label: 'qdq-conv', shapes, make: qdqConv },
+    ], { runs: 4, warmup: 1, passes: 2 });
+    expect(t.build).toMatchObject({ passes: 2, runsPerModel: 4 });
+    expect(t.build.loadAverage).toHaveLength(2);
+    expect(t.sources.map((s) => s.loadAverage?.length)).toEqual([2, 2]);
+    expect(t.entries.length).toBeGreaterThanOrEqual(2);
+    for (const e of t.entries) {
+      expect(e.samples).toBe(4);
+      expect(e.us).toBeLessThanOrEqual(e.medianUs!);
+    }
+    // Sources' kernel sums are the sums of their entries' fastest runs.
+    const sum = t.entries.reduce((s, e) => s + e.us, 0) / 1000;
+    expect(t.sources.reduce((s, x) => s + x.kernelSumMs, 0)).toBeCloseTo(sum, 9);
+  }, 60_000);
+});
