@@ -14,8 +14,15 @@ export interface DeviceInfo {
 
 const SIMD_FLAGS = /^(sse4_1|sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*|neon|asimd\w*|sve\w*|dotprod|i8mm)$/;
 
-/** CPU model and flags from /proc/cpuinfo (Linux); elsewhere what os.cpus() tells. */
+let cpuInfoOnce: { model: string; flags: string[] } | undefined;
+
+/** CPU model and flags from /proc/cpuinfo (Linux); elsewhere what os.cpus() tells. Read once: they do not change while we run. */
 export function cpuInfo(): { model: string; flags: string[] } {
+  cpuInfoOnce ??= readCpuInfo();
+  return cpuInfoOnce;
+}
+
+function readCpuInfo(): { model: string; flags: string[] } {
   try {
     const text = fs.readFileSync('/proc/cpuinfo', 'utf8');
     const model = /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';

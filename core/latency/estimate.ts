@@ -14,6 +14,12 @@ import { structureKey } from './structure-key';
 /** Optimized graphs by structure key (bounded; oldest dropped first). */
 const graphCache = new Map<string, GraphProto>();
 
+/** Add to a bounded cache, dropping the oldest entry beyond 64. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.set(key, value);
+  if (cache.size > 64) cache.delete(cache.keys().next().value!);
+}
+
 export interface NodeEstimate { name: string; op: string; us: number; method: CostMethod }
 
 export interface LatencyEstimate {
@@ -69,9 +75,11 @@ export function zeroWeightShare(model: Model): number {
     if (!t || t.dataType !== DataType.FLOAT) continue;
     const raw = t.rawData;
     if (raw && raw.length) {
-      // On the raw little-endian bytes: ±0.0 is all-zero bits but the sign; no float decoding needed.
-      for (let i = 0; i + 3 < raw.length; i += 4) if ((raw[i] | raw[i + 1] | raw[i + 2] | (raw[i + 3] & 0x7f)) === 0) zeros++;
-      total += raw.length >> 2;
+      // As 32-bit words (±0.0 is all-zero bits but the sign): no float decoding, a word per element.
+      const count = raw.length >> 2;
+      const words = raw.byteOffset % 4 === 0 ? new Int32Array(raw.buffer, raw.byteOffset, count) : new Int32Array(raw.slice(0, count * 4).buffer);
+      for (let i = 0; i < count; i++) if ((words[i] & 0x7fffffff) === 0) zeros++;
+      total += count;
     } else {
       for (const v of t.floatData ?? []) if (v === 0) zeros++;
       total += t.floatData?.length ?? 0;
@@ -79,6 +87,11 @@ export function zeroWeightShare(model: Model): number {
   }
   return total ? zeros / total : 0;
 }
+
+type Costed = ReturnType<typeof costOptimizedGraph>;
+
+/** Costed graphs by predictor and structure key: a structure costed once is not walked again with the same table. */
+const costedCache = new WeakMap<LatencyPredictor, Map<string, Costed>>();
 
 /**
  * Predicted latency of a model on the table's device: onnxruntime optimizes the model for the input
@@ -92,17 +105,23 @@ export async function estimateLatency(model: Model | Uint8Array, predictor: Late
   const t0 = performance.now();
   // Optimized graphs by structure: a structurally identical candidate reuses onnxruntime's answer.
   const key = opts.cache === false ? '' : structureKey(m, shapes, threads);
+  const costedHere = costedCache.get(predictor) ?? new Map<string, Costed>();
+  costedCache.set(predictor, costedHere);
+  let costed = key ? costedHere.get(key) : undefined;
   let graph = key ? graphCache.get(key) : undefined;
   const cached = !!graph;
   if (!graph) {
     graph = (await optimizedGraph(encodeWithFixedInputs(m, shapes), threads)).graph;
-    if (key) {
-      graphCache.set(key, graph);
-      if (graphCache.size > 64) graphCache.delete(graphCache.keys().next().value!);
-    }
+    if (key) remember(graphCache, key, graph);
   }
   const t1 = performance.now();
-  const { breakdown, kernelUs, overheadUs, shapeGuesses } = costOptimizedGraph(graph, shapes, predictor);
+  if (!costed) {
+    costed = costOptimizedGraph(graph, shapes, predictor);
+    if (key) remember(costedHere, key, costed);
+  }
+  const { kernelUs, overheadUs, shapeGuesses } = costed;
+  // Copies: the cached costs stay as they were whatever a caller does with its breakdown.
+  const breakdown = costed.breakdown.map((b) => ({ ...b }));
   const zero = zeroWeightShare(m);
   const t2 = performance.now();
   if (!breakdown.length) throw new SlimflowError('INVALID_MODEL', 'the optimized graph has no nodes to cost');

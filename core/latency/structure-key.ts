@@ -7,15 +7,17 @@ const SMALL = 64;
 function tensorKey(t: TensorProto): unknown {
   const dims = (t.dims ?? []).map(toNum);
   const n = dims.reduce((a, b) => a * b, 1);
+  // Values only for small tensors: encoding a large weight's bytes would cost more than the whole walk.
+  if (n > SMALL) return [t.name, dims, t.dataType];
   const raw = t.rawData && t.rawData.length ? Buffer.from(t.rawData).toString('base64') : undefined;
   const typed = [t.floatData, t.int32Data, t.int64Data?.map(toNum), t.doubleData].find((v) => v && v.length);
-  return [t.name, dims, t.dataType, n <= SMALL ? raw ?? typed : undefined];
+  return [t.name, dims, t.dataType, raw ?? typed];
 }
 
 /**
  * A hash of what onnxruntime's optimizer looks at: nodes, attributes, small constants (shape targets,
  * quantization scales, clip bounds) and the dims of large weights, but not the values of large weights.
- * Two candidates with equal keys (PTQ trials with other ranges, the same model re-submitted) get the
+ * Two candidates with equal keys (the same model re-submitted, a structure the search met before) get the
  * same optimized graph, so the estimator can skip building a session for the second one.
  */
 export function structureKey(model: Model, shapes: Record<string, number[]>, threads: number): string {
