@@ -43,12 +43,25 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
 
   let paused = false;
   let cp: CompiledPipeline | undefined;
-  // Forward a control signal to the search children running now; one that has just finished is no error.
+  // The last control signal each child was sent, so a child is told each change once.
+  const told = new Map<string, 'pause' | 'resume' | 'stop'>();
+  const tell = async (id: string, name: 'pause' | 'resume' | 'stop') => {
+    told.set(id, name);
+    // A child whose start is still in flight is not found yet: retry while it runs and the signal stands.
+    // One that has just finished is no error.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        return await getExternalWorkflowHandle(`${workflowInfo().workflowId}/${id}`).signal(name);
+      } catch {
+        if (told.get(id) !== name || progress.steps[id]?.status !== 'running') return;
+        await sleep(500);
+      }
+    }
+  };
+  // Forward a control signal to the search/training children running now.
   const forward = (name: 'pause' | 'resume' | 'stop') => {
     for (const [id, step] of Object.entries(cp?.pipeline.steps ?? {})) {
-      if (CONTROLLABLE_STAGES.has(step.stage) && progress.steps[id]?.status === 'running') {
-        getExternalWorkflowHandle(`${workflowInfo().workflowId}/${id}`).signal(name).catch(() => undefined);
-      }
+      if (CONTROLLABLE_STAGES.has(step.stage) && progress.steps[id]?.status === 'running' && told.get(id) !== name) void tell(id, name);
     }
   };
   setHandler(pauseSignal, () => { paused = true; forward('pause'); });
@@ -96,6 +109,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   const result = await executePipeline(cp, { model, calib: g.calibration_data }, (state) => {
     const p = progressOf(cp, state);
     progress = { ...p, percent: 5 + 0.9 * p.percent };
+    // A child started while the job is paused (a pause sent during the teacher or baseline) starts held too.
+    if (paused) forward('pause');
   });
 
   const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string; searchStoppedBy?: string };

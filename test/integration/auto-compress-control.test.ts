@@ -1,0 +1,99 @@
+// pause / resume / stop sent to an autoCompress job reach the ptqSearch child it is running: the
+// search holds its trials while paused, goes on after resume, and stop ends it with its best so far,
+// which the job then reports. A pause sent before the search started holds the search too.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { JobReport } from '../../core/report/report';
+import type { PipelineProgress } from '../../core/pipeline';
+import type { PtqSearchProgress, PtqSearchResult } from '../../workflows/ptq-search';
+import { clsJob, Harness, startHarness, tmpDir } from './harness';
+import { sleep, waitFor } from './search-support';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('auto-control');
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+// A per-tensor QuantPost tester loses 0.78 points on these 128 lines: more than the zero budget
+// (so the search goes on), less than the 2-point "close" bound (so it is not cut short either).
+const searchingJob = (out: string) =>
+  clsJob(out, { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 128, seed: 12 }, calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 }, deploy: { threads: 1, max_accuracy_drop: 0 } }, {
+    QuantPost: { algo: 'abs_max', weight_quantize_type: 'abs_max', batch_size: 8, batch_num: 2 },
+    HyperParameterOptimization: { ptq_algo: ['abs_max', 'avg', 'hist', 'mse'], weight_quantize_type: ['channel_wise_abs_max', 'abs_max'], hist_percent: [0.999, 0.9999], batch_num: [2], max_quant_count: 12, strategy: 'random' },
+  });
+
+const searchOf = async (h: Harness, jobId: string) => (await h.client.workflow.getHandle(`${jobId}/search`).query<PtqSearchProgress>('progress'));
+
+// Fail at once, naming why, when the search ended on its own: then a wait for "paused" could only time out.
+async function waitForSearch(jobId: string, what: string, check: (p: PtqSearchProgress) => boolean, timeoutMs = 180_000): Promise<PtqSearchProgress> {
+  const t0 = Date.now();
+  let last: PtqSearchProgress | undefined;
+  while (Date.now() - t0 < timeoutMs) {
+    // Until the child exists, the query fails: keep polling.
+    last = await searchOf(h, jobId).catch(() => undefined);
+    if (last && check(last)) return last;
+    if (last?.search.stoppedBy) throw new Error(`the search ended (${last.search.stoppedBy}, ${last.search.trials} trials) before ${what}`);
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}; last progress ${JSON.stringify(last)}`);
+}
+
+// Paused means paused: the trial count stays put for a while.
+async function expectHeld(jobId: string, trials: number): Promise<void> {
+  await sleep(2500);
+  const p = await searchOf(h, jobId);
+  expect(p.search.trials).toBe(trials);
+  expect(p.stage).toBe('paused');
+}
+
+async function stopAndCheck(job: WorkflowHandle, jobId: string, budget: number): Promise<void> {
+  await job.signal('stop');
+  const report = (await job.result()) as JobReport;
+  const search = (await h.client.workflow.getHandle(`${jobId}/search`).result()) as PtqSearchResult;
+  expect(search.stoppedBy).toBe('stopped');
+  expect(search.trialsRun).toBeLessThan(budget);
+  // The job finished with what the search had: its best trial is among the report's candidates.
+  expect(report.candidates.map((c) => c.model.sha256)).toContain(search.best.model.sha256);
+  expect(fs.existsSync(report.best.modelPath)).toBe(true);
+}
+
+describe('autoCompress passes control signals on to its search', () => {
+  it('pause, resume and stop sent to the job reach the running ptqSearch child', async () => {
+    const out = tmpDir('auto-control');
+    const jobId = `auto-control-${path.basename(out)}`;
+    const job = await h.client.workflow.start('autoCompress', { taskQueue: h.taskQueue, workflowId: jobId, args: [{ config: searchingJob(out) }] });
+    // Past the tester: the search proper is running.
+    await waitForSearch(jobId, 'the search past its tester', (p) => p.search.trials >= 1 && p.stage.startsWith('ptqTrial'));
+
+    await job.signal('pause');
+    const paused = await waitForSearch(jobId, 'the search to pause', (p) => p.search.paused && p.stage === 'paused');
+    await expectHeld(jobId, paused.search.trials);
+
+    await job.signal('resume');
+    await waitForSearch(jobId, 'a trial after resuming', (p) => !p.search.paused && p.search.trials > paused.search.trials);
+
+    await stopAndCheck(job, jobId, 12);
+  }, 600_000);
+
+  it('a pause sent before the search started holds the search when it starts', async () => {
+    const out = tmpDir('auto-control-early');
+    const jobId = `auto-control-early-${path.basename(out)}`;
+    const job = await h.client.workflow.start('autoCompress', { taskQueue: h.taskQueue, workflowId: jobId, args: [{ config: searchingJob(out) }] });
+    // While the FP32 baseline is validated, the search (which needs it) has not started.
+    await waitFor('the baseline step', async () => (await job.query<PipelineProgress>('progress')).steps.baseline?.status === 'running');
+    expect((await job.query<PipelineProgress>('progress')).steps.search?.status).not.toBe('running');
+    await job.signal('pause');
+
+    const paused = await waitForSearch(jobId, 'the search to start paused', (p) => p.search.paused && p.stage === 'paused');
+    await expectHeld(jobId, paused.search.trials);
+
+    await job.signal('resume');
+    await waitForSearch(jobId, 'a trial after resuming', (p) => !p.search.paused && p.search.trials > paused.search.trials);
+    await stopAndCheck(job, jobId, 12);
+  }, 600_000);
+});
