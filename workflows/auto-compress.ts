@@ -2,7 +2,7 @@
 // pipeline (a pure function, so replay-safe), runs it with the same interpreter as runPipeline,
 // and turns the results into the report. It decides; activities compute.
 import {
-  ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
 import type { JobConfig } from '../core/config/schema';
