@@ -77,7 +77,7 @@ export function zeroWeightShare(model: Model): number {
     if (raw && raw.length) {
       // As 32-bit words (±0.0 is all-zero bits but the sign): no float decoding, a word per element.
       const count = raw.length >> 2;
-      const words = raw.byteOffset % 4 === 0 ? new Int32Array(raw.buffer, raw.byteOffset, count) : new Int32Array(raw.slice(0, count * 4).buffer);
+      const words = raw.byteOffset % 4 === 0 ? new Int32Array(raw.buffer, raw.byteOffset, count) : new Int32Array(Uint8Array.from(raw.subarray(0, count * 4)).buffer);
       for (let i = 0; i < count; i++) if ((words[i] & 0x7fffffff) === 0) zeros++;
       total += count;
     } else {

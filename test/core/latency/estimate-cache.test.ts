@@ -60,6 +60,11 @@ describe('estimates of a structure seen before', () => {
     shifted.set(bytes, 1);
     w.rawData = shifted.subarray(1);
     expect(zeroWeightShare(m)).toBeCloseTo(0.25, 9);
+    // A Buffer view into a larger pool, as a decoded model file hands them out (Buffer#slice does not copy).
+    const pool = Buffer.alloc(bytes.length + 7);
+    pool.set(bytes, 3);
+    w.rawData = pool.subarray(3, 3 + bytes.length);
+    expect(zeroWeightShare(m)).toBeCloseTo(0.25, 9);
   });
 });
 
