@@ -3,6 +3,8 @@ import { createFleetActivities } from './fleet-activities';
 import { createJobActivities } from './job-activities';
 import { createModelActivities } from './model-activities';
 import { createPtqActivities } from './ptq-trial';
+import { createSensitivityActivities } from './sensitivity';
+import { createStrategyVariantActivities } from './strategy-variants';
 import { createTrainActivities } from './train-epoch';
 import { createValidationActivities } from './validate-candidate';
 
@@ -11,6 +13,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createModelActivities(deps),
     ...createPtqActivities(deps),
+    ...createSensitivityActivities(deps),
+    ...createStrategyVariantActivities(deps),
     ...createTrainActivities(deps),
     ...createValidationActivities(deps),
     ...createJobActivities(deps),

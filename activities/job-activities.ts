@@ -22,11 +22,22 @@ export function absolutizeConfig(config: JobConfig, baseDir: string): JobConfig 
     Global: {
       ...config.Global,
       model: abs(config.Global.model),
+      deploy: { ...config.Global.deploy, ...(config.Global.deploy.latency_table ? { latency_table: abs(config.Global.deploy.latency_table) } : {}) },
       output_dir: abs(config.Global.output_dir),
       calibration_data: data(config.Global.calibration_data),
       ...(config.Global.eval_data ? { eval_data: data(config.Global.eval_data) } : {}),
     },
   };
+}
+
+/**
+ * The deploy section with the latency table the job will use: the config's, else the worker's
+ * SLIMFLOW_LATENCY_TABLE. Resolved here, once, so the workflow's decisions rest on a recorded value.
+ */
+function withLatencyTable(config: JobConfig): JobConfig {
+  const env = process.env.SLIMFLOW_LATENCY_TABLE;
+  if (config.Global.deploy.latency_table || !env) return config;
+  return { ...config, Global: { ...config.Global, deploy: { ...config.Global.deploy, latency_table: path.resolve(env) } } };
 }
 
 /** Activities around a job: reading its config, publishing its result. */
@@ -37,10 +48,10 @@ export function createJobActivities(deps: ActivityDeps) {
       return asActivity(() => {
         if (input.configPath) {
           const config = loadJobConfig(input.configPath);
-          return { config: absolutizeConfig(config, process.cwd()) };
+          return { config: withLatencyTable(absolutizeConfig(config, process.cwd())) };
         }
         if (input.config === undefined) throw new SlimflowError('INVALID_CONFIG', 'the job needs "config" (an object) or "configPath" (a YAML file)');
-        return { config: absolutizeConfig(parseJobConfig(input.config, 'job input: config'), process.cwd()) };
+        return { config: withLatencyTable(absolutizeConfig(parseJobConfig(input.config, 'job input: config'), process.cwd())) };
       });
     },
 

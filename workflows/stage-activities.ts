@@ -6,6 +6,9 @@ import type {
 } from '../core/pipeline/types';
 import type { TimeoutPreset } from './timeouts';
 
+/** One layer of a sensitivity run (core/quant/sensitivity.ts), most sensitive first. */
+export interface LayerSensitivityRow { layer: string; tensor: string; mse: number; sqnr: number }
+
 export interface StageActivities {
   importModel(input: { path: string }): Promise<{ model: ArtifactRef }>;
   analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }>;
@@ -23,6 +26,8 @@ export interface StageActivities {
   compareLatency(input: { baseline: Candidate; reference?: Candidate; candidates: Candidate[]; input?: unknown }): Promise<{ baseline: Candidate; reference: Candidate | null; candidates: Candidate[]; all: Candidate[] }>;
   optimizeGraph(input: { model: ArtifactRef }): Promise<{ model: ArtifactRef }>;
   publishModel(input: { model: ArtifactRef; outputDir: string; label?: string }): Promise<{ path: string }>;
+  measureSensitivity(input: { model: ArtifactRef; quantized: ArtifactRef; calib: DatasetSpec; input?: unknown; batches?: number }): Promise<{ layers: LayerSensitivityRow[] }>;
+  buildStrategyVariants(input: { model: ArtifactRef; input?: unknown; keepFloat?: string[] }): Promise<{ variants: Record<string, ArtifactRef> }>;
   trainEpoch(input: { model: ArtifactRef; teacher: ArtifactRef; train: DatasetSpec; config?: unknown; state?: ArtifactRef | null; epoch?: number; input?: unknown }): Promise<{ model: ArtifactRef; state: ArtifactRef; loss: number; epoch: number; steps: number; resumedFromStep: number }>;
 }
 
@@ -39,6 +44,8 @@ export const STAGE_TIMEOUTS: Record<ActivityStage, TimeoutPreset> = {
   compareLatency: 'long',
   optimizeGraph: 'short',
   publishModel: 'short',
+  measureSensitivity: 'long',
+  buildStrategyVariants: 'long',
   trainEpoch: 'long',
 };
 

@@ -39,3 +39,23 @@ export async function int8ForLatency(model: Model, shapes: InputShapes, keepFloa
 
 /** A model with `ratio` of its prunable conv filters removed (lowest L1). */
 export const prunedForLatency = (model: Model, ratio: number): Model => pruneChannels(model, ratio).model;
+
+/**
+ * The models whose latency stands for each automatic-mode strategy (keys as core/search/strategy.ts
+ * names them). Sparsity variants are absent: onnxruntime's CPU kernels are dense, so a sparse model
+ * costs what the dense one does and the rule says so without building it.
+ */
+export async function strategyVariants(model: () => Model, shapes: InputShapes, keepFloat: string[], onBuilt: (strategy: string) => void = () => undefined): Promise<Record<string, Model>> {
+  const build: Record<string, () => Promise<Model>> = {
+    int8: () => int8ForLatency(model(), shapes),
+    ...(keepFloat.length > 0 ? { 'int8-float-fallback': () => int8ForLatency(model(), shapes, keepFloat) } : {}),
+    'channel-prune-25-int8': () => int8ForLatency(prunedForLatency(model(), 0.25), shapes),
+    'channel-prune-50-int8': () => int8ForLatency(prunedForLatency(model(), 0.5), shapes),
+  };
+  const out: Record<string, Model> = {};
+  for (const [name, make] of Object.entries(build)) {
+    out[name] = await make();
+    onBuilt(name);
+  }
+  return out;
+}

@@ -64,6 +64,16 @@ export const STAGES: Record<string, StageSpec> = {
     kind: 'activity', doc: 'Copy a model out of the artifact store into an output folder (atomically).',
     inputs: { model: req('model'), outputDir: req('string'), label: opt('string') }, outputs: { path: 'string' },
   },
+  measureSensitivity: {
+    kind: 'activity', doc: 'Per-layer error (SQNR, MSE) of a quantized model against its float model on calibration data, most sensitive first.',
+    inputs: { model: req('model'), quantized: req('model'), calib: req('dataset'), input: opt('json'), batches: opt('number') },
+    outputs: { layers: 'json' },
+  },
+  buildStrategyVariants: {
+    kind: 'activity', doc: 'One model per automatic-mode strategy (INT8, INT8 with float fallbacks, channel-pruned 25/50 % + INT8) for estimateLatency to cost.',
+    inputs: { model: req('model'), input: opt('json'), keepFloat: opt('json') },
+    outputs: { variants: 'json' },
+  },
   trainEpoch: {
     kind: 'activity', doc: 'One epoch (or a bounded number of steps) of distilled / QAT / sparse training, checkpointing and resuming.',
     inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), config: opt('json'), state: opt('json'), epoch: opt('number'), input: opt('json') },

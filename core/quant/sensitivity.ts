@@ -72,3 +72,18 @@ export async function chooseFloatLayers(sorted: LayerSensitivity[], evaluate: (k
   }
   return { keepFloat, metric, met: metric >= target, evaluations };
 }
+
+const WEIGHT_LAYERS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
+
+/**
+ * The layers a sensitivity run compares: weight layers the quantized model runs on dequantized
+ * weights (so float-kept layers are left out), whose output tensor the float model (prepared the
+ * same way, so names match) also produces.
+ */
+export function quantizedLayers(float: Model, quantized: Model): { layer: string; tensor: string }[] {
+  const floatOutputs = new Set(float.graph.node.flatMap((n) => n.output));
+  const dequantized = new Set(quantized.graph.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
+  return quantized.graph.node
+    .filter((n) => WEIGHT_LAYERS.has(n.opType) && dequantized.has(n.input[1]) && floatOutputs.has(n.output[0]))
+    .map((n) => ({ layer: n.name || n.output[0], tensor: n.output[0] }));
+}

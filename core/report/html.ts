@@ -69,8 +69,12 @@ function sensitivity(rows: SensitivityRow[] | undefined): string {
 }
 
 function skipped(r: JobReport): string {
-  if (r.skipped.length === 0) return '<p class="muted">No strategy was skipped.</p>';
-  return `<ul id="skipped">${r.skipped.map((s) => `<li><b>${esc(s.strategy)}</b>: ${esc(s.reason)}</li>`).join('')}</ul>`;
+  const list = r.skipped.length === 0 ? '<p class="muted">No strategy was skipped.</p>'
+    : `<ul id="skipped">${r.skipped.map((s) => `<li><b>${esc(s.strategy)}</b>: ${esc(s.reason)}</li>`).join('')}</ul>`;
+  if (!r.strategies?.length) return list;
+  // The automatic mode's weighing of every candidate strategy, in the order it would run them.
+  const rows = r.strategies.map((s) => `<tr><td>${esc(s.strategy)}</td><td>${num(s.predictedMs)}</td><td>${s.speedup == null ? 'n/a' : `${num(s.speedup)}x`}</td><td>${s.decision}</td><td class="muted">${esc(s.reason)}</td></tr>`);
+  return `${list}\n<table id="strategies"><thead><tr><th>strategy</th><th>predicted (ms)</th><th>speedup</th><th>decision</th><th style="text-align:left">why</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
 /** The whole report page. */
@@ -79,7 +83,7 @@ export function renderReportHtml(r: JobReport, extras: ReportExtras = {}): strin
   const points: ChartPoint[] = r.candidates.map((c) => ({ label: c.label, x: c.latencyMs, y: score.of(c) }));
   // The chosen model may be a re-measured copy of a candidate; the chart marks it by label.
   const base: ChartPoint = { label: 'FP32', x: r.baseline.latencyMs, y: score.of(r.baseline) };
-  const sens = extras.sensitivity ?? (r as JobReport & { sensitivity?: SensitivityRow[] }).sensitivity;
+  const sens = extras.sensitivity ?? r.sensitivity;
   const reproduce = [
     extras.config !== undefined ? `<h3>config</h3><pre id="config">${esc(JSON.stringify(extras.config, null, 2))}</pre>` : '',
     extras.pipeline !== undefined ? `<h3>pipeline</h3><pre id="pipeline">${esc(JSON.stringify(extras.pipeline, null, 2))}</pre>` : '',

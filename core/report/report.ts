@@ -8,6 +8,23 @@ export interface SkippedStrategy {
   reason: string;
 }
 
+/** One candidate strategy as the automatic mode weighed it (core/search/strategy.ts StrategyEstimate). */
+export interface StrategyRow {
+  strategy: string;
+  predictedMs: number | null;
+  speedup: number | null;
+  decision: 'run' | 'skip';
+  reason: string;
+}
+
+/** One layer of the sensitivity run: output error of the first PTQ trial against FP32, most sensitive first. */
+export interface SensitivityFigures {
+  layer: string;
+  tensor: string;
+  mse: number;
+  sqnr: number;
+}
+
 export interface JobReport {
   model: string;
   task: string;
@@ -25,6 +42,10 @@ export interface JobReport {
   target: { maxAccuracyDrop: number; targetSpeedup: number; met: boolean };
   candidates: CandidateFigures[];
   skipped: SkippedStrategy[];
+  /** Every candidate strategy, in run order, with its estimate and decision (automatic mode). */
+  strategies?: StrategyRow[];
+  /** Per-layer sensitivity, when measured. */
+  sensitivity?: SensitivityFigures[];
 }
 
 /** Assemble the job report from the measured baseline and the chosen candidate. Pure. */
@@ -42,6 +63,8 @@ export function buildReport(args: {
   skipped: SkippedStrategy[];
   maxAccuracyDrop: number;
   targetSpeedup: number;
+  strategies?: StrategyRow[];
+  sensitivity?: SensitivityFigures[];
 }): JobReport {
   const speedup = args.baseline.latencyMs / args.best.latencyMs;
   const accuracyDrop =
@@ -66,6 +89,8 @@ export function buildReport(args: {
     },
     candidates: args.candidates,
     skipped: args.skipped,
+    ...(args.strategies ? { strategies: args.strategies } : {}),
+    ...(args.sensitivity?.length ? { sensitivity: args.sensitivity } : {}),
   };
 }
 

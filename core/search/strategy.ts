@@ -13,7 +13,12 @@
 //    on its own (they run when the config has their section), so they are listed as skipped with
 //    that reason; the ones left run fastest-predicted first. A config's training section compiles to
 //    trainStrategy, run only when the best INT8 candidate misses the tolerance.
-// 4. Accuracy: PTQ starts with a tester (the QuantPost trial alone). The search runs only when the
+// 4. Float fallbacks: with per-layer sensitivity measured, the search may keep the k most sensitive
+//    layers in float (HyperParameterOptimization.keep_float, default 0–2), unless the float-fallback
+//    strategy was dropped for speed, in which case every trial is fully INT8.
+// 5. Latency constraint: with a latency table and a speed target, each search trial's latency is
+//    predicted and trials slower than fp32 / target are infeasible.
+// 6. Accuracy: PTQ starts with a tester (the QuantPost trial alone). The search runs only when the
 //    tester misses the tolerance by less than closeDrop points; beyond that the run records that
 //    only QAT/distillation could reach the accuracy target (see ptqSearch's testerVerdict).
 import type { GraphAnalysis } from '../onnx/analysis';
@@ -43,6 +48,14 @@ export interface StrategyEstimate {
   decision: 'run' | 'skip';
   reason: string;
 }
+
+/** One layer's measured sensitivity, as the plan needs it (most sensitive first). */
+export interface SensitiveLayer {
+  layer: string;
+}
+
+/** How many sensitive layers the search may keep in float when the config does not say. */
+export const DEFAULT_KEEP_FLOAT = [0, 1, 2];
 
 export interface AutoPlan {
   pipeline: PipelineDocument;
@@ -93,35 +106,63 @@ export function rankStrategies(targetSpeedup: number, latency?: StrategyLatency)
     .map(({ e }) => e);
 }
 
-/**
- * The automatic mode's plan: a pure function of (config, analysis, latency estimates) so the
- * workflow can call it. PTQ runs (a search with a tester when the config has
- * HyperParameterOptimization); every other strategy is reported as skipped with its reason.
- */
-export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency): AutoPlan {
+/** The float-kept layers of the float-fallback strategy's latency variant: as many as the search may keep, most sensitive first. */
+export function fallbackLayers(config: JobConfig, sensitivity: SensitiveLayer[]): string[] {
+  const k = Math.max(0, ...(config.HyperParameterOptimization?.keep_float ?? DEFAULT_KEEP_FLOAT));
+  return sensitivity.slice(0, k).map((s) => s.layer);
+}
+
+/** Strategy latencies from estimateLatency results: FP32 and each variant built (a variant missing is not estimated). */
+export function strategyLatency(fp32: { latencyMs: number; method: string }, variants: Partial<Record<CandidateStrategy, { latencyMs: number; method: string }>>): StrategyLatency {
+  const all = [fp32, ...Object.values(variants)];
+  return {
+    fp32Ms: fp32.latencyMs,
+    byStrategy: Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, v!.latencyMs])),
+    method: all.every((v) => v!.method === 'predicted') ? 'predicted' : 'measured',
+  };
+}
+
+/** The config with QuantPost's defaults and only the op types the model has (what the tester trial runs). */
+export function effectiveConfig(config: JobConfig, analysis: GraphAnalysis): JobConfig {
   const present = new Set(analysis.quantizableLayers.map((l) => l.opType));
   if (present.size === 0) {
     throw new SlimflowError('NOT_SUPPORTED', 'the model has no quantizable layer (Conv, ConvTranspose, MatMul or Gemm with constant weights)', config.Global.model);
   }
-  const estimates = rankStrategies(config.Global.deploy.target_speedup, latency);
+  // Quantize only op types the model has, so the plan shows what will really change.
+  const opTypes = (config.QuantPost?.quantize_op_types ?? ['Conv', 'ConvTranspose', 'MatMul', 'Gemm']).filter((t) => present.has(t));
+  // A config without QuantPost gets the schema's defaults for the keys the compiler reads (the rest stay absent).
+  const quantPost = {
+    algo: 'abs_max', weight_quantize_type: 'channel_wise_abs_max', batch_size: config.Global.input_shape[0] ?? 8, batch_num: 8,
+    activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, is_full_quantize: false, onnx_format: true, qdq_placement: 'auto',
+    ...config.QuantPost,
+    quantize_op_types: opTypes,
+  } as NonNullable<JobConfig['QuantPost']>;
+  return {
+    ...config,
+    QuantPost: quantPost,
+  };
+}
+
+/**
+ * The automatic mode's plan: a pure function of (config, analysis, latency estimates, per-layer
+ * sensitivity) so the workflow can call it. PTQ runs (a search with a tester when the config has
+ * HyperParameterOptimization); every other strategy is reported as skipped with its reason.
+ */
+export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency, sensitivity?: SensitiveLayer[]): AutoPlan {
+  const effective = effectiveConfig(config, analysis);
+  const target = config.Global.deploy.target_speedup;
+  const estimates = rankStrategies(target, latency);
   const int8 = estimates.find((e) => e.strategy === 'int8')!;
   if (int8.decision === 'skip') {
     throw new SlimflowError('NOT_SUPPORTED', `no strategy that slimflow can run reaches the target: INT8 ${int8.reason}`, 'Global.deploy.target_speedup');
   }
-  // Quantize only op types the model has, so the plan shows what will really change.
-  const opTypes = (config.QuantPost?.quantize_op_types ?? ['Conv', 'ConvTranspose', 'MatMul', 'Gemm']).filter((t) => present.has(t));
-  const effective: JobConfig = {
-    ...config,
-    QuantPost: {
-      algo: 'abs_max', weight_quantize_type: 'channel_wise_abs_max', batch_size: config.Global.input_shape[0] ?? 8, batch_num: 8,
-      activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, is_full_quantize: false, onnx_format: true, qdq_placement: 'auto',
-      ...config.QuantPost,
-      quantize_op_types: opTypes as NonNullable<JobConfig['QuantPost']>['quantize_op_types'],
-    },
-  };
+  const fallback = estimates.find((e) => e.strategy === 'int8-float-fallback')!;
+  const hpo = config.HyperParameterOptimization;
   const skipped: SkippedStrategy[] = [
     ...(trainingConfig(config) ? [] : [{ strategy: 'QAT with distillation', reason: 'runs only when the config has a training section (QuantAware, UnstructurePrune, ChannelPrune, ASPPrune or TrainConfig) and INT8 misses the tolerance' }]),
+    ...(latency ? [] : [{ strategy: 'latency-based strategy choice', reason: 'no latency table configured (Global.deploy.latency_table, or SLIMFLOW_LATENCY_TABLE on the worker; `slimflow profile` builds one): no strategy was estimated or dropped for speed' }]),
     ...estimates.filter((e) => e.decision === 'skip').map((e) => ({ strategy: LABELS[e.strategy], reason: e.reason })),
+    ...(hpo && !sensitivity?.length ? [{ strategy: 'float fallbacks in the search', reason: 'per-layer sensitivity was not measured, so the search keeps no layer in float' }] : []),
   ];
   const pipeline = compileConfig(effective, `auto-${analysis.family}`);
   // autoCompress has analysed the model already; the generated pipeline starts after that.
@@ -130,8 +171,23 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, lat
     if (step.needs) step.needs = step.needs.filter((n) => n !== 'analyze');
     if (step.needs?.length === 0) delete step.needs;
   }
-  // The search starts with the QuantPost trial as its tester (rule 4).
-  const search = steps.search as { with: Record<string, unknown> } | undefined;
-  if (search) search.with.tester = { closeDrop: closeDrop(config.Global.deploy.max_accuracy_drop) };
+  // The search starts with the QuantPost trial as its tester (rule 6).
+  const search = steps.search as unknown as { with: Record<string, unknown> & { space: Record<string, unknown> } } | undefined;
+  if (search) {
+    search.with.tester = { closeDrop: closeDrop(config.Global.deploy.max_accuracy_drop) };
+    // Rule 4: float fallbacks from the measured sensitivity, unless that strategy is too slow.
+    if (sensitivity?.length && fallback.decision === 'run') {
+      const keep = hpo?.keep_float ?? DEFAULT_KEEP_FLOAT;
+      search.with.space.keep_float = keep;
+      search.with.space.sensitiveLayers = sensitivity.slice(0, Math.max(0, ...keep)).map((s) => s.layer);
+    } else {
+      delete search.with.space.keep_float;
+    }
+    // Rule 5: a predicted latency constraint on every trial.
+    if (latency?.method === 'predicted' && target > 0 && config.Global.deploy.latency_table) {
+      search.with.latencyTable = config.Global.deploy.latency_table;
+      search.with.latencyTargetMs = latency.fp32Ms / target;
+    }
+  }
   return { pipeline: { ...pipeline, steps }, strategy: search ? 'ptq-int8-search' : 'ptq-int8', skipped, estimates };
 }

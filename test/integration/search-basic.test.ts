@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { LocalArtifactStore } from '../../core/artifacts/store';
+import type { JobReport } from '../../core/report/report';
 import type { PipelineResult } from '../../workflows/interpreter';
 import type { PtqSearchInput, PtqSearchProgress, PtqSearchResult } from '../../workflows/ptq-search';
 import { SlimflowSearchAttributes } from '../../workers/search-attributes';
@@ -91,8 +92,27 @@ describe('ptqSearch', () => {
       HyperParameterOptimization: { ptq_algo: ['abs_max', 'hist'], hist_percent: [0.999, 0.9999], max_quant_count: 3 },
     });
     const workflowId = `search-auto-${taskQueue}`;
-    const report = (await client.workflow.execute('autoCompress', { taskQueue, workflowId, args: [{ config }] })) as { candidates: unknown[]; best: { modelPath: string } };
+    const report = (await client.workflow.execute('autoCompress', { taskQueue, workflowId, args: [{ config }] })) as JobReport;
     const child = client.workflow.getHandle(`${workflowId}/search`);
+    // Sensitivity ran on the tester's own trial (same key: the search reused it) and shaped the space.
+    const parentRuns = await allRuns(client, workflowId);
+    const childRuns = await allRuns(client, `${workflowId}/search`);
+    const trialKeys = (runs: typeof parentRuns) => runs.flatMap((r) => (r.history.events ?? []).flatMap((e) => {
+      const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+      const out = payload ? JSON.parse(Buffer.from(payload).toString()) as { trialKey?: string } : {};
+      return out.trialKey ? [out.trialKey] : [];
+    }));
+    expect(trialKeys(parentRuns)).toHaveLength(1);
+    expect(trialKeys(childRuns)[0]).toBe(trialKeys(parentRuns)[0]);
+    const sens = report.sensitivity!;
+    expect(sens.length).toBeGreaterThan(10);
+    expect(sens.map((s) => s.sqnr)).toEqual([...sens.map((s) => s.sqnr)].sort((a, b) => a - b));
+    const started = childRuns[0].history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0].data!;
+    expect((JSON.parse(Buffer.from(started).toString()) as PtqSearchInput).space).toMatchObject({ keep_float: [0, 1, 2], sensitiveLayers: sens.slice(0, 2).map((s) => s.layer) });
+    const html = fs.readFileSync(path.join(dir, 'out', 'report.html'), 'utf8');
+    expect(html).toContain(`<td>${sens[0].layer}</td>`);
+    expect(report.skipped.find((s) => s.strategy === 'latency-based strategy choice')?.reason).toMatch(/no latency table configured/);
+    await recordHistories('auto-search', workflowId, parentRuns, testTemporal(), { keepWorkflowId: true });
     const progress = await child.query<PtqSearchProgress>('progress');
     // The QuantPost trial (abs_max, per-channel) is the tester; within a point of FP32 it ends the search.
     expect(progress.search.stoppedBy).toBe('tester met the target');

@@ -65,14 +65,15 @@ export async function allRuns(client: Client, workflowId: string) {
 
 /**
  * Save a workflow's run histories for test/replay when SLIMFLOW_RECORD_HISTORIES=1 (they are
- * committed; CI replays them). The temporal CLI writes the JSON form runReplayHistory reads.
+ * committed; CI replays them). The temporal CLI writes the JSON form runReplayHistory reads; with
+ * keepWorkflowId the file is { workflowId, history }, for workflows whose children are named after their id.
  */
-export async function recordHistories(name: string, workflowId: string, runs: Awaited<ReturnType<typeof allRuns>>, server: { address: string; namespace: string }): Promise<void> {
+export async function recordHistories(name: string, workflowId: string, runs: Awaited<ReturnType<typeof allRuns>>, server: { address: string; namespace: string }, opts: { keepWorkflowId?: boolean } = {}): Promise<void> {
   if (process.env.SLIMFLOW_RECORD_HISTORIES !== '1') return;
   fs.mkdirSync(HISTORY_DIR, { recursive: true });
   for (const [i, r] of runs.entries()) {
     const json = await runTemporalCli(['workflow', 'show', '--workflow-id', workflowId, '--run-id', r.runId, '--address', server.address, '--namespace', server.namespace, '--output', 'json']);
-    fs.writeFileSync(path.join(HISTORY_DIR, `${name}-run${i}.json`), json);
+    fs.writeFileSync(path.join(HISTORY_DIR, `${name}-run${i}.json`), opts.keepWorkflowId ? JSON.stringify({ workflowId, history: JSON.parse(json) }) : json);
   }
 }
 

@@ -12,14 +12,20 @@ const DIR = path.join(__dirname, 'histories');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort() : [];
 
 describe('recorded workflow histories', () => {
-  it('exist for the search runs (basic, worker crash, server restart)', () => {
-    for (const name of ['search-basic', 'search-worker-crash', 'search-server-restart']) {
+  it('exist for the search runs (basic, worker crash, server restart) and autoCompress with a search', () => {
+    for (const name of ['search-basic', 'search-worker-crash', 'search-server-restart', 'auto-search']) {
       expect(files.some((f) => f.startsWith(`${name}-`)), name).toBe(true);
     }
   });
 
   it('replay against the current workflow code without nondeterminism', async () => {
-    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromFile(JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'))) }));
+    // A file is the history itself, or { workflowId, history } when the id matters (autoCompress names its children after it).
+    const histories = files.map((f) => {
+      const raw = JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as { workflowId?: string; history?: unknown };
+      return raw.workflowId && raw.history
+        ? { workflowId: raw.workflowId, history: historyFromFile(raw.history) }
+        : { workflowId: f.replace(/\.json$/, ''), history: historyFromFile(raw) };
+    });
     const failures: string[] = [];
     for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
       if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);

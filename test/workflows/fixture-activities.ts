@@ -59,6 +59,8 @@ export function createFixtureActivities(delayMs = 400) {
       const model = fakeRef(`q-${calibrator}`);
       return { model, trialKey: `trial-${calibrator}`, label: `int8 ${calibrator}`, calibration: { calibrator }, trial: { model, label: `int8 ${calibrator}`, config: input.ptq } };
     }),
+    measureSensitivity: (input) => track('measureSensitivity', input, () => ({ layers: [{ layer: 'conv1', tensor: 'c1', mse: 0.01, sqnr: 20 }] })),
+    buildStrategyVariants: (input) => track('buildStrategyVariants', input, () => ({ variants: { int8: fakeRef(`v-int8-${input.model.sha256}`) } })),
     trainEpoch: (input) => track('trainEpoch', input, () => ({ model: fakeRef(`trained-${input.epoch ?? 0}`), state: fakeRef(`state-${input.epoch ?? 0}`), loss: 0.1, epoch: input.epoch ?? 0, steps: 1, resumedFromStep: 0 })),
     estimateLatency: (input) => track('estimateLatency', input, () => ({ latencyMs: LATENCY[input.model.sha256] ?? 7, latency: { totalMs: 7 } })),
     validateCandidate: (input) => track('validateCandidate', input, async () => {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { attr, makeNode } from '../../../core/onnx/graph';
 import { Model } from '../../../core/onnx/proto';
 import { floatTensorProto } from '../../../core/onnx/tensor-data';
-import { chooseFloatLayers, layerSensitivity } from '../../../core/quant/sensitivity';
+import { chooseFloatLayers, layerSensitivity, quantizedLayers } from '../../../core/quant/sensitivity';
+import { int8ForLatency, loadPpOcr } from '../../../core/latency/variants';
+import { prepareModel } from '../../../core/onnx/prepare';
 import { floatTensor, Tensor } from '../../../core/tensor';
 import { rng } from './calibration-fixtures';
 
@@ -55,5 +57,17 @@ describe('sensitivity analysis', () => {
     expect(choice.evaluations.map((e) => e.metric)).toEqual([90, 93, 95]);
     const capped = await chooseFloatLayers(sorted, evaluate, 99, 1);
     expect(capped).toMatchObject({ keepFloat: ['c'], met: false });
+  });
+
+  it('compares the layers a PTQ model runs on dequantized weights, by output names the prepared float model shares', async () => {
+    const shapes = { x: [1, 3, 48, 192] };
+    const float = prepareModel(loadPpOcr('cls')).model;
+    const all = quantizedLayers(float, await int8ForLatency(loadPpOcr('cls'), shapes));
+    expect(all.length).toBeGreaterThan(10);
+    const produced = new Set(float.graph.node.flatMap((n) => n.output));
+    expect(all.every((l) => produced.has(l.tensor))).toBe(true);
+    // A layer kept in float is not a quantization error source: it is left out.
+    const kept = await int8ForLatency(loadPpOcr('cls'), shapes, [all[0].layer]);
+    expect(quantizedLayers(float, kept).map((l) => l.layer)).toEqual(all.slice(1).map((l) => l.layer));
   });
 });

@@ -28,6 +28,17 @@ describe('report page', () => {
     expect(html.match(/<circle class="candidate/g)).toHaveLength(5);
   });
 
+  it("shows the report's own sensitivity rows and the automatic mode's strategy table", () => {
+    const report = {
+      ...sampleReport(),
+      sensitivity: [{ layer: 'stem<conv>', tensor: 't', mse: 0.02, sqnr: 11.5 }],
+      strategies: [{ strategy: 'int8', predictedMs: 4.2, speedup: 2.1, decision: 'run' as const, reason: 'speedup 2.10x (predicted)' }],
+    };
+    const html = renderReportHtml(report);
+    expect(html).toContain('<td>stem&lt;conv&gt;</td><td>11.50</td>');
+    expect(html).toMatch(/<table id="strategies">[\s\S]*<td>int8<\/td><td>4.20<\/td><td>2.10x<\/td><td>run<\/td>/);
+  });
+
   it.skipIf(!bin)('opens in headless Chromium: chart renders a point per candidate and the Pareto path, no console errors', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-html-'));
     const file = path.join(dir, 'report.html');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJobConfig } from '../../../core/config/load';
 import type { GraphAnalysis } from '../../../core/onnx/analysis';
 import { loadPipeline } from '../../../core/pipeline';
-import { closeDrop, planAutoCompress, rankStrategies } from '../../../core/search/strategy';
+import { closeDrop, fallbackLayers, planAutoCompress, rankStrategies, strategyLatency } from '../../../core/search/strategy';
 
 const analysis = {
   opset: 11, producer: 'test', nodeCount: 10, opCensus: { Conv: 5 }, paramCount: 1000, inputs: [], outputs: [],
@@ -49,5 +49,47 @@ describe('strategy rules', () => {
     expect(plan.skipped.map((s) => s.strategy)).toContain('2:4 sparsity');
     // Without HPO the single QuantPost trial runs as before.
     expect(planAutoCompress(config(), analysis).strategy).toBe('ptq-int8');
+  });
+
+  const sensitivity = ['c7', 'c2', 'c5', 'c1'].map((layer) => ({ layer }));
+  const searchOf = (plan: ReturnType<typeof planAutoCompress>) => (plan.pipeline.steps.search as unknown as { with: Record<string, unknown> & { space: Record<string, unknown> } }).with;
+
+  it('takes the float-fallback choices of the search from the measured sensitivity', () => {
+    const hpo = { HyperParameterOptimization: { ptq_algo: ['abs_max', 'avg'] } };
+    expect(searchOf(planAutoCompress(config(hpo), analysis, undefined, sensitivity)).space).toMatchObject({ keep_float: [0, 1, 2], sensitiveLayers: ['c7', 'c2'] });
+    const wider = planAutoCompress(config({ HyperParameterOptimization: { ptq_algo: ['abs_max'], keep_float: [0, 3] } }), analysis, undefined, sensitivity);
+    expect(searchOf(wider).space).toMatchObject({ keep_float: [0, 3], sensitiveLayers: ['c7', 'c2', 'c5'] });
+    expect(fallbackLayers(config(hpo), sensitivity)).toEqual(['c7', 'c2']);
+    // Without a sensitivity run the search keeps every layer quantized, and says so.
+    const blind = planAutoCompress(config(hpo), analysis);
+    expect(searchOf(blind).space).not.toHaveProperty('keep_float');
+    expect(blind.skipped.find((s) => s.strategy === 'float fallbacks in the search')?.reason).toMatch(/not measured/);
+  });
+
+  it('says when no latency table was configured instead of pretending to have estimated', () => {
+    const plan = planAutoCompress(config(), analysis, undefined, sensitivity);
+    expect(plan.skipped.find((s) => s.strategy === 'latency-based strategy choice')?.reason).toMatch(/no latency table configured/);
+    expect(plan.estimates.find((e) => e.strategy === 'int8')!.reason).toMatch(/not estimated \(no latency table\)/);
+  });
+
+  it('with predicted latencies: drops a float fallback too slow for the target from the search, and constrains every trial', () => {
+    const latency = strategyLatency({ latencyMs: 10, method: 'predicted' }, {
+      int8: { latencyMs: 4, method: 'predicted' }, 'int8-float-fallback': { latencyMs: 6, method: 'predicted' },
+      'channel-prune-25-int8': { latencyMs: 3.5, method: 'predicted' }, 'channel-prune-50-int8': { latencyMs: 3, method: 'predicted' },
+    });
+    expect(latency).toMatchObject({ fp32Ms: 10, method: 'predicted', byStrategy: { int8: 4 } });
+    const cfg = config({ HyperParameterOptimization: { ptq_algo: ['abs_max', 'avg'] } }, { target_speedup: 2, latency_table: '/t.json' });
+    const plan = planAutoCompress(cfg, analysis, latency, sensitivity);
+    const search = searchOf(plan);
+    expect(search.space).not.toHaveProperty('keep_float');
+    expect(search).toMatchObject({ latencyTable: '/t.json', latencyTargetMs: 5 });
+    expect(plan.skipped.find((s) => s.strategy === 'INT8 PTQ with float fallbacks')?.reason).toMatch(/cannot reach the 2x target: 1.67x \(predicted\)/);
+    expect(plan.skipped.some((s) => s.strategy === 'latency-based strategy choice')).toBe(false);
+    expect(plan.estimates.map((e) => e.strategy).slice(0, 1)).toEqual(['int8']);
+    // A fallback fast enough stays in the search.
+    const easy = planAutoCompress(config({ HyperParameterOptimization: { ptq_algo: ['abs_max', 'avg'] } }, { target_speedup: 1.5, latency_table: '/t.json' }), analysis, latency, sensitivity);
+    expect(searchOf(easy).space).toMatchObject({ keep_float: [0, 1, 2] });
+    // One measured figure makes the whole set "measured".
+    expect(strategyLatency({ latencyMs: 10, method: 'predicted' }, { int8: { latencyMs: 5, method: 'measured' } }).method).toBe('measured');
   });
 });
