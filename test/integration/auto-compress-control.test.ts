@@ -1,6 +1,7 @@
-// pause / resume / stop sent to an autoCompress job reach the ptqSearch child it is running: the
-// search holds its trials while paused, goes on after resume, and stop ends it with its best so far,
-// which the job then reports. A pause sent before the search started holds the search too.
+// pause / resume / stop sent to an autoCompress job reach the ptqSearch or trainStrategy child it is
+// running: the search holds its trials while paused, goes on after resume, and stop ends it with its
+// best so far, which the job then reports. A pause sent before the search started holds it too.
+// Training holds between epochs and stops with the best epoch so far.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { JobReport } from '../../core/report/report';
 import type { PipelineProgress } from '../../core/pipeline';
 import type { PtqSearchProgress, PtqSearchResult } from '../../workflows/ptq-search';
+import type { TrainProgress, TrainStrategyResult } from '../../workflows/train-strategy';
 import { clsJob, Harness, startHarness, tmpDir } from './harness';
 import { sleep, waitFor } from './search-support';
 
@@ -95,5 +97,51 @@ describe('autoCompress passes control signals on to its search', () => {
     await job.signal('resume');
     await waitForSearch(jobId, 'a trial after resuming', (p) => !p.search.paused && p.search.trials > paused.search.trials);
     await stopAndCheck(job, jobId, 12);
+  }, 600_000);
+
+  it('pause, resume and stop sent to the job reach the running trainStrategy child', async () => {
+    const out = tmpDir('auto-control-train');
+    const jobId = `auto-control-train-${path.basename(out)}`;
+    // No search, and a PTQ that clips activations at their 60th percentile: INT8 misses the zero budget, so QAT training runs.
+    const { HyperParameterOptimization: _search, ...config } = searchingJob(out);
+    const QuantPost = { algo: 'hist', hist_percent: 0.6, weight_quantize_type: 'abs_max', batch_size: 8, batch_num: 2, qdq_placement: 'integer-path' };
+    const job = await h.client.workflow.start('autoCompress', {
+      taskQueue: h.taskQueue, workflowId: jobId, args: [{ config: { ...config, QuantPost, QuantAware: {}, TrainConfig: { epochs: 6 } } }],
+    });
+    const train = h.client.workflow.getHandle(`${jobId}/train`);
+    const progressOf = async () => {
+      const p = await train.query<TrainProgress>('progress').catch(() => undefined);
+      if (p?.status === 'done') throw new Error(`training ended (${p.stoppedBy}) too early for this test`);
+      if (!p && (await job.query<PipelineProgress>('progress')).steps.train?.status === 'skipped') throw new Error('the train step was skipped: INT8 met the tolerance');
+      if (!p && (await job.describe()).status.name !== 'RUNNING') await job.result();
+      return p;
+    };
+    const until = async (what: string, check: (p: TrainProgress) => boolean) => {
+      for (const t0 = Date.now(); Date.now() - t0 < 300_000; await sleep(250)) {
+        const p = await progressOf();
+        if (p && check(p)) return p;
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+
+    // Pause during the first epoch: training holds before the second.
+    await until('the first epoch', (p) => p.epoch === 0 && p.status !== 'paused');
+    await job.signal('pause');
+    const held = await until('training to pause', (p) => p.status === 'paused');
+    await sleep(2500);
+    expect((await train.query<TrainProgress>('progress')).history.length).toBe(held.history.length);
+
+    // Resume: the next epoch runs. Paused again during it, then stopped while held.
+    await job.signal('resume');
+    await until('an epoch after resuming', (p) => p.status !== 'paused' && p.epoch === held.history.length);
+    await job.signal('pause');
+    const again = await until('training to pause again', (p) => p.status === 'paused');
+    expect(again.history.length).toBe(held.history.length + 1);
+    await job.signal('stop');
+    const result = (await train.result()) as TrainStrategyResult;
+    expect(result.stoppedBy).toBe('signal');
+    expect(result.history).toHaveLength(again.history.length);
+    const report = (await job.result()) as JobReport;
+    expect(fs.existsSync(report.best.modelPath)).toBe(true);
   }, 600_000);
 });
