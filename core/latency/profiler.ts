@@ -69,12 +69,14 @@ export async function measureOverhead(threads: number): Promise<{ perRunUs: numb
 }
 
 /**
- * 10th percentile over sources of median/fastest whole-run time: the run-to-run spread of a quiet
- * moment. (Whole runs, not kernel sums: per-node medians spread more than a run does, and the profiler's
- * own per-node cost already sits inside the fastest kernel times.)
+ * 10th percentile, over every (source, pass) window, of that window's median/fastest whole-run time:
+ * the run-to-run spread of a quiet moment. Per window rather than per source, so a table built while
+ * other processes kept the cores busy still finds its quiet minutes instead of baking their contention
+ * into every estimate. (Whole runs, not kernel sums: per-node medians spread more than a run does, and
+ * the profiler's own per-node cost already sits inside the fastest kernel times.)
  */
-function medianOverMin(sources: LatencyTable['sources']): number {
-  const ratios = sources.filter((s) => s.wallMs > 0 && s.wallMedianMs).map((s) => s.wallMedianMs! / s.wallMs).sort((a, b) => a - b);
+export function medianOverMin(windows: number[][]): number {
+  const ratios = windows.filter((w) => w.length && Math.min(...w) > 0).map((w) => median(w) / Math.min(...w)).sort((a, b) => a - b);
   return ratios.length ? Math.min(10, Math.max(1, ratios[Math.floor(ratios.length * 0.1)])) : 1;
 }
 
@@ -100,6 +102,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
   const inputs: { bytes: Uint8Array; feeds: ReturnType<typeof patternFeed> }[] = [];
   const pooled: Map<string, Pooled>[] = sources.map(() => new Map());
   const walls: number[][] = sources.map(() => []);
+  const windows: number[][] = [];
   const mismatches: number[] = sources.map(() => 0);
   const nodeCounts: number[] = sources.map(() => 0);
   const loads: number[][] = sources.map(() => []);
@@ -109,7 +112,10 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
       const { bytes, feeds } = inputs[i];
       loads[i].push(+os.loadavg()[0].toFixed(2));
       const prof = await profileNodes(bytes, feeds, { threads, warmup, runs: perPass });
-      walls[i].push(...(await wallTimes(bytes, feeds, { threads, warmup: 1, runs: perPass })).samplesMs);
+      // At least 5 whole runs per window: a median of fewer says little about the spread.
+      const wall = (await wallTimes(bytes, feeds, { threads, warmup: 1, runs: Math.max(5, perPass) })).samplesMs;
+      walls[i].push(...wall);
+      windows.push(wall);
       if (pass === 0) {
         const graph = prof.graph.graph;
         const shapes = inferShapes(graph, src.shapes);
@@ -151,7 +157,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
     device: thisDevice(),
     threads,
     overhead,
-    medianOverMin: medianOverMin(table),
+    medianOverMin: medianOverMin(windows),
     sources: table,
     build: { seconds: (performance.now() - t0) / 1000, runsPerModel: perPass * passes, passes, loadAverage: [loadAtStart, os.loadavg()[0]].map((v) => +v.toFixed(2)) },
     entries,

@@ -23,7 +23,8 @@ export interface LatencyTable {
   /**
    * Typical median/fastest ratio of whole runs: entries hold fastest runs (robust to other processes),
    * a latency figure is a median, so estimates scale kernel sums by this. Taken from the least-disturbed
-   * sources (10th percentile over sources), so contention during profiling does not leak in.
+   * measuring windows (10th percentile over every source's every pass), so contention during profiling
+   * does not leak in.
    */
   medianOverMin: number;
   /** Models profiled to fill the table (configurations come from their optimized graphs). */

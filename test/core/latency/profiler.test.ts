@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTable } from '../../../core/latency/profiler';
+import { buildTable, medianOverMin } from '../../../core/latency/profiler';
 import { convBnRelu, qdqConv } from './fixtures';
 
 describe('latency table build', () => {
@@ -21,4 +21,13 @@ describe('latency table build', () => {
     const sum = t.entries.reduce((s, e) => s + e.us, 0) / 1000;
     expect(t.sources.reduce((s, x) => s + x.kernelSumMs, 0)).toBeCloseTo(sum, 9);
   }, 60_000);
+
+  it('takes the median/fastest spread from the quiet measuring windows, not the busy ones', () => {
+    const window = (min: number, median: number) => [min, median, median, median * 1.01, median * 1.5];
+    const quiet = [window(10, 10.2), window(10, 10.3), window(10, 10.4)];
+    const busy = Array.from({ length: 7 }, (_, k) => window(10, 20 + k));
+    expect(medianOverMin([...busy, ...quiet])).toBeCloseTo(1.03, 9);
+    expect(medianOverMin([window(10, 9)].map((w) => w.map((v) => v * 0)))).toBe(1);
+    expect(medianOverMin([])).toBe(1);
+  });
 });
