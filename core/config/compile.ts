@@ -20,6 +20,10 @@ export interface PtqTrialConfig {
    * so the automatic mode measures both.
    */
   placement?: 'integer-path' | 'conv-only';
+  /** How weights round (ACT's round_type): absent or 'round' is nearest; 'adaround' learns it per layer. */
+  roundType?: 'round' | 'adaround';
+  /** Parameters of the learned rounding (core/quant/adaround's schema); absent: its defaults. */
+  roundParams?: Record<string, unknown>;
 }
 
 /** The training strategy sections; one per job (chaining them, e.g. prune then QAT, is not built yet). */
@@ -80,6 +84,7 @@ export function baseTrial(config: JobConfig): PtqTrialConfig {
     opTypes: qp?.quantize_op_types ?? ['Conv', 'MatMul', 'Gemm'],
     skipNodes: qp?.skip_tensor_list ?? [],
     ...(qp?.hist_percent !== undefined ? { histPercent: qp.hist_percent } : {}),
+    ...(qp?.round_type === 'adaround' ? { roundType: 'adaround' as const } : {}),
   };
 }
 
@@ -111,7 +116,7 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
 
 /** A short human label for a trial, shown in reports. */
 export function trialLabel(t: PtqTrialConfig): string {
-  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '']
+  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.roundType === 'adaround' ? 'adaround' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '']
     .filter(Boolean)
     .join(' ');
 }

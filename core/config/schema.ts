@@ -47,6 +47,8 @@ const quantPost = z.strictObject({
   skip_tensor_list: z.array(z.string()).default([]),
   hist_percent: z.number().gt(0).max(1).optional(),
   bias_correct: z.boolean().default(false),
+  /** ACT's round_type: nearest rounding (absent or 'round'), or AdaRound (weights rounded up or down to fit each layer's float output). */
+  round_type: z.enum(['round', 'adaround']).optional(),
   is_full_quantize: z.boolean().default(false),
   onnx_format: z.boolean().default(true),
   /** slimflow's own: where Q/DQ go. 'auto' tries both placements and keeps the faster (measured). */

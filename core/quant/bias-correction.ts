@@ -2,7 +2,7 @@ import { attrInt, producerMap, readWeight, replaceWeight } from '../onnx/graph';
 import { GraphProto, NodeProto } from '../onnx/proto';
 import { Tensor } from '../tensor';
 import { ActivationObserver } from './collect';
-import { quantizeWeightInt8 } from './weights';
+import { QuantizedWeight, quantizeWeightInt8 } from './weights';
 
 /** The part of a plan's node mark that bias correction needs. */
 export interface LayerMark {
@@ -11,6 +11,7 @@ export interface LayerMark {
   weight: { slot: number; axis: number | undefined };
   bias?: number;
   weightQmax?: number;
+  rounded?: QuantizedWeight;
 }
 
 /** Per-channel means of activation tensors, streamed (memory: one float per channel). */
@@ -62,7 +63,7 @@ export interface BiasCorrectionReport {
 /**
  * Empirical bias correction: fold the expected output shift that weight quantization causes,
  * E[W_q x] − E[W x] = (W_q − W)·E[x] per output channel, out of each layer's float bias, in place.
- * The emitter then quantizes the corrected bias. W_q is computed exactly as the emitter will compute it.
+ * The emitter then quantizes the corrected bias. W_q is the emitter's: a learned rounding if any, else nearest.
  */
 export function applyBiasCorrection(graph: GraphProto, marks: LayerMark[], means: ChannelMeanObserver, weightQmax: number): BiasCorrectionReport {
   const producers = producerMap(graph);
@@ -77,7 +78,7 @@ export function applyBiasCorrection(graph: GraphProto, marks: LayerMark[], means
     const w = readWeight(graph, n.input[m.weight.slot], producers);
     const b = readWeight(graph, n.input[m.bias], producers);
     if (!mu || !w || !b) { skip('no statistics or constant weights'); continue; }
-    const qw = quantizeWeightInt8(w, m.weight.axis, m.weightQmax ?? weightQmax);
+    const qw = m.rounded ?? quantizeWeightInt8(w, m.weight.axis, m.weightQmax ?? weightQmax);
     const scaleOf = (c: number) => qw.scales[qw.scales.length === 1 ? 0 : c];
     const shift = n.opType === 'Conv' ? convShift(w.data, w.dims, qw.q, scaleOf, mu, attrInt(n, 'group', 1)) : gemmShift(w.data, w.dims, qw.q, scaleOf, mu, attrInt(n, 'transB', 0) === 1);
     if (shift.length !== b.data.length) { skip('bias length does not match the output channels'); continue; }

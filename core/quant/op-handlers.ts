@@ -1,5 +1,6 @@
 import { attrInt, findConstant, readWeight } from '../onnx/graph';
 import { GraphProto, NodeProto } from '../onnx/proto';
+import type { QuantizedWeight } from './weights';
 
 /** What one op asks to have quantized; handlers only mark, qdq.ts does all the inserting. */
 export interface NodeMark {
@@ -17,6 +18,8 @@ export interface NodeMark {
   weightQmax?: number;
   /** Quantize the output too, so onnxruntime can fuse DQ → op → Q into one integer kernel. */
   quantizeOutput: boolean;
+  /** Integer weight chosen by a learned rounding (AdaRound); absent: nearest rounding by the emitter. */
+  rounded?: QuantizedWeight;
 }
 
 export interface HandlerContext { graph: GraphProto; producers: Map<string, NodeProto>; perChannel: boolean; depthwise: boolean }

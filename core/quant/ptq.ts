@@ -11,6 +11,7 @@ import { planQuantization } from './plan';
 import { emitQdq } from './qdq';
 import { RangeRecord } from './ranges';
 import { getWeightQuantizer } from './weight-quantizers';
+import { RoundingReport, startRounding } from './weight-rounding';
 
 export interface QuantizeOptions {
   calibrator: string;
@@ -41,6 +42,10 @@ export interface QuantizeOptions {
   biasCorrection?: boolean;
   /** Use at most this many calibration batches (ACT's batch_num); batch size is the iterable's. */
   batchNum?: number;
+  /** How weights round to integers, by ACT's round_type: 'round' (nearest, default) or 'adaround' (learned per layer). */
+  weightRounding?: string;
+  /** Parameters of the weight rounding (see its zod schema, e.g. core/quant/adaround). */
+  weightRoundingParams?: unknown;
 }
 
 export interface QuantizeReport {
@@ -54,6 +59,8 @@ export interface QuantizeReport {
   preparation: PrepareReport;
   /** Layers whose bias absorbed a correction, and those skipped (when biasCorrection was asked for). */
   biasCorrection?: BiasCorrectionReport;
+  /** Per-layer output error of the learned rounding against nearest rounding (when a learned rounding was asked for). */
+  rounding?: RoundingReport;
 }
 
 /** Post-training static quantization to QDQ: prepare, plan, calibrate in one pass per batch, emit Q/DQ, check kernels. */
@@ -67,11 +74,22 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
   }
   const weightQmax = opts.reduceRange === false ? 127 : 63;
   const means = opts.biasCorrection ? biasCorrectionObserver(plan.marks) : undefined;
-  const ranges = await collectRanges(prepared, plan.activationTensors, calibBatches, {
-    calibrator: opts.calibrator, calibratorParams: opts.calibratorParams, threads: opts.threads, batchNum: opts.batchNum,
-    observers: means ? [means] : [],
-  });
-  // Biases are corrected in the float graph, before the emitter quantizes weights and biases from it.
+  const roundingName = opts.weightRounding ?? 'round';
+  const rounding = startRounding(roundingName, opts.weightRoundingParams, { graph: prepared.graph, marks: plan.marks, weightQmax, threads: opts.threads });
+  let ranges: RangeRecord;
+  let roundingReport: RoundingReport;
+  try {
+    // One pass feeds the calibrator and every observer (bias means, AdaRound's Gram matrices).
+    ranges = await collectRanges(prepared, plan.activationTensors, calibBatches, {
+      calibrator: opts.calibrator, calibratorParams: opts.calibratorParams, threads: opts.threads, batchNum: opts.batchNum,
+      observers: [...(means ? [means] : []), ...rounding.observers],
+    });
+    roundingReport = await rounding.finish();
+  } finally {
+    await rounding.release();
+  }
+  // Biases are corrected in the float graph, before the emitter quantizes weights and biases from it;
+  // a learned rounding is already set on the marks, so the correction sees the weights the emitter writes.
   const biasCorrection = means ? applyBiasCorrection(prepared.graph, plan.marks, means, weightQmax) : undefined;
   const quantized = emitQdq(prepared, plan, ranges, { weightQmax });
   const integerKernels = await countKernels(encodeModel(quantized), { threads: opts.threads });
@@ -85,6 +103,7 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
       integerKernels,
       preparation,
       ...(biasCorrection ? { biasCorrection } : {}),
+      ...(roundingName !== 'round' ? { rounding: roundingReport } : {}),
     },
   };
 }

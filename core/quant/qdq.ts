@@ -130,7 +130,7 @@ function emitWeightAndBias(graph: GraphProto, names: NameGenerator, added: NodeP
   const label = n.name || n.output[0];
   const w = readWeight(graph, n.input[mark.weight.slot], producers);
   if (!w) throw new SlimflowError('INVALID_MODEL', 'marked weight is no longer a constant', n.input[mark.weight.slot]);
-  const qw = quantizeWeightInt8(w, mark.weight.axis, mark.weightQmax ?? weightQmax);
+  const qw = mark.rounded ?? quantizeWeightInt8(w, mark.weight.axis, mark.weightQmax ?? weightQmax);
   const perChannel = qw.axis !== undefined;
   const scaleDims = perChannel ? [qw.scales.length] : [];
   const wq = names.next(`${label}.weight_quantized`);

@@ -11,6 +11,7 @@ export function quantizeOptionsFor(trial: PtqTrialConfig, threads = 1): Quantize
     weightQuantizer: trial.perChannel ? 'channel_wise_abs_max' : 'abs_max',
     biasCorrection: trial.biasCorrect,
     batchNum: trial.batchNum,
+    ...(trial.roundType === 'adaround' ? { weightRounding: 'adaround', weightRoundingParams: trial.roundParams ?? {} } : {}),
     ...(trial.placement === 'conv-only' ? { integerActivations: false, quantizeDepthwise: false } : {}),
     ...(trial.placement === 'integer-path' ? { integerActivations: true, quantizeDepthwise: true } : {}),
     threads,
