@@ -4,6 +4,7 @@ import { SlimflowError } from '../../core/errors';
 import { ClusterFlags, withClusterFlags } from '../cluster';
 import { emit, fail, info } from '../output';
 import { CONTROLLABLE_TYPES } from './status';
+import { KeptResult, keptResult } from './cancel-result';
 import { signalJob, withJobClient } from './control';
 
 /** Where the kept result is, as `slimflow cancel` reports it. */
@@ -11,14 +12,7 @@ export interface CancelResult {
   workflowId: string;
   type: string;
   how: 'stopped' | 'cancelled';
-  best: { label: string; model: string | null; report: string | null } | null;
-}
-
-// What each result type says about where its best model is.
-function bestOf(result: any): CancelResult['best'] {
-  if (result?.best?.modelPath) return { label: result.best.label, model: result.best.modelPath, report: null };
-  if (result?.best?.model?.uri) return { label: result.best.label, model: result.best.model.uri, report: null };
-  return null;
+  best: KeptResult | null;
 }
 
 /**
@@ -32,9 +26,7 @@ export async function cancelJob(client: Client, id: string, waitMs: number): Pro
     await signalJob(client, id, 'stop');
     const result = await Promise.race([h.result(), new Promise((r) => setTimeout(() => r(undefined), waitMs))]);
     if (result === undefined) throw new SlimflowError('RUNTIME', `stop sent; the job has not finished within ${waitMs / 1000} s (it finishes the running step first): check \`slimflow status ${id}\``, id);
-    const best = bestOf(result);
-    const report = (result as { best?: { modelPath?: string } }).best?.modelPath?.replace(/[^/\\]+$/, 'report.html') ?? null;
-    return { workflowId: id, type: d.type, how: 'stopped', best: best ? { ...best, report } : null };
+    return { workflowId: id, type: d.type, how: 'stopped', best: keptResult(result) };
   }
   const p = await h.query<{ best?: { label: string } }>('progress').catch(() => undefined);
   await h.cancel();
