@@ -4,6 +4,7 @@ import { SlimflowSearchAttributes } from '../../workers/search-attributes';
 import { connectClient } from '../../workers/connection';
 import { ClusterFlags, cluster, withClusterFlags } from '../cluster';
 import { emit, fail } from '../output';
+import { estimateEta } from './status-eta';
 
 /** Workflow types slimflow starts (visibility lists only these). */
 export const SLIMFLOW_TYPES = ['autoCompress', 'runPipeline', 'ptqSearch', 'trainStrategy', 'fleetRecompress'];
@@ -17,6 +18,8 @@ interface AnyProgress {
   best?: { label: string; accuracy: number | null; agreement: number; latencyMs: number };
   steps?: Record<string, { status: string; done?: number; total?: number }>;
   search?: { trials: number; budget: number; paused: boolean };
+  /** trainStrategy's state ('paused' while held). */
+  status?: string;
   models?: Record<string, string>;
 }
 
@@ -25,7 +28,9 @@ export interface JobStatus {
   workflowId: string;
   type: string;
   status: string;
+  /** When the job's first run started (the job keeps its id across continue-as-new). */
   startedAt: string;
+  paused: boolean;
   stage: string | null;
   percent: number | null;
   trials: { done: number; budget: number } | null;
@@ -42,35 +47,54 @@ async function query(client: Client, id: string): Promise<AnyProgress | null> {
   }
 }
 
+// Start of a workflow's first run: after continue-as-new, describe() tells the current run's start only.
+async function firstStart(client: Client, id: string, d: WorkflowExecutionDescription): Promise<Date> {
+  const first = d.raw.workflowExecutionInfo?.firstRunId;
+  if (!first || first === d.runId) return d.startTime;
+  return (await client.workflow.getHandle(id, first).describe().catch(() => d)).startTime;
+}
+
+const isPaused = (p: AnyProgress) => !!p.search?.paused || p.status === 'paused' || !!p.stage?.startsWith('paused');
+
 /** Progress of a job from any machine: stage, trials done / budget (also from a running search child), best, ETA. */
 export async function jobStatus(client: Client, id: string): Promise<JobStatus> {
   const d: WorkflowExecutionDescription = await client.workflow.getHandle(id).describe();
   const p = (await query(client, id)) ?? {};
   let trials = p.search ? { done: p.search.trials, budget: p.search.budget } : null;
   let best = p.best ?? null;
+  let paused = isPaused(p);
+  let searchId: string | null = p.search ? id : null;
   // autoCompress runs its search as a child named `<job>/<step>`: its trial count is the useful one.
   for (const [step, s] of Object.entries(p.steps ?? {})) {
     if (s.status !== 'running') continue;
     if (!trials && s.total) trials = { done: s.done ?? 0, budget: s.total };
     const child = await query(client, `${id}/${step}`);
-    if (child?.search) trials = { done: child.search.trials, budget: child.search.budget };
+    if (child?.search) {
+      trials = { done: child.search.trials, budget: child.search.budget };
+      searchId = `${id}/${step}`;
+    }
+    if (child && isPaused(child)) paused = true;
     if (child?.best && !best) best = child.best;
   }
-  const elapsed = (Date.now() - d.startTime.getTime()) / 1000;
-  const pct = p.percent ?? null;
+  const now = Date.now();
+  const started = await firstStart(client, id, d);
+  let searchElapsed: number | null = null;
+  if (searchId) {
+    const sd = searchId === id ? d : await client.workflow.getHandle(searchId).describe().catch(() => null);
+    if (sd) searchElapsed = (now - (await firstStart(client, searchId, sd)).getTime()) / 1000;
+  }
   const running = d.status.name === 'RUNNING';
-  // Linear in percent done: crude, but what is known from any machine without history.
-  const eta = running && pct && pct > 0 && pct < 100 ? Math.round((elapsed * (100 - pct)) / pct) : null;
   return {
     workflowId: id,
     type: d.type,
     status: d.status.name,
-    startedAt: d.startTime.toISOString(),
+    startedAt: started.toISOString(),
+    paused: running && paused,
     stage: p.stage ?? null,
-    percent: pct,
+    percent: p.percent ?? null,
     trials,
     best,
-    etaSeconds: eta,
+    etaSeconds: estimateEta({ running, paused, elapsedSeconds: (now - started.getTime()) / 1000, percent: p.percent ?? null, trials, searchElapsedSeconds: searchElapsed }),
     ...(p.models ? { models: p.models } : {}),
   };
 }
@@ -101,7 +125,8 @@ function statusText(s: JobStatus): string {
   const lines = [`${s.workflowId} (${s.type}): ${s.status}${s.percent != null ? `, ${Math.round(s.percent)}%` : ''}${s.stage ? `, ${s.stage}` : ''}`];
   if (s.trials) lines.push(`  trials ${s.trials.done}/${s.trials.budget}`);
   if (s.best) lines.push(`  best so far ${s.best.label}: agreement ${s.best.agreement.toFixed(2)}${s.best.accuracy != null ? `, accuracy ${s.best.accuracy.toFixed(2)}` : ''}, ${s.best.latencyMs.toFixed(2)} ms`);
-  if (s.etaSeconds != null) lines.push(`  ETA about ${fmtEta(s.etaSeconds)}`);
+  if (s.paused) lines.push('  paused: no ETA until resumed');
+  else if (s.etaSeconds != null) lines.push(`  ETA about ${fmtEta(s.etaSeconds)}`);
   for (const [m, st] of Object.entries(s.models ?? {})) lines.push(`  ${m}: ${st}`);
   return lines.join('\n');
 }
