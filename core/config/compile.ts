@@ -109,8 +109,9 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
     for (const wq of hpo.weight_quantize_type)
       for (const biasCorrect of hpo.bias_correct)
         for (const batchNum of hpo.batch_num ?? [base.batchNum])
-          for (const histPercent of calibrator === 'hist' ? hpo.hist_percent ?? [0.9999] : [undefined])
-            grid.push({ ...base, calibrator, perChannel: wq === 'channel_wise_abs_max', biasCorrect, batchNum, ...(histPercent !== undefined ? { histPercent } : { histPercent: undefined }) });
+          for (const roundType of hpo.round_type ?? [base.roundType ?? 'round'])
+            for (const histPercent of calibrator === 'hist' ? hpo.hist_percent ?? [0.9999] : [undefined])
+              grid.push({ ...base, calibrator, perChannel: wq === 'channel_wise_abs_max', biasCorrect, batchNum, roundType: roundType === 'adaround' ? 'adaround' : undefined, ...(histPercent !== undefined ? { histPercent } : { histPercent: undefined }) });
   return grid.slice(0, hpo.max_quant_count).map((t) => JSON.parse(JSON.stringify(t)) as PtqTrialConfig);
 }
 

@@ -61,6 +61,8 @@ const hpo = z.strictObject({
   bias_correct: z.array(z.boolean()).default([false]),
   hist_percent: z.array(z.number().gt(0).max(1)).optional(),
   batch_num: z.array(z.number().int().positive()).optional(),
+  /** ACT's round_type values to try (nearest and/or AdaRound); absent: QuantPost's. */
+  round_type: z.array(z.enum(['round', 'adaround'])).optional(),
   max_quant_count: z.number().int().positive().default(20),
   /** How the space is walked: a surrogate (random forest + expected improvement), plain random, or the grid. */
   strategy: z.enum(['surrogate', 'random', 'grid']).default('surrogate'),

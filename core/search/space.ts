@@ -34,6 +34,8 @@ export interface HpoSpec {
   bias_correct: boolean[];
   hist_percent?: number[];
   batch_num?: number[];
+  /** ACT's round_type values to try: 'round' (nearest) and/or 'adaround'. */
+  round_type?: string[];
 }
 
 /** slimflow's own dimensions, beyond ACT's. */
@@ -65,6 +67,7 @@ export function buildSearchSpace(hpo: HpoSpec, base: PtqTrialConfig, own: OwnSpe
     add({ name: 'hist_percent', kind: 'ordinal', values: hp, when: { param: 'ptq_algo', in: ['hist'] } });
   }
   if (hpo.batch_num) add({ name: 'batch_num', kind: 'ordinal', values: [...hpo.batch_num].sort((a, b) => a - b) });
+  if (hpo.round_type) add({ name: 'round_type', kind: 'categorical', values: hpo.round_type });
   if (own.activation_symmetric) add({ name: 'activation_symmetric', kind: 'categorical', values: own.activation_symmetric });
   const layers = own.sensitiveLayers ?? [];
   if (own.keep_float && layers.length > 0) {
@@ -164,6 +167,8 @@ export function toTrialConfig(space: SearchSpace, a: Assignment): PtqTrialConfig
   if (c.weight_quantize_type !== undefined) t.perChannel = c.weight_quantize_type === 'channel_wise_abs_max';
   if (c.bias_correct !== undefined) t.biasCorrect = Boolean(c.bias_correct);
   if (c.batch_num !== undefined) t.batchNum = Number(c.batch_num);
+  if (c.round_type === 'adaround') t.roundType = 'adaround';
+  else if (c.round_type !== undefined) delete t.roundType;
   // hist_percent is the hist calibrator's only; other calibrators must not carry a stale one.
   if (t.calibrator !== 'hist') delete t.histPercent;
   else if (c.hist_percent !== undefined) t.histPercent = Number(c.hist_percent);
@@ -182,6 +187,7 @@ export function baseAssignment(space: SearchSpace): Assignment {
     bias_correct: b.biasCorrect,
     hist_percent: b.histPercent,
     batch_num: b.batchNum,
+    round_type: b.roundType ?? 'round',
     activation_symmetric: b.symmetric ?? false,
     keep_float: 0,
   };
