@@ -10,7 +10,7 @@ import { estimateLatency } from '../core/latency/estimate';
 import { encodeWithFixedInputs, patternFeed } from '../core/latency/fixed-shape';
 import { profileNodes } from '../core/latency/ort-graph';
 import { LatencyPredictor } from '../core/latency/predictor';
-import { buildTable, quietRunTimes } from '../core/latency/profiler';
+import { buildTable } from '../core/latency/profiler';
 import { readTable, writeTable } from '../core/latency/table';
 import { firstAndLastConv, int8ForLatency, loadPpOcr, PP_OCR_MODELS, prunedForLatency } from '../core/latency/variants';
 import { encodeModel } from '../core/onnx/model-io';
@@ -79,12 +79,12 @@ async function main() {
   const loadBefore = load();
   const measured = await measureInterleaved(cands.map((c) => ({ bytes: c.bytes, shape: c.shape })), { warmup: 5, repeats: rounds });
   const loadAfter = load();
-  // Kernel-level check, robust to whole-run preemption: the candidate's own kernels in its quietest profiled
-  // runs (onnxruntime's profiler, as the table measures) against the predicted kernel sum before the median/fastest scaling.
+  // Kernel-level check, robust to whole-run preemption: the candidate's own per-node fastest times
+  // (onnxruntime's profiler) against the predicted kernel sum before the median/fastest scaling.
   const kernelProf: number[] = [];
   for (const c of cands) {
     const prof = await profileNodes(encodeWithFixedInputs(c.model, { x: c.shape }), patternFeed({ x: c.shape }), { runs: 9 });
-    kernelProf.push(quietRunTimes(prof.nodes.map((n) => n.samplesUs)).reduce((a, b) => a + b, 0) / 1000);
+    kernelProf.push(prof.nodes.reduce((acc, n) => acc + n.minUs, 0) / 1000);
   }
   const rows: Row[] = cands.map((c, k) => {
     const m = measured[k];

@@ -80,22 +80,6 @@ export function medianOverMin(windows: number[][]): number {
   return ratios.length ? Math.min(10, Math.max(1, ratios[Math.floor(ratios.length * 0.1)])) : 1;
 }
 
-/**
- * Each node's time in the source's quietest whole runs: the third of the runs with the smallest kernel
- * sums, averaged. Not each node's own fastest run: on a busy machine every node finds a lucky moment
- * somewhere, so the sum of per-node minima falls below any run that ever happened (cls at 8×3×48×192:
- * 8.6 ms of minima while no run all day took under 9.3 ms), and the more samples, the further below.
- * `samples[n][r]` is node n's kernel time in run r; unaligned runs fall back to per-node minima.
- */
-export function quietRunTimes(samples: number[][]): number[] {
-  const runs = samples[0]?.length ?? 0;
-  if (!runs || samples.some((s) => s.length !== runs)) return samples.map((s) => Math.min(...s));
-  const sums = Array.from({ length: runs }, (_, r) => samples.reduce((acc, s) => acc + s[r], 0));
-  const k = Math.max(1, Math.round(runs / 3));
-  const quiet = sums.map((v, r) => [v, r] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, k).map(([, r]) => r);
-  return samples.map((s) => quiet.reduce((acc, r) => acc + s[r], 0) / k);
-}
-
 /** A node's timings pooled over passes, with the configuration taken from the first pass's graph. */
 interface Pooled { config: TableEntry['config']; samples: number[] }
 
@@ -148,7 +132,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
       } else {
         for (const p of prof.nodes) pooled[i].get(p.name)?.samples.push(...p.samplesUs);
       }
-      const kernelMs = quietRunTimes([...pooled[i].values()].map((p) => p.samples)).reduce((a, b) => a + b, 0) / 1000;
+      const kernelMs = [...pooled[i].values()].reduce((s, p) => s + Math.min(...p.samples), 0) / 1000;
       onProgress?.(`[pass ${pass + 1}/${passes}, ${i + 1}/${sources.length}] ${src.label}: ${nodeCounts[i]} nodes, kernels ${kernelMs.toFixed(2)} ms, wall ${Math.min(...walls[i]).toFixed(2)}–${median(walls[i]).toFixed(2)} ms (fastest–median), load ${loads[i][pass]}${mismatches[i] ? `, ${mismatches[i]} shape mismatches` : ''}`);
     }
   }
@@ -156,12 +140,10 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
   const table: LatencyTable['sources'] = sources.map((src, i) => {
     let kernelUs = 0;
     let kernelMedianUs = 0;
-    const nodes = [...pooled[i].values()];
-    // The quietest runs, not the median: preemption by other processes only ever adds time, and on a
-    // shared 2-core machine it inflated det's per-node medians up to 7× while the fastest runs held.
-    const quiet = quietRunTimes(nodes.map((p) => p.samples));
-    for (const [k, p] of nodes.entries()) {
-      const us = quiet[k];
+    for (const p of pooled[i].values()) {
+      // The fastest run, not the median: preemption by other processes only ever adds time, and on a
+      // shared 2-core machine it inflated det's per-node medians up to 7× while the minima held.
+      const us = Math.min(...p.samples);
       entries.push({ config: p.config, us, samples: p.samples.length, medianUs: median(p.samples) });
       kernelUs += us;
       kernelMedianUs += median(p.samples);

@@ -8,7 +8,7 @@ import { NodeConfig } from './signature';
 export const TABLE_FORMAT = 'slimflow-latency-table';
 export const TABLE_VERSION = 1;
 
-/** One measured configuration: a node's mean time in the quietest third of its model's profiled runs (microseconds). */
+/** One measured configuration: the fastest of a node's timed runs in a profiled model (microseconds). */
 export interface TableEntry { config: NodeConfig; us: number; samples: number; /** Median of the same runs (diagnostic; `us` is what is costed). */ medianUs?: number }
 
 /** A latency table: the device it describes, how it was measured, and the measured kernels. */
