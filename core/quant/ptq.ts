@@ -46,6 +46,8 @@ export interface QuantizeOptions {
   weightRounding?: string;
   /** Parameters of the weight rounding (see its zod schema, e.g. core/quant/adaround). */
   weightRoundingParams?: unknown;
+  /** Progress of long steps after calibration (AdaRound's learning), about once a second: heartbeat from it. */
+  onProgress?: (p: { stage: string; done: number; total: number }) => void;
 }
 
 export interface QuantizeReport {
@@ -75,7 +77,7 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
   const weightQmax = opts.reduceRange === false ? 127 : 63;
   const means = opts.biasCorrection ? biasCorrectionObserver(plan.marks) : undefined;
   const roundingName = opts.weightRounding ?? 'round';
-  const rounding = startRounding(roundingName, opts.weightRoundingParams, { graph: prepared.graph, marks: plan.marks, weightQmax, threads: opts.threads });
+  const rounding = startRounding(roundingName, opts.weightRoundingParams, { graph: prepared.graph, marks: plan.marks, weightQmax, threads: opts.threads, onProgress: opts.onProgress });
   let ranges: RangeRecord;
   let roundingReport: RoundingReport;
   try {

@@ -12,6 +12,8 @@ export interface RoundingContext {
   /** The model-wide largest int8 weight magnitude (a mark's own weightQmax wins). */
   weightQmax: number;
   threads?: number;
+  /** Progress of a long learning run (about once a second); an activity heartbeats from it. */
+  onProgress?: (p: { stage: string; done: number; total: number }) => void;
 }
 
 /** One layer's output error (Σ over sampled columns of ‖ΔW·x‖², in squared quantization steps) under both roundings. */

@@ -110,6 +110,7 @@ async function roundLayers(ctx: RoundingContext, layers: Layer[], grams: LayerGr
   const kernels = layers.map((l, i) => ({ h: normalizedGram(grams[i], l.shape.groups, l.shape.k), groups: l.shape.groups, k: l.shape.k, rows: l.shape.rows }));
   const schedule: RoundingSchedule = {
     iterations: p.iterations, regWeight: p.reg_weight, betaStart: p.beta_range[0], betaEnd: p.beta_range[1], warmup: p.warmup, learningRate: p.learning_rate,
+    onProgress: ctx.onProgress && ((done, total) => ctx.onProgress!({ stage: 'adaround', done, total })),
   };
   const learned = await learnRounding(problem, kernels, schedule, ctx.threads);
   const [nearestLoss, learnedLoss] = [await layerLosses(nearestRounding(problem), problem, kernels, ctx.threads), await layerLosses(learned, problem, kernels, ctx.threads)];

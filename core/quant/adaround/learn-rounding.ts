@@ -18,6 +18,9 @@ export interface RoundingSchedule {
   /** Share of the iterations before the regularizer starts. */
   warmup: number;
   learningRate: number;
+  /** Called every progressEveryMs (default 1000) with the iterations done, so a long run can heartbeat (and be cancelled by throwing). */
+  onProgress?: (done: number, total: number) => void;
+  progressEveryMs?: number;
 }
 
 /**
@@ -97,7 +100,12 @@ export async function learnRounding(p: RoundingProblem, layers: ProductLayer[], 
   try {
     let m: Float32Array = new Float32Array(n);
     let sq: Float32Array = new Float32Array(n);
+    let reported = performance.now();
     for (let it = 0; it < s.iterations; it++) {
+      if (s.onProgress && performance.now() - reported >= (s.progressEveryMs ?? 1000)) {
+        s.onProgress(it, s.iterations);
+        reported = performance.now();
+      }
       const { beta, regularize } = betaAt(s, it);
       const out = await session.run({
         v: flat(v), m: flat(m), s: flat(sq),

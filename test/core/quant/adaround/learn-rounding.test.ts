@@ -72,6 +72,15 @@ describe('learnRounding', () => {
     }
   });
 
+  it('reports progress, and stops when the progress callback throws (a cancelled activity)', async () => {
+    const { problem, layers } = tinyLayers(1, 4);
+    const seen: number[] = [];
+    await learnRounding(problem, layers, { ...schedule, iterations: 30, progressEveryMs: 0, onProgress: (done, total) => { expect(total).toBe(30); seen.push(done); } });
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    const cancel = { ...schedule, progressEveryMs: 0, onProgress: (done: number) => { if (done === 5) throw new Error('cancelled'); } };
+    await expect(learnRounding(problem, layers, cancel)).rejects.toThrow('cancelled');
+  });
+
   it('anneals β linearly after the warm-up only', () => {
     const s = { ...schedule, iterations: 11, warmup: 0.1 };
     expect(betaAt(s, 0)).toEqual({ beta: 20, regularize: false });
