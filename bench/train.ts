@@ -7,6 +7,7 @@
  * Nothing is asserted: figures are printed. Sizes are small by default (2 shared cores); raise them with flags.
  *
  * npm run bench:train [-- --json] [--only step,qat,prune,sparse] [--train N] [--eval N] [--epochs E] [--qat-lr LR] [--prune-lr LR]
+ *   [--sparse sparse75,sparse24] [--sparse-epochs E] [--sparse-lr LR] [--distill-nodes K]
  */
 import { iterateBatches } from '../core/data';
 import { createTaskMetric } from '../core/metrics/tasks';
@@ -184,10 +185,21 @@ async function main(): Promise<void> {
   if (only.has('sparse')) {
     const cls = readModel(ppocrModel(CLS_MODEL));
     const fp32 = await metricOf(cls, 'cls', evalN * 4);
-    for (const [key, strategy] of [['sparse75', { kind: 'unstructured', params: { ratio: 0.75, rampSteps: 8, every: 2 } }], ['sparse24', { kind: 'semi-structured-2of4' }]] as const) {
+    const sparseEpochs = arg('sparse-epochs', epochs);
+    const totalSteps = sparseEpochs * Math.floor((trainN * 2) / 8);
+    // Sparsity ramps up (GMP) over the first half of the run, re-masking about 20 times on the way;
+    // the learning rate decays (cosine) so the last epochs settle instead of wandering.
+    const rampSteps = Math.max(8, Math.floor(totalSteps / 2));
+    const every = Math.max(1, Math.floor(rampSteps / 20));
+    const schedule = { kind: 'cosine' as const, lr: arg('sparse-lr', 3e-4), totalSteps };
+    const distillNodes = { nodes: arg('distill-nodes', 1) };
+    const kinds = new Set((process.argv.includes('--sparse') ? process.argv[process.argv.indexOf('--sparse') + 1] : 'sparse75,sparse24').split(','));
+    out.sparseSettings = { epochs: sparseEpochs, lr: schedule.lr, schedule: 'cosine', distillNodes: distillNodes.nodes, rampSteps, samples: trainN * 2 };
+    for (const [key, strategy] of [['sparse75', { kind: 'unstructured', params: { ratio: 0.75, rampSteps, every } }], ['sparse24', { kind: 'semi-structured-2of4' }]] as const) {
+      if (!kinds.has(key)) continue;
       log(`${key} + distillation, classifier:`);
       let metric = NaN;
-      await distill('cls', cls, { samples: trainN * 2, batchSize: 8, strategy, schedule: { kind: 'constant', lr: 3e-4 } }, epochs, async (e, m) => {
+      await distill('cls', cls, { samples: trainN * 2, batchSize: 8, strategy, schedule, distill: distillNodes }, sparseEpochs, async (e, m) => {
         metric = await metricOf(m, 'cls', evalN * 4);
         log(`  epoch ${e}: ${metric} (FP32 ${fp32})`);
       });
