@@ -6,9 +6,10 @@
  *   runs) against the grid's measured results instead of re-running identical trials;
  * - scaling: wall time of a 16-trial ptqSearch with 1 vs 2 worker processes (one trial at a time
  *   each, onnxruntime at 1 thread), fresh stores so nothing is cached;
- * - overhead: the 1-worker search's wall time vs the same 16 trials in a plain in-process loop.
+ * - overhead: the 1-worker search's wall time vs the same 16 trials in a plain in-process loop, and
+ *   from the search's histories the share of its time when no activity ran (temporalIdleFraction).
  *
- * npm run bench:search [-- --json] [--eval N]
+ * npm run bench:search [-- --json] [--eval N] [--overhead-only: one 1-worker search and one loop, with where the time went]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,7 +26,7 @@ import { assignmentKey, enumerateSpace, toTrialConfig } from '../core/search/spa
 import { ensureDevServer, stopDevServer } from '../workers/dev-server';
 import { PtqSearchInput, PtqSearchResult, resolveSpace } from '../workflows/ptq-search';
 import { CLS_MODEL, ppocrModel } from '../test/fixtures/models';
-import { killGroup, startWorkerProcess } from '../test/integration/search-support';
+import { allRuns, killGroup, startWorkerProcess } from '../test/integration/search-support';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -33,6 +34,8 @@ const json = args.includes('--json');
 const evalCount = Number(args[args.indexOf('--eval') + 1]) || 512;
 const ROOT = path.resolve(__dirname, '..');
 const skipScaling = args.includes('--no-scaling');
+// Diagnosis: one 1-worker search and one plain loop, with where the workflow's wall time went.
+const overheadOnly = args.includes('--overhead-only');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const SEEDS = [0, 1, 2, 3, 4];
 const BUDGET_FRACTION = 0.3;
@@ -91,6 +94,75 @@ function simulate(results: Map<string, Candidate>, seed: number, strategy: Searc
   return { score: objectiveOf(results.get(best.key)!).score, trials: s.history.length };
 }
 
+interface TimeBreakdown {
+  /** Sum of activity execution times (started → completed), by activity type. */
+  activityMs: Record<string, number>;
+  /** Sum of waits from scheduling an activity to a worker starting it. */
+  scheduleToStartMs: number;
+  /** Time, from the first event to the last, when no activity was running: orchestration and queueing. */
+  idleMs: number;
+  /** Workflow tasks: count and summed time from scheduled to completed. */
+  workflowTasks: number;
+  workflowTaskMs: number;
+  spanMs: number;
+  /** The longest stretches with no activity running: what ended before and what started after. */
+  gaps: { ms: number; after: string; before: string }[];
+}
+
+/** Where a search's wall time went, from its histories' event times (every run of a continued-as-new search). */
+function timeBreakdown(runs: Awaited<ReturnType<typeof allRuns>>): TimeBreakdown {
+  type Ev = { eventId?: unknown; eventTime?: { seconds?: unknown; nanos?: number | null } | null; [k: string]: unknown };
+  const t = (e: Ev) => Number(e.eventTime?.seconds ?? 0) * 1e3 + Number(e.eventTime?.nanos ?? 0) / 1e6;
+  const out: TimeBreakdown = { activityMs: {}, scheduleToStartMs: 0, idleMs: 0, workflowTasks: 0, workflowTaskMs: 0, spanMs: 0, gaps: [] };
+  const busy: [number, number, string][] = [];
+  let first = Infinity, last = -Infinity;
+  for (const r of runs) {
+    const at = new Map<string, { t: number; type?: string }>();
+    for (const e of (r.history.events ?? []) as Ev[]) {
+      const ms = t(e);
+      first = Math.min(first, ms);
+      last = Math.max(last, ms);
+      const attr = (k: string) => e[k] as Record<string, unknown> | null | undefined;
+      const sched = attr('activityTaskScheduledEventAttributes');
+      if (sched) at.set(String(e.eventId), { t: ms, type: (sched.activityType as { name?: string } | undefined)?.name ?? '?' });
+      const started = attr('activityTaskStartedEventAttributes');
+      if (started) {
+        const s = at.get(String(started.scheduledEventId))!;
+        out.scheduleToStartMs += ms - s.t;
+        at.set(`started-${String(started.scheduledEventId)}`, { t: ms, type: s.type });
+      }
+      const done = attr('activityTaskCompletedEventAttributes') ?? attr('activityTaskFailedEventAttributes');
+      if (done) {
+        const s = at.get(`started-${String(done.scheduledEventId)}`)!;
+        out.activityMs[s.type!] = (out.activityMs[s.type!] ?? 0) + ms - s.t;
+        busy.push([s.t, ms, s.type!]);
+      }
+      const wtSched = attr('workflowTaskScheduledEventAttributes');
+      if (wtSched) at.set(`wt-${String(e.eventId)}`, { t: ms });
+      const wtDone = attr('workflowTaskCompletedEventAttributes');
+      if (wtDone) {
+        out.workflowTasks++;
+        out.workflowTaskMs += ms - (at.get(`wt-${String(wtDone.scheduledEventId)}`)?.t ?? ms);
+      }
+    }
+  }
+  // Union of activity intervals; the rest of the span is time no activity ran.
+  busy.sort((a, b) => a[0] - b[0]);
+  let covered = 0, end = first, endType = 'workflow start';
+  for (const [a, b, type] of busy) {
+    if (a > end) out.gaps.push({ ms: a - end, after: endType, before: type });
+    if (b <= end) continue;
+    covered += b - Math.max(a, end);
+    end = b;
+    endType = type;
+  }
+  if (last > end) out.gaps.push({ ms: last - end, after: endType, before: 'workflow end' });
+  out.gaps = out.gaps.sort((x, y) => y.ms - x.ms).slice(0, 8).map((g) => ({ ...g, ms: Math.round(g.ms) }));
+  out.spanMs = last - first;
+  out.idleMs = out.spanMs - covered;
+  return out;
+}
+
 /** A private dev server; retried, since a port picked as free can be taken before the server binds it. */
 async function startServer(stateDir: string) {
   for (let attempt = 1; ; attempt++) {
@@ -109,7 +181,7 @@ async function startServer(stateDir: string) {
  * start to result. Batches of 4 (ptqSearch's default): a batch waits for its slowest trial (the
  * price of proposals that do not depend on timing), and 4 trials over 2 workers idle less than 2.
  */
-async function temporalSearch(workers: number, budget: number): Promise<{ ms: number; result: PtqSearchResult }> {
+async function temporalSearch(workers: number, budget: number): Promise<{ ms: number; result: PtqSearchResult; breakdown: TimeBreakdown }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-bench-search-${workers}w-`));
   const stateDir = path.join(dir, 'temporal');
   const store = path.join(dir, 'store');
@@ -135,8 +207,10 @@ async function temporalSearch(workers: number, budget: number): Promise<{ ms: nu
     await client.workflow.execute('ptqSearch', { taskQueue, workflowId: `bench-warm-${workers}w-${Date.now()}`, args: [warm] });
     const input: PtqSearchInput = { model, teacher, calib, eval: timingEval, input: feed, space, budget, parallel: 4, seed: 0, trialsPerRun: 8 };
     const t0 = performance.now();
-    const result = (await client.workflow.execute('ptqSearch', { taskQueue, workflowId: `bench-${workers}w-${Date.now()}`, args: [input] })) as PtqSearchResult;
-    return { ms: performance.now() - t0, result };
+    const workflowId = `bench-${workers}w-${Date.now()}`;
+    const result = (await client.workflow.execute('ptqSearch', { taskQueue, workflowId, args: [input] })) as PtqSearchResult;
+    const ms = performance.now() - t0;
+    return { ms, result, breakdown: timeBreakdown(await allRuns(client, workflowId)) };
   } finally {
     for (const c of children) await killGroup(c, 'SIGKILL');
     await client.connection.close();
@@ -165,6 +239,18 @@ async function main() {
   const searchTrialFraction = mean(runs.map((r) => r.surrogate.trials)) / grid.length;
   for (const r of runs) log(`seed ${r.seed}: surrogate ${r.surrogate.score.toFixed(2)} (${r.surrogate.trials} trials), random ${r.random.score.toFixed(2)}`);
 
+  if (overheadOnly) {
+    const one = await temporalSearch(1, SCALING_TRIALS);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-loop-'));
+    const loop = await plainLoop(dir, one.result.trials.map((c) => c.config as PtqTrialConfig), false, timingEval).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const b = one.breakdown;
+    const act = Object.values(b.activityMs).reduce((x, y) => x + y, 0);
+    console.log(`workflow ${(one.ms / 1000).toFixed(1)} s (history span ${(b.spanMs / 1000).toFixed(1)} s): activities ${(act / 1000).toFixed(1)} s ${JSON.stringify(Object.fromEntries(Object.entries(b.activityMs).map(([k, v]) => [k, Math.round(v)])))}, ` +
+      `no activity running ${(b.idleMs / 1000).toFixed(1)} s, schedule→start ${(b.scheduleToStartMs / 1000).toFixed(1)} s, ${b.workflowTasks} workflow tasks ${(b.workflowTaskMs / 1000).toFixed(1)} s`);
+    console.log(`plain loop ${(loop.ms / 1000).toFixed(1)} s → overhead ${(100 * (one.ms - loop.ms) / one.ms).toFixed(1)}%`);
+    if (json) console.log(JSON.stringify({ workflowMs: one.ms, plainLoopMs: loop.ms, temporalOverhead: (one.ms - loop.ms) / one.ms, ...b, loadavg: os.loadavg()[0] }));
+    return;
+  }
   if (skipScaling) {
     console.log(JSON.stringify({ gridSize: grid.length, gridBest, budget, searchGap, searchTrialFraction, randomGap, grid: grid.map((a, i) => [assignmentKey(sp, a), objectiveOf(g.candidates[i]).score, g.candidates[i].cosine]) }));
     return;
@@ -192,16 +278,20 @@ async function main() {
   const loop = { ms: (loop1.ms + loop2.ms) / 2 };
   const twoWorkerSpeedup = one.ms / two.ms;
   const temporalOverhead = (one.ms - loop.ms) / one.ms;
+  // Load-robust complement: the share of the 1-worker searches' wall time when no activity ran
+  // (orchestration and hand-offs), from their histories; the loop-vs-workflow difference also
+  // carries how much slower the same activities ran in a worker process under the machine's load.
+  const temporalIdleFraction = (one1.breakdown.idleMs + one2.breakdown.idleMs) / (one1.breakdown.spanMs + one2.breakdown.spanMs);
 
   const figures = {
     model: 'ch_ppocr_mobile_v2.0_cls', gridSize: grid.length, gridBest, budget, seeds: SEEDS.length,
     searchGap, searchTrialFraction, randomGap,
     oneWorkerMs: Math.round(one.ms), twoWorkerMs: Math.round(two.ms), plainLoopMs: Math.round(loop.ms),
-    twoWorkerSpeedup, temporalOverhead, cpus: os.cpus().length, loadavg: os.loadavg()[0],
+    twoWorkerSpeedup, temporalOverhead, temporalIdleFraction, cpus: os.cpus().length, loadavg: os.loadavg()[0],
   };
   console.log(`search: gap ${searchGap.toFixed(2)} pts using ${(100 * searchTrialFraction).toFixed(0)}% of the grid; random ${randomGap.toFixed(2)} pts`);
   console.log(`scaling: 1 worker ${(one.ms / 1000).toFixed(1)} s, 2 workers ${(two.ms / 1000).toFixed(1)} s → ${twoWorkerSpeedup.toFixed(2)}x`);
-  console.log(`overhead: plain loop ${(loop.ms / 1000).toFixed(1)} s vs workflow ${(one.ms / 1000).toFixed(1)} s → ${(100 * temporalOverhead).toFixed(1)}%`);
+  console.log(`overhead: plain loop ${(loop.ms / 1000).toFixed(1)} s vs workflow ${(one.ms / 1000).toFixed(1)} s → ${(100 * temporalOverhead).toFixed(1)}%; no activity running ${(100 * temporalIdleFraction).toFixed(1)}% of the workflow's time`);
   if (json) console.log(JSON.stringify(figures));
 }
 

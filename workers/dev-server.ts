@@ -22,12 +22,25 @@ import {
 /** Where the embedded server keeps its database, log and state file unless told otherwise. */
 export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, '.slimflow', 'temporal');
 
+/**
+ * One task-queue partition. The server's default (4) spreads a queue's backlog over partitions that a
+ * few pollers reach only through forwarding: with one worker taking one task at a time, each
+ * hand-off from a finished activity to the next queued one took ~0.9 s (bench:search --overhead-only:
+ * idle 6–7 % of a 16-trial search, 3 % with one partition). One host, few pollers: one partition.
+ */
+const SINGLE_HOST_CONFIG: Record<string, unknown> = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
 /** Options of ensureDevServer. */
 export interface DevServerOptions {
   stateDir?: string;
   namespace?: string;
   /** How long to wait for a fresh server to answer (ms). */
   startTimeoutMs?: number;
+  /** Dynamic config values for a fresh server (`--dynamic-config-value key=JSON`). */
+  dynamicConfig?: Record<string, unknown>;
 }
 
 /** A running dev server; `started` is false when an existing one was reused. */
@@ -55,7 +68,7 @@ export async function ensureDevServer(opts: DevServerOptions = {}): Promise<DevS
     // A recorded server that no longer answers may still hold the SQLite file: stop it first.
     if (recorded) await terminate(recorded);
     removeState(stateDir);
-    const state = await startServer(stateDir, namespace, timeoutMs);
+    const state = await startServer(stateDir, namespace, timeoutMs, { ...SINGLE_HOST_CONFIG, ...opts.dynamicConfig });
     return { ...pick(state, stateDir), namespace, started: true };
   });
 }
@@ -130,7 +143,7 @@ async function answers(address: string, namespace: string, timeoutMs: number): P
   }
 }
 
-async function startServer(stateDir: string, namespace: string, timeoutMs: number): Promise<DevServerState> {
+async function startServer(stateDir: string, namespace: string, timeoutMs: number, dynamicConfig: Record<string, unknown>): Promise<DevServerState> {
   const bin = resolveTemporalBin();
   const dbFile = path.join(stateDir, 'temporal.db');
   const logFile = path.join(stateDir, 'server.log');
@@ -144,6 +157,7 @@ async function startServer(stateDir: string, namespace: string, timeoutMs: numbe
     '--log-level', 'error',
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     ...SLIMFLOW_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
+    ...Object.entries(dynamicConfig).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
   ];
   const logFd = fs.openSync(logFile, 'a');
   fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${bin} ${args.join(' ')}\n`);
