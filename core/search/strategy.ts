@@ -160,7 +160,12 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, lat
   const hpo = config.HyperParameterOptimization;
   const skipped: SkippedStrategy[] = [
     ...(trainingConfig(config) ? [] : [{ strategy: 'QAT with distillation', reason: 'runs only when the config has a training section (QuantAware, UnstructurePrune, ChannelPrune, ASPPrune or TrainConfig) and INT8 misses the tolerance' }]),
-    ...(latency ? [] : [{ strategy: 'latency-based strategy choice', reason: 'no latency table configured (Global.deploy.latency_table, or SLIMFLOW_LATENCY_TABLE on the worker; `slimflow profile` builds one): no strategy was estimated or dropped for speed' }]),
+    ...(latency ? [] : [{
+      strategy: 'latency-based strategy choice',
+      reason: config.Global.deploy.latency_table
+        ? `not estimated in this plan (the autoCompress job predicts each strategy with ${config.Global.deploy.latency_table}): no strategy was dropped for speed here`
+        : 'no latency table configured (Global.deploy.latency_table, or SLIMFLOW_LATENCY_TABLE on the worker; `slimflow profile` builds one): no strategy was estimated or dropped for speed',
+    }]),
     ...estimates.filter((e) => e.decision === 'skip').map((e) => ({ strategy: LABELS[e.strategy], reason: e.reason })),
     ...(hpo && !sensitivity?.length ? [{ strategy: 'float fallbacks in the search', reason: 'per-layer sensitivity was not measured, so the search keeps no layer in float' }] : []),
   ];

@@ -70,6 +70,9 @@ describe('strategy rules', () => {
     const plan = planAutoCompress(config(), analysis, undefined, sensitivity);
     expect(plan.skipped.find((s) => s.strategy === 'latency-based strategy choice')?.reason).toMatch(/no latency table configured/);
     expect(plan.estimates.find((e) => e.strategy === 'int8')!.reason).toMatch(/not estimated \(no latency table\)/);
+    // A static plan of a config that names a table does not claim there is none.
+    const named = planAutoCompress(config({}, { latency_table: '/t.json' }), analysis);
+    expect(named.skipped.find((s) => s.strategy === 'latency-based strategy choice')?.reason).toMatch(/not estimated in this plan .*\/t\.json/);
   });
 
   it('with predicted latencies: drops a float fallback too slow for the target from the search, and constrains every trial', () => {
