@@ -29,6 +29,10 @@ const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
   'allow-all': ScheduleOverlapPolicy.ALLOW_ALL,
 };
 
+/** The CLI's name of a schedule's overlap policy (what `--overlap` takes). */
+export const overlapName = (p: ScheduleOverlapPolicy | undefined): string =>
+  Object.entries(OVERLAP).find(([, v]) => v === p)?.[0] ?? String(p ?? 'skip');
+
 /** Create the fleet's schedule, or update it in place when the id exists; returns whether it was created. */
 export async function upsertFleetSchedule(client: Client, opts: { id: string; cron: string; overlap: string; taskQueue: string; input: FleetInput; fleet: string }): Promise<'created' | 'updated'> {
   const overlap = OVERLAP[opts.overlap];
@@ -122,8 +126,12 @@ const unpause = scheduleVerb('unpause', 'unpause a fleet schedule', async (h) =>
 });
 
 const trigger = scheduleVerb('trigger', 'start a run of the schedule now (its overlap policy applies)', async (h, o) => {
-  await h.trigger(o.overlap ? OVERLAP[o.overlap] : undefined);
-  return `schedule ${h.scheduleId} triggered`;
+  if (o.overlap && OVERLAP[o.overlap] === undefined) throw new SlimflowError('INVALID_CONFIG', `unknown overlap policy "${o.overlap}"; use one of ${Object.keys(OVERLAP).join(', ')}`, '--overlap');
+  // The client's trigger() defaults to allow-all, which would start a second fleet run beside a running
+  // one (and leave it untracked by the schedule): pass the schedule's own policy instead.
+  const overlap = o.overlap ? OVERLAP[o.overlap] : (await h.describe()).policies.overlap;
+  await h.trigger(overlap);
+  return `schedule ${h.scheduleId} triggered (overlap ${overlapName(overlap)})`;
 }, (c) => c.option('--overlap <policy>', 'overlap policy for this run (default: the schedule\'s)'));
 
 const backfill = scheduleVerb('backfill', 'run the actions the schedule would have taken between two times', async (h, o) => {
@@ -147,6 +155,8 @@ const describe = withClusterFlags(new Command('describe').description('show a fl
         scheduleId: d.scheduleId,
         paused: d.state.paused,
         note: d.state.note ?? null,
+        overlap: overlapName(d.policies.overlap),
+        skippedOverlap: d.info.numActionsSkippedOverlap,
         recent: d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
         next: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
         running: d.info.runningActions.map((a) => a.workflow.workflowId),
