@@ -79,7 +79,7 @@ export function createFleetActivities() {
       return asActivity(() => {
         const file = path.join(input.registry, 'index.html');
         const roots = new Map((input.entries ?? []).map((e) => [e.name, e.modelRoot]));
-        const rows = input.outcomes.map((o) => ({ ...indexRow(input.registry, o), ...latestOf(roots.get(o.name)) }));
+        const rows = input.outcomes.map((o) => ({ ...indexRow(input.registry, o), ...latestOf(input.registry, roots.get(o.name)) }));
         writeFileAtomic(file, renderFleetIndex(input.fleet, rows, new Date().toISOString()));
         writeFileAtomic(path.join(input.registry, 'last-run.json'), `${JSON.stringify({ fleet: input.fleet, at: new Date().toISOString(), outcomes: input.outcomes }, null, 2)}\n`);
         return { path: file };
@@ -112,9 +112,17 @@ function removeIfEmpty(dir: string): void {
   }
 }
 
-function latestOf(modelRoot: string | undefined): { latest?: string } {
+function latestOf(registry: string, modelRoot: string | undefined): { latest?: string; latestReport?: string } {
   const ptr = modelRoot ? readLatest(modelRoot) : null;
-  return ptr ? { latest: ptr.version } : {};
+  if (!ptr) return {};
+  const html = path.join(ptr.dir, 'report.html');
+  return { latest: ptr.version, ...(fs.existsSync(html) ? { latestReport: reportLink(registry, html) } : {}) };
+}
+
+// Relative to the index when the report lies under the registry (the folder can move), else absolute.
+function reportLink(registry: string, html: string): string {
+  const rel = path.relative(registry, html);
+  return rel.startsWith('..') ? `file://${html}` : rel.split(path.sep).join('/');
 }
 
 function indexRow(registry: string, o: ModelOutcome): IndexRow {
@@ -122,10 +130,7 @@ function indexRow(registry: string, o: ModelOutcome): IndexRow {
   if (!o.versionDir) return row;
   row.version = path.basename(o.versionDir);
   const html = path.join(o.versionDir, 'report.html');
-  if (fs.existsSync(html)) {
-    const rel = path.relative(registry, html);
-    row.report = rel.startsWith('..') ? `file://${html}` : rel.split(path.sep).join('/');
-  }
+  if (fs.existsSync(html)) row.report = reportLink(registry, html);
   const json = path.join(o.versionDir, 'report.json');
   if (fs.existsSync(json)) {
     const r = JSON.parse(fs.readFileSync(json, 'utf8')) as JobReport;
