@@ -103,7 +103,7 @@ describe('autoCompress passes control signals on to its search', () => {
     const out = tmpDir('auto-control-train');
     const jobId = `auto-control-train-${path.basename(out)}`;
     // No search, and a PTQ that clips activations at their 60th percentile: INT8 misses the zero budget, so QAT training runs.
-    const { HyperParameterOptimization: _search, ...config } = searchingJob(out);
+    const { HyperParameterOptimization: _search, ...config } = searchingJob(out) as Record<string, unknown>;
     const QuantPost = { algo: 'hist', hist_percent: 0.6, weight_quantize_type: 'abs_max', batch_size: 8, batch_num: 2, qdq_placement: 'integer-path' };
     const job = await h.client.workflow.start('autoCompress', {
       taskQueue: h.taskQueue, workflowId: jobId, args: [{ config: { ...config, QuantPost, QuantAware: {}, TrainConfig: { epochs: 6 } } }],
