@@ -11,6 +11,8 @@
  */
 import { iterateBatches } from '../core/data';
 import { createTaskMetric } from '../core/metrics/tasks';
+import { analyzeModel } from '../core/onnx/analysis';
+import { readWeight } from '../core/onnx/graph';
 import { encodeModel, readModel } from '../core/onnx/model-io';
 import { prepareModel } from '../core/onnx/prepare';
 import { Model } from '../core/onnx/proto';
@@ -76,6 +78,19 @@ async function distill(task: Task, teacher: Model, train: TrainConfigInput, epoc
   } finally {
     await run.trainer.release();
   }
+}
+
+/** Share of exact zeros over all weights of the layers that have any (dense first and depthwise layers included). */
+function zeroWeightShare(model: Model): number {
+  let zeros = 0;
+  let total = 0;
+  for (const l of analyzeModel(model).quantizableLayers) {
+    const w = readWeight(model.graph, l.weight);
+    if (!w) continue;
+    for (const v of w.data) if (v === 0) zeros++;
+    total += w.data.length;
+  }
+  return total > 0 ? zeros / total : 0;
 }
 
 /** Step time / forward time on the same batch, in the same process. */
@@ -151,13 +166,14 @@ async function main(): Promise<void> {
     log(`  FP32: ${fp32Metric}`);
     const ptq = await ptq4bit(rec, 'rec', 32, evalN);
     const epochMetrics: number[] = [];
-    await distill('rec', rec, { samples: trainN, batchSize: 4, strategy: { kind: 'qat', params: { weightBits: 4, calibBatches: 4 } }, schedule: { kind: 'constant', lr: arg('qat-lr', 1e-3) } }, epochs, async (e, m) => {
+    const qatSchedule = { kind: 'cosine' as const, lr: arg('qat-lr', 1e-4), totalSteps: epochs * Math.floor(trainN / 4) };
+    await distill('rec', rec, { samples: trainN, batchSize: 4, strategy: { kind: 'qat', params: { weightBits: 4, calibBatches: 4 } }, schedule: qatSchedule, distill: { nodes: arg('distill-nodes', 1) } }, epochs, async (e, m) => {
       epochMetrics.push(await metricOf(m, 'rec', evalN));
       log(`  QAT epoch ${e}: ${epochMetrics[e]}`);
     });
     const lost = fp32Metric - ptq.metric;
     const recovered = lost > 0 ? round((100 * (Math.max(...epochMetrics) - ptq.metric)) / lost, 1) : null;
-    out.qat = { fp32Metric, ptqMetric: ptq.metric, ptqCalibrator: ptq.calibrator, epochMetrics, recoveredPercent: recovered };
+    out.qat = { lr: qatSchedule.lr, schedule: 'cosine', samples: trainN, epochs, fp32Metric, ptqMetric: ptq.metric, ptqCalibrator: ptq.calibrator, epochMetrics, recoveredPercent: recovered };
   }
 
   if (only.has('prune')) {
@@ -199,11 +215,13 @@ async function main(): Promise<void> {
       if (!kinds.has(key)) continue;
       log(`${key} + distillation, classifier:`);
       let metric = NaN;
+      let zeros = NaN;
       await distill('cls', cls, { samples: trainN * 2, batchSize: 8, strategy, schedule, distill: distillNodes }, sparseEpochs, async (e, m) => {
         metric = await metricOf(m, 'cls', evalN * 4);
-        log(`  epoch ${e}: ${metric} (FP32 ${fp32})`);
+        zeros = zeroWeightShare(m);
+        log(`  epoch ${e}: ${metric} (FP32 ${fp32}), ${round(100 * zeros, 1)}% of layer weights are zero`);
       });
-      out[key] = { cls: { fp32Metric: fp32, metric, metricDrop: round(fp32 - metric) } };
+      out[key] = { cls: { fp32Metric: fp32, metric, metricDrop: round(fp32 - metric), zeroWeightShare: round(zeros, 3) } };
     }
   }
   out.peakRssMB = peakRssMB();
