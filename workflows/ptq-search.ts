@@ -150,9 +150,12 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     return b ? trials.find((t) => t.key === b.key) : undefined;
   };
   const status = () => (stoppedBy ? (stoppedBy === 'stopped' ? 'stopped' : 'done') : paused ? 'paused' : 'running');
+  const finished = () => trials.some((t) => t.candidate);
   const requestStop = () => {
     stopRequested = true;
-    batchScope?.cancel();
+    // Stop keeps the best so far; before any trial has finished there is none, so the running
+    // batch (or the first one) completes and the search stops after it.
+    if (finished()) batchScope?.cancel();
   };
 
   setHandler(pauseSignal, () => { paused = true; });
@@ -190,9 +193,10 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
 
   let thisRun = 0;
   for (;;) {
-    stoppedBy = stopRequested ? 'stopped' : searcher.shouldStop();
+    stoppedBy = stopRequested && finished() ? 'stopped' : searcher.shouldStop();
     if (stoppedBy) break;
-    if (paused) {
+    // A stop overrides a pause (it still needs its first finished trial, see requestStop).
+    if (paused && !stopRequested) {
       publish();
       await condition(() => !paused || stopRequested);
       publish();

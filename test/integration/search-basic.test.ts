@@ -86,6 +86,18 @@ describe('ptqSearch', () => {
     expect(result.best.accuracy).toBeGreaterThanOrEqual(best!.accuracy!);
   }, 300_000);
 
+  it('stopped before any trial has finished, keeps the first batch as its best', async () => {
+    const handle = await client.workflow.start('ptqSearch', {
+      taskQueue, workflowId: `search-early-stop-${taskQueue}`, args: [{ ...input, budget: 10, seed: 5, trialsPerRun: 10 }],
+    });
+    await handle.signal('stop');
+    const result = (await handle.result()) as PtqSearchResult;
+    expect(result.stoppedBy).toBe('stopped');
+    // The first batch (parallel = 2) runs to the end; nothing after it starts.
+    expect(result.trialsRun).toBe(2);
+    expect(result.best.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+  }, 300_000);
+
   it('runs in autoCompress for a config with HyperParameterOptimization, tester first', async () => {
     const dir = tmpDir('search-auto');
     const config = clsJob(path.join(dir, 'out'), { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 128, seed: 12 } }, {
