@@ -42,6 +42,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   setHandler(progressQuery, () => progress);
 
   let paused = false;
+  let stopped = false;
   let cp: CompiledPipeline | undefined;
   // The last control signal each child was sent, so a child is told each change once.
   const told = new Map<string, 'pause' | 'resume' | 'stop'>();
@@ -66,7 +67,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   };
   setHandler(pauseSignal, () => { paused = true; forward('pause'); });
   setHandler(resumeSignal, () => { paused = false; forward('resume'); });
-  setHandler(stopSignal, () => { paused = false; forward('stop'); });
+  setHandler(stopSignal, () => { paused = false; stopped = true; forward('stop'); });
   // Pause takes effect between stages: nothing new starts until resume (or stop).
   const checkpoint = async (next: string) => {
     if (!paused) return;
@@ -109,8 +110,10 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   const result = await executePipeline(cp, { model, calib: g.calibration_data }, (state) => {
     const p = progressOf(cp, state);
     progress = { ...p, percent: 5 + 0.9 * p.percent };
-    // A child started while the job is paused (a pause sent during the teacher or baseline) starts held too.
-    if (paused) forward('pause');
+    // A child started after a stop (or while the job is paused) is told at once: a stop sent during
+    // the teacher or baseline stops the search after its first finished trial.
+    if (stopped) forward('stop');
+    else if (paused) forward('pause');
   });
 
   const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string; searchStoppedBy?: string };

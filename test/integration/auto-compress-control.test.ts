@@ -99,6 +99,21 @@ describe('autoCompress passes control signals on to its search', () => {
     await stopAndCheck(job, jobId, 12);
   }, 600_000);
 
+  it('a stop sent before the search started ends the search after its first finished trial', async () => {
+    const out = tmpDir('auto-control-stop');
+    const jobId = `auto-control-stop-${path.basename(out)}`;
+    const job = await h.client.workflow.start('autoCompress', { taskQueue: h.taskQueue, workflowId: jobId, args: [{ config: searchingJob(out) }] });
+    await waitFor('the baseline step', async () => (await job.query<PipelineProgress>('progress')).steps.baseline?.status === 'running');
+    expect((await job.query<PipelineProgress>('progress')).steps.search?.status).not.toBe('running');
+    await job.signal('stop');
+    const report = (await job.result()) as JobReport;
+    const search = (await h.client.workflow.getHandle(`${jobId}/search`).result()) as PtqSearchResult;
+    expect(search.stoppedBy).toBe('stopped');
+    // The tester is the first batch: one trial, then nothing more starts.
+    expect(search.trialsRun).toBe(1);
+    expect(report.candidates.map((c) => c.model.sha256)).toContain(search.best.model.sha256);
+  }, 600_000);
+
   it('pause, resume and stop sent to the job reach the running trainStrategy child', async () => {
     const out = tmpDir('auto-control-train');
     const jobId = `auto-control-train-${path.basename(out)}`;
