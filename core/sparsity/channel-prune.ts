@@ -9,6 +9,15 @@ const PASSTHROUGH = new Set(['Relu', 'Clip', 'HardSigmoid', 'Sigmoid', 'HardSwis
 
 export interface PruneReport { prunedConvs: number; removedFilters: number; keptFilters: number; skipped: number }
 
+export interface PruneOptions {
+  /**
+   * Kept filters are rounded up to a multiple of this (default 8). onnxruntime's CPU convs run in
+   * blocked NCHWc layout with blocks of 8 channels on AVX2 (16 on AVX-512); an unaligned channel
+   * count leaves that path, and a 30%-pruned detector measured 0.88x — slower than the unpruned one.
+   */
+  align?: number;
+}
+
 const isScalarConst = (model: Model, name: string, producers: Map<string, NodeProto>): boolean => {
   const w = readWeight(model.graph, name, producers);
   return !!w && w.data.length === 1;
@@ -21,7 +30,8 @@ const isScalarConst = (model: Model, name: string, producers: Map<string, NodePr
  * convs, which lose the same channels). Convs feeding residual adds, concats, SE gates or outputs keep
  * their channels: their channel sets are coupled with other layers. Returns a new, smaller model.
  */
-export function pruneChannels(model: Model, ratio: number): { model: Model; report: PruneReport } {
+export function pruneChannels(model: Model, ratio: number, opts: PruneOptions = {}): { model: Model; report: PruneReport } {
+  const align = opts.align ?? 8;
   if (!(ratio >= 0 && ratio < 1)) throw new SlimflowError('INVALID_CONFIG', `prune ratio must be in [0, 1), got ${ratio}`, 'ratio');
   const out = cloneModel(model);
   const g = out.graph;
@@ -39,7 +49,7 @@ export function pruneChannels(model: Model, ratio: number): { model: Model; repo
     const plan = followChannels(conv.output[0]);
     if (!plan) { report.skipped++; continue; }
     const cout = w.dims[0];
-    const keepCount = Math.max(1, cout - Math.floor(cout * ratio));
+    const keepCount = Math.min(cout, Math.ceil(Math.max(1, cout - Math.floor(cout * ratio)) / align) * align);
     if (keepCount === cout) continue;
     const keep = lowestL1Removed(w, keepCount);
     replaceWeight(g, conv.input[1], sliceAxis(w, 0, keep), producers);

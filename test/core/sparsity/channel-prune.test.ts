@@ -33,6 +33,18 @@ describe('pruneChannels', () => {
     }
   });
 
+  it('keeps a multiple of 8 filters in every pruned conv (the CPU layout block), unless told otherwise', () => {
+    const base = loadPpOcr('det');
+    const couts = (m: ReturnType<typeof loadPpOcr>) => new Map(m.graph.node.filter((n) => n.opType === 'Conv').map((n) => [n.name, readWeight(m.graph, n.input[1])!.dims[0]]));
+    const before = couts(base);
+    const changed = (m: ReturnType<typeof loadPpOcr>) => [...couts(m)].filter(([name, c]) => c !== before.get(name)).map(([, c]) => c);
+    const aligned = changed(pruneChannels(base, 0.3).model);
+    expect(aligned.length).toBeGreaterThan(5);
+    for (const c of aligned) expect(c % 8).toBe(0);
+    const free = changed(pruneChannels(base, 0.3, { align: 1 }).model);
+    expect(free.some((c) => c % 8 !== 0)).toBe(true);
+  });
+
   it('rejects a ratio outside [0, 1)', () => {
     expect(() => pruneChannels(loadPpOcr('cls'), 1)).toThrow(SlimflowError);
   });
