@@ -7,7 +7,7 @@
  * Nothing is asserted: figures are printed. Sizes are small by default (2 shared cores); raise them with flags.
  *
  * npm run bench:train [-- --json] [--only step,qat,prune,sparse] [--train N] [--eval N] [--epochs E] [--qat-lr LR] [--prune-lr LR]
- *   [--sparse sparse75,sparse24] [--sparse-epochs E] [--sparse-lr LR] [--distill-nodes K]
+ *   [--prune det,rec] [--sparse sparse75,sparse24] [--sparse-epochs E] [--sparse-lr LR] [--distill-nodes K]
  */
 import { iterateBatches } from '../core/data';
 import { createTaskMetric } from '../core/metrics/tasks';
@@ -178,13 +178,16 @@ async function main(): Promise<void> {
 
   if (only.has('prune')) {
     const pruned: Record<string, unknown> = {};
-    for (const task of ['det', 'rec'] as const) {
+    const tasks = (process.argv.includes('--prune') ? process.argv[process.argv.indexOf('--prune') + 1] : 'det,rec').split(',');
+    for (const task of (['det', 'rec'] as const).filter((t) => tasks.includes(t))) {
       log(`channel pruning 30% + distillation, ${task}:`);
       const model = readModel(ppocrModel(FILE[task]));
       const fp32 = await metricOf(model, task, task === 'det' ? Math.min(evalN, 16) : evalN);
       let metric = NaN;
       let student: Model | undefined;
-      await distill(task, model, { samples: task === 'det' ? Math.min(trainN, 32) : trainN, batchSize: task === 'det' ? 2 : 4, strategy: { kind: 'channel-prune', params: { ratio: 0.3 } }, schedule: { kind: 'constant', lr: arg('prune-lr', 1e-3) } }, epochs, async (e, m) => {
+      const batchSize = task === 'det' ? 2 : 4;
+      const schedule = { kind: 'cosine' as const, lr: arg('prune-lr', 1e-3), totalSteps: epochs * Math.floor(trainN / batchSize) };
+      await distill(task, model, { samples: trainN, batchSize, strategy: { kind: 'channel-prune', params: { ratio: 0.3 } }, schedule, distill: { nodes: arg('distill-nodes', 1) } }, epochs, async (e, m) => {
         student = m;
         metric = await metricOf(m, task, task === 'det' ? Math.min(evalN, 16) : evalN);
         log(`  epoch ${e}: ${metric} (FP32 ${fp32})`);
