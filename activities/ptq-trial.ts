@@ -45,7 +45,9 @@ export function createPtqActivities(deps: ActivityDeps) {
             yield b.inputs;
           }
         })();
-        const { model: quantized, report } = await quantizeModel(model, calib, quantizeOptionsFor(config, feed.threads));
+        // AdaRound learns for minutes after calibration: its progress is the heartbeat then.
+        const options = { ...quantizeOptionsFor(config, feed.threads), onProgress: (p: { stage: string; done: number; total: number }) => beat(p) };
+        const { model: quantized, report } = await quantizeModel(model, calib, options);
         const ref = storeModel(deps, quantized);
         const label = trialLabel(config);
         const result: PtqTrialResult = {

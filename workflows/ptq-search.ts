@@ -115,6 +115,7 @@ export function resolveSpace(s: PtqSearchSpaceInput = {}): SearchSpace {
     bias_correct: s.bias_correct ?? [base.biasCorrect],
     ...(s.hist_percent ? { hist_percent: s.hist_percent } : {}),
     ...(s.batch_num ? { batch_num: s.batch_num } : {}),
+    ...(s.round_type ? { round_type: s.round_type } : {}),
   };
   return buildSearchSpace(hpo, base, { activation_symmetric: s.activation_symmetric, keep_float: s.keep_float, sensitiveLayers: s.sensitiveLayers });
 }

@@ -103,7 +103,7 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
   const base = baseTrial(config);
   const hpo = config.HyperParameterOptimization;
   if (!hpo) return [base];
-  // Until the surrogate search exists, the search space is walked as a grid, capped by the budget.
+  // The grid strategy (HyperParameterOptimization.strategy: grid) walks the space in this order, capped by the budget.
   const grid: PtqTrialConfig[] = [];
   for (const calibrator of hpo.ptq_algo)
     for (const wq of hpo.weight_quantize_type)
