@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SlimflowError } from '../../errors';
+import { analyzeModel } from '../../onnx/analysis';
 import { pruneChannels } from '../../sparsity/channel-prune';
 import { registerStrategy, StrategyFactory } from '../strategy';
 
@@ -18,7 +19,9 @@ export const channelPruneStrategy: StrategyFactory = async (student, ctx) => {
   const r = params.safeParse(ctx.config.strategy.params);
   if (!r.success) throw new SlimflowError('INVALID_CONFIG', `bad channel-pruning parameters: ${r.error.message}`, 'train.strategy.params');
   if (r.data.criterion !== 'l1') throw new SlimflowError('NOT_SUPPORTED', 'channel pruning by geometric median is not supported yet (l1 only)', 'train.strategy.params.criterion');
-  const { model } = pruneChannels(student, r.data.ratio);
+  // Distillation compares these tensors with the unpruned teacher's: their channels stay.
+  const distilled = ctx.config.distill.pairs?.map((p) => p.student) ?? analyzeModel(student, ctx.config.distill.nodes).distillationNodes;
+  const { model } = pruneChannels(student, r.data.ratio, { protect: distilled });
   return {
     student: model,
     attach: async (trainer) => ({

@@ -45,6 +45,16 @@ describe('pruneChannels', () => {
     expect(free.some((c) => c % 8 !== 0)).toBe(true);
   });
 
+  it('leaves the channels of protected tensors (distillation nodes) alone', () => {
+    const base = loadPpOcr('det');
+    const convs = base.graph.node.filter((n) => n.opType === 'Conv');
+    const couts = (m: ReturnType<typeof loadPpOcr>) => new Map(m.graph.node.filter((n) => n.opType === 'Conv').map((n) => [n.name, readWeight(m.graph, n.input[1])!.dims[0]]));
+    const pruned = couts(pruneChannels(base, 0.3).model);
+    const victim = convs.find((n) => pruned.get(n.name) !== readWeight(base.graph, n.input[1])!.dims[0])!;
+    const kept = couts(pruneChannels(base, 0.3, { protect: [victim.output[0]] }).model);
+    expect(kept.get(victim.name)).toBe(readWeight(base.graph, victim.input[1])!.dims[0]);
+  });
+
   it('rejects a ratio outside [0, 1)', () => {
     expect(() => pruneChannels(loadPpOcr('cls'), 1)).toThrow(SlimflowError);
   });
