@@ -34,8 +34,10 @@ describe('autoCompress with a latency table', () => {
       expect(byName[s].predictedMs, s).toBeGreaterThan(0);
       expect(byName[s].reason, s).toMatch(/\(predicted\)/);
     }
-    // Halving the channels costs less than keeping them: the predictor sees the narrower graph.
-    expect(byName['channel-prune-50-int8'].predictedMs!).toBeLessThan(byName.int8.predictedMs!);
+    // The predictor costs the narrower graph, not the original again. Which is faster is not asserted:
+    // on cls most convs are coupled and stay whole, so 50 % pruning measured about the same as
+    // plain INT8 (10.40 vs 10.59 ms side by side), and a 2-run table cannot order a near-tie.
+    expect(byName['channel-prune-50-int8'].predictedMs).not.toBe(byName.int8.predictedMs);
     expect(byName['sparse-2:4'].reason).toMatch(/no CPU kernels/);
     // Runnable strategies first, fastest predicted first.
     const run = report.strategies!.filter((s) => s.decision === 'run');
