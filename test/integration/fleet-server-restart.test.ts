@@ -3,7 +3,6 @@
 // restarted server takes new ports). The run completes and publishes each model exactly once.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { FleetSummary } from '../../core/fleet/types';
@@ -12,15 +11,16 @@ import type { FleetProgress } from '../../workflows/fleet-recompress';
 import { ensureDevServer, stopDevServer } from '../../workers/dev-server';
 import { tmpDir } from './harness';
 import { uniqueTaskQueue } from './setup/server';
-import { killGroup, startWorkerProcess, waitFor } from './search-support';
+import { killGroup, waitFor } from './search-support';
+import { WorkerProcesses } from './worker-process';
 import { modelVariant, publishes, recordFleetHistory, writeManifest } from './fleet-support';
 
 describe('the dev server restarted mid-fleet', () => {
-  const children: ChildProcess[] = [];
+  const workers = new WorkerProcesses();
   const dir = tmpDir('fleet-restart');
   const stateDir = path.join(dir, 'temporal');
   afterAll(async () => {
-    for (const c of children) await killGroup(c);
+    await workers.killAll();
     await stopDevServer(stateDir);
   });
 
@@ -37,8 +37,7 @@ describe('the dev server restarted mid-fleet', () => {
 
     const server1 = await ensureDevServer({ stateDir });
     let client = new Client({ connection: await Connection.connect({ address: server1.address }), namespace: server1.namespace });
-    const worker1 = startWorkerProcess(server1.address, server1.namespace, taskQueue, store, log);
-    children.push(worker1);
+    const worker1 = workers.start(server1.address, server1.namespace, taskQueue, store, log);
     const handle = await client.workflow.start('fleetRecompress', { taskQueue, workflowId, args: [{ manifestPath: manifest }] });
     // Stop while the first model's job is inside its pipeline...
     await waitFor('the first model compressing', async () => (await handle.query<FleetProgress>('progress')).models.a === 'compressing');
@@ -55,8 +54,7 @@ describe('the dev server restarted mid-fleet', () => {
     expect(server2.started).toBe(true);
     client = new Client({ connection: await Connection.connect({ address: server2.address }), namespace: server2.namespace });
     try {
-      const worker2 = startWorkerProcess(server2.address, server2.namespace, taskQueue, store, log);
-      children.push(worker2);
+      const worker2 = workers.start(server2.address, server2.namespace, taskQueue, store, log);
       const summary = (await client.workflow.getHandle(workflowId).result()) as FleetSummary;
       expect(summary).toMatchObject({ compressed: ['a', 'b'], skipped: [], failed: [], rejected: [] });
       for (const m of ['a', 'b']) {

@@ -3,21 +3,21 @@
 // the same outcome as an uninterrupted run. A private server, so the shared one is never touched.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { PtqSearchProgress, PtqSearchResult } from '../../workflows/ptq-search';
 import { ensureDevServer, stopDevServer } from '../../workers/dev-server';
 import { tmpDir } from './harness';
 import { uniqueTaskQueue } from './setup/server';
-import { activitiesOf, allRuns, clsSearchInput, killGroup, recordHistories, searchOutcome, startWorkerProcess, waitFor } from './search-support';
+import { activitiesOf, allRuns, clsSearchInput, killGroup, recordHistories, searchOutcome, waitFor } from './search-support';
+import { WorkerProcesses } from './worker-process';
 
 describe('the dev server restarted mid-search', () => {
-  const children: ChildProcess[] = [];
+  const workers = new WorkerProcesses();
   const dir = tmpDir('search-restart');
   const stateDir = path.join(dir, 'temporal');
   afterAll(async () => {
-    for (const c of children) await killGroup(c);
+    await workers.killAll();
     await stopDevServer(stateDir);
   });
 
@@ -31,8 +31,7 @@ describe('the dev server restarted mid-search', () => {
 
     const server1 = await ensureDevServer({ stateDir });
     let client = new Client({ connection: await Connection.connect({ address: server1.address }), namespace: server1.namespace });
-    const worker1 = startWorkerProcess(server1.address, server1.namespace, taskQueue, store, log);
-    children.push(worker1);
+    const worker1 = workers.start(server1.address, server1.namespace, taskQueue, store, log);
     const handle = await client.workflow.start('ptqSearch', { taskQueue, workflowId, args: [input] });
     await waitFor('a batch running after the first', async () => {
       const p = await handle.query<PtqSearchProgress>('progress');
@@ -47,8 +46,7 @@ describe('the dev server restarted mid-search', () => {
     expect(server2.started).toBe(true);
     client = new Client({ connection: await Connection.connect({ address: server2.address }), namespace: server2.namespace });
     try {
-      const worker2 = startWorkerProcess(server2.address, server2.namespace, taskQueue, store, log);
-      children.push(worker2);
+      const worker2 = workers.start(server2.address, server2.namespace, taskQueue, store, log);
       const result = (await client.workflow.getHandle(workflowId).result()) as PtqSearchResult;
       expect(result.trialsRun).toBe(6);
       expect(new Set(result.trials.map((t) => t.model.sha256)).size).toBe(6);

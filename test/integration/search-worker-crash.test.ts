@@ -2,18 +2,18 @@
 // completes with every trial counted once and ends where an uninterrupted run with the same seed ends.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { PtqSearchProgress, PtqSearchResult } from '../../workflows/ptq-search';
 import { tmpDir } from './harness';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
-import { activitiesOf, allRuns, clsSearchInput, killGroup, recordHistories, searchOutcome, startWorkerProcess, waitFor } from './search-support';
+import { activitiesOf, allRuns, clsSearchInput, killGroup, recordHistories, searchOutcome, waitFor } from './search-support';
+import { WorkerProcesses } from './worker-process';
 
 describe('a worker killed mid-search', () => {
-  const children: ChildProcess[] = [];
+  const workers = new WorkerProcesses();
   afterAll(async () => {
-    for (const c of children) await killGroup(c);
+    await workers.killAll();
   });
 
   it('is replaced; no trial is lost or counted twice, and the best matches an uninterrupted run', async () => {
@@ -26,8 +26,7 @@ describe('a worker killed mid-search', () => {
     const client = new Client({ connection: await Connection.connect({ address }), namespace });
     try {
       const input = await clsSearchInput(store);
-      const first = startWorkerProcess(address, namespace, taskQueue, store, log);
-      children.push(first);
+      const first = workers.start(address, namespace, taskQueue, store, log);
       const workflowId = `search-crash-${taskQueue}`;
       const handle = await client.workflow.start('ptqSearch', { taskQueue, workflowId, args: [input] });
       // Kill while the second batch runs: one batch is recorded, the next is cut off.
@@ -36,8 +35,7 @@ describe('a worker killed mid-search', () => {
         return p.search.trials >= 2 && p.stage.startsWith('ptqTrial');
       });
       await killGroup(first, 'SIGKILL');
-      const second = startWorkerProcess(address, namespace, taskQueue, store, log);
-      children.push(second);
+      const second = workers.start(address, namespace, taskQueue, store, log);
       const result = (await client.workflow.getHandle(workflowId).result()) as PtqSearchResult;
 
       expect(result.trialsRun).toBe(6);

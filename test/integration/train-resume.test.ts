@@ -1,7 +1,6 @@
 // A worker SIGKILLed in the middle of a training epoch: a new worker resumes from the last
 // checkpoint, and (1 onnxruntime thread, same seed) every epoch's student is byte-identical to an
 // uninterrupted run's.
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { LocalArtifactStore } from '../../core/artifacts/store';
 import type { TrainStrategyInput, TrainStrategyResult } from '../../workflows/train-strategy';
 import { CLS_MODEL, ppocrModel } from '../fixtures/models';
 import { startHarness, tmpDir } from './harness';
-import { startWorkerProcess } from './worker-process';
+import { WorkerProcesses } from './worker-process';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,12 +33,8 @@ const checkpointKeys = (store: string) => {
 };
 
 describe('trainStrategy survives a worker killed mid-epoch', () => {
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const c of children) {
-      try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* already gone */ }
-    }
-  });
+  const workers = new WorkerProcesses();
+  afterAll(async () => workers.killAll());
 
   it('resumes from the last checkpoint on a new worker and ends on the same artifacts as an uninterrupted run', async () => {
     const { address, namespace } = testTemporal();
@@ -49,8 +44,7 @@ describe('trainStrategy survives a worker killed mid-epoch', () => {
     const log = path.join(dir, 'workers.log');
     const client = new Client({ connection: await Connection.connect({ address }), namespace });
     try {
-      const first = startWorkerProcess(address, namespace, taskQueue, store, log);
-      children.push(first);
+      const first = workers.start(address, namespace, taskQueue, store, log);
       const handle = await client.workflow.start('trainStrategy', { taskQueue, workflowId: `train-crash-${taskQueue}`, args: [job(store)] });
 
       // Kill as soon as the first epoch has written a checkpoint: the epoch is then mid-way.
@@ -61,8 +55,7 @@ describe('trainStrategy survives a worker killed mid-epoch', () => {
       process.kill(-first.pid!, 'SIGKILL');
       await exited;
 
-      const second = startWorkerProcess(address, namespace, taskQueue, store, log);
-      children.push(second);
+      const second = workers.start(address, namespace, taskQueue, store, log);
       const crashed = (await handle.result()) as TrainStrategyResult;
       process.kill(-second.pid!, 'SIGTERM');
       expect(crashed.history).toHaveLength(2);

@@ -1,13 +1,12 @@
 // A worker SIGKILLed in the middle of a job: a new worker picks the job up, it completes once,
 // and no step that had finished runs again.
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { JobReport } from '../../core/report/report';
 import type { PipelineProgress } from '../../core/pipeline';
-import { startWorkerProcess } from './worker-process';
+import { WorkerProcesses } from './worker-process';
 import { activityLog, clsJob, tmpDir } from './harness';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
 
@@ -16,12 +15,8 @@ import { testTemporal, uniqueTaskQueue } from './setup/server';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a worker killed mid-job', () => {
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const c of children) {
-      try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* already gone */ }
-    }
-  });
+  const workers = new WorkerProcesses();
+  afterAll(async () => workers.killAll());
 
   it('is replaced by another; the job completes once with no finished step run again', async () => {
     const { address, namespace } = testTemporal();
@@ -31,8 +26,7 @@ describe('a worker killed mid-job', () => {
     const log = path.join(dir, 'workers.log');
     const client = new Client({ connection: await Connection.connect({ address }), namespace });
     try {
-      const first = startWorkerProcess(address, namespace, taskQueue, store, log);
-      children.push(first);
+      const first = workers.start(address, namespace, taskQueue, store, log);
       // A larger evaluation set keeps validation busy long enough to be interrupted.
       const config = clsJob(path.join(dir, 'out'), { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 1024, seed: 12 } });
       const handle = await client.workflow.start('autoCompress', { taskQueue, workflowId: `crash-${taskQueue}`, args: [{ config }] });
@@ -51,8 +45,7 @@ describe('a worker killed mid-job', () => {
       process.kill(-first.pid!, 'SIGKILL');
       await exited;
 
-      const second = startWorkerProcess(address, namespace, taskQueue, store, log);
-      children.push(second);
+      const second = workers.start(address, namespace, taskQueue, store, log);
       const report = (await handle.result()) as JobReport;
       expect(report.best.agreement).toBeGreaterThanOrEqual(99);
       expect(fs.existsSync(report.best.modelPath)).toBe(true);

@@ -29,3 +29,18 @@ export async function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'S
   await exited;
 }
 
+
+/** The worker processes one test file starts: `killAll` in afterAll leaves none behind, even after a failed test. */
+export class WorkerProcesses {
+  private readonly started: ChildProcess[] = [];
+
+  start(...args: Parameters<typeof startWorkerProcess>): ChildProcess {
+    const child = startWorkerProcess(...args);
+    this.started.push(child);
+    return child;
+  }
+
+  async killAll(): Promise<void> {
+    for (const c of this.started) await killGroup(c);
+  }
+}
