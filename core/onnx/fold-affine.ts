@@ -22,7 +22,7 @@ export function foldAffine(graph: GraphProto): number {
 }
 
 /** The constant operand of a binary node and the index of its other input. */
-function constantOperand(graph: GraphProto, n: NodeProto, producers: Map<string, NodeProto>): { c: FloatWeight; x: number } | undefined {
+export function constantOperand(graph: GraphProto, n: NodeProto, producers: Map<string, NodeProto>): { c: FloatWeight; x: number } | undefined {
   if ((n.opType !== 'Mul' && n.opType !== 'Add') || n.input.length !== 2) return undefined;
   for (const x of [0, 1]) {
     const c = readWeight(graph, n.input[1 - x], producers);
@@ -32,7 +32,7 @@ function constantOperand(graph: GraphProto, n: NodeProto, producers: Map<string,
 }
 
 /** Per-output-channel values of a constant broadcast against an N×C×H×W conv output, or undefined. */
-function perChannel(c: FloatWeight, channels: number): Float32Array | undefined {
+export function perChannel(c: FloatWeight, channels: number): Float32Array | undefined {
   if (c.data.length === 1) return new Float32Array(channels).fill(c.data[0]);
   const dims = [...c.dims];
   while (dims.length > 3 && dims[0] === 1) dims.shift();

@@ -4,6 +4,8 @@ import { upgradeOpset } from './opset-upgrade';
 import { foldBatchNorm } from './fold-batchnorm';
 import { fuseHardSwish } from './fuse-hardswish';
 import { foldAffine } from './fold-affine';
+import { convTransposeToConv } from './convtranspose-to-conv';
+import { sinkDepthToSpace } from './sink-depth-to-space';
 import { removeDeadNodes, topologicalOrder } from './graph';
 
 export interface PrepareOptions {
@@ -13,9 +15,11 @@ export interface PrepareOptions {
   fuseHardSwish?: boolean;
   /** Fold constant scalar/per-channel Mul/Add next to convs into their weights (default true). */
   foldAffine?: boolean;
+  /** Rewrite kernel-equals-stride ConvTransposes as 1×1 Conv + DepthToSpace (default true). */
+  convTransposeToConv?: boolean;
 }
 
-export interface PrepareReport { fromOpset: number; toOpset: number; foldedBatchNorms: number; fusedHardSwish: number; foldedAffine: number; removedNodes: number }
+export interface PrepareReport { fromOpset: number; toOpset: number; foldedBatchNorms: number; fusedHardSwish: number; foldedAffine: number; convTransposesRewritten: number; depthToSpaceMoves: number; removedNodes: number }
 
 /** Make a float model ready for quantization: upgrade the opset, fold BN into convs, simplify HardSwish, fold affine blocks into convs. Returns a new model. */
 export function prepareModel(model: Model, opts: PrepareOptions = {}): { model: Model; report: PrepareReport } {
@@ -23,11 +27,14 @@ export function prepareModel(model: Model, opts: PrepareOptions = {}): { model: 
   const toOpset = Math.max(opts.opset ?? 13, fromOpset);
   const out = upgradeOpset(model, toOpset);
   const before = out.graph.node.length;
+  // First, so the bias Add and BN that follow a ConvTranspose fold into the conv it becomes.
+  const convTransposesRewritten = opts.convTransposeToConv === false ? 0 : convTransposeToConv(out.graph);
+  const depthToSpaceMoves = convTransposesRewritten > 0 ? sinkDepthToSpace(out.graph) : 0;
   const foldedBatchNorms = opts.foldBatchNorm === false ? 0 : foldBatchNorm(out.graph);
   const fusedHardSwish = opts.fuseHardSwish === false ? 0 : fuseHardSwish(out.graph, toOpset);
   // After the HardSwish fusion, so its Add(x, 3) is never mistaken for a bias.
   const foldedAffine = opts.foldAffine === false ? 0 : foldAffine(out.graph);
   removeDeadNodes(out.graph);
   out.graph.node = topologicalOrder(out.graph);
-  return { model: out, report: { fromOpset, toOpset, foldedBatchNorms, fusedHardSwish, foldedAffine, removedNodes: before - out.graph.node.length } };
+  return { model: out, report: { fromOpset, toOpset, foldedBatchNorms, fusedHardSwish, foldedAffine, convTransposesRewritten, depthToSpaceMoves, removedNodes: before - out.graph.node.length } };
 }

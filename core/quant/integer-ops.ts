@@ -51,6 +51,7 @@ export const INTEGER_OP_RULES: Readonly<Record<string, IntegerOpRule>> = {
   Reshape: { dataSlots: first, output: 'input' },
   Transpose: { dataSlots: first, output: 'input' },
   Flatten: { dataSlots: first, output: 'input' },
+  DepthToSpace: { dataSlots: first, output: 'input' },
   Squeeze: { dataSlots: first, output: 'input' },
   Unsqueeze: { dataSlots: first, output: 'input' },
 };

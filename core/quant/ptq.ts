@@ -9,6 +9,7 @@ import { applyBiasCorrection, BiasCorrectionReport, biasCorrectionObserver } fro
 import { collectRanges } from './collect';
 import { planQuantization } from './plan';
 import { emitQdq } from './qdq';
+import { nchwNearestResize } from './resize-layout';
 import { RangeRecord } from './ranges';
 import { getWeightQuantizer } from './weight-quantizers';
 import { RoundingReport, startRounding } from './weight-rounding';
@@ -69,6 +70,7 @@ export interface QuantizeReport {
 export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Record<string, Tensor>>, opts: QuantizeOptions): Promise<{ model: Model; report: QuantizeReport }> {
   if (!calibratorNames().includes(opts.calibrator)) getCalibrator(opts.calibrator);
   const { model: prepared, report: preparation } = prepareModel(model);
+  nchwNearestResize(prepared.graph);
   const perChannel = opts.weightQuantizer !== undefined ? getWeightQuantizer(opts.weightQuantizer).perChannel : opts.perChannel;
   const plan = planQuantization(prepared, { ...opts, perChannel });
   if (plan.marks.length === 0) {

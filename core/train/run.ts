@@ -28,8 +28,9 @@ export interface TrainingRun { trainer: Trainer; strategy: StudentStrategy; set:
 
 /** Prepare teacher and student (BN folded, HardSwish fused), build the training graph and the strategy. */
 export async function openTrainingRun(student: Model, teacher: Model, set: SampleSet, config: TrainConfig, epoch = 0): Promise<TrainingRun> {
-  const s = prepareModel(student).model;
-  const t = prepareModel(teacher).model;
+  // ConvTransposes stay as they are: channel pruning and the gradient rules work on the original layers.
+  const s = prepareModel(student, { convTransposeToConv: false }).model;
+  const t = prepareModel(teacher, { convTransposeToConv: false }).model;
   const pairs = config.distill.pairs ?? autoDistillPairs(s, config.distill.nodes, config.distill.loss);
   const plan = await strategyFactory(config.strategy.kind)(s, { totalSteps: stepsPerEpoch(config), set, config });
   const trainer = await Trainer.create({

@@ -22,7 +22,9 @@ async function* lines(seed: number, count: number): AsyncGenerator<Record<string
 describe('calibration', () => {
   it('collects every wanted tensor in one pass per batch, streaming', async () => {
     const { model } = prepareModel(readModel(CLS));
+    // Quantize the stem too, so the graph input is among the calibrated tensors.
     const plan = planQuantization(model);
+    plan.activationTensors.push('x');
     let batches = 0;
     async function* counted() { for await (const b of lines(3, 24)) { batches++; yield b; } }
     const ranges = await collectRanges(model, plan.activationTensors, counted(), { calibrator: 'abs_max' });
@@ -51,26 +53,28 @@ describe('quantizeModel on the PP-OCR cls model', () => {
 
   it('keeps depthwise convs float when asked, each skipped with a reason', async () => {
     const some = await quantizeModel(readModel(CLS), lines(1, 16), { calibrator: 'abs_max', quantizeDepthwise: false });
-    expect(some.report.quantizedNodes.filter((n) => n.includes('Conv'))).toHaveLength(42);
-    expect(some.report.skippedNodes).toHaveLength(11);
-    for (const s of some.report.skippedNodes) expect(s.reason).toMatch(/depthwise/);
-    expect(some.report.integerKernels.QLinearConv).toBeGreaterThanOrEqual(42);
+    expect(some.report.quantizedNodes.filter((n) => n.includes('Conv'))).toHaveLength(41);
+    // The 3-channel stem is skipped as well, with its own reason (see the default case below).
+    expect(some.report.skippedNodes).toHaveLength(12);
+    for (const s of some.report.skippedNodes.slice(1)) expect(s.reason).toMatch(/depthwise/);
+    expect(some.report.integerKernels.QLinearConv).toBeGreaterThanOrEqual(41);
     expect(some.report.integerKernels.QLinearConv + (some.report.integerKernels.Conv ?? 0)).toBe(53);
   });
 
-  it('marks every Conv (depthwise included) and the classifier MatMul by default', async () => {
-    expect(report.skippedNodes).toEqual([]);
-    expect(report.quantizedNodes.filter((n) => /^p2o\.Conv\.\d+$/.test(n))).toHaveLength(53);
+  it('marks every Conv but the 3-channel stem (depthwise included) and the classifier MatMul by default', async () => {
+    expect(report.skippedNodes).toEqual([{ name: 'p2o.Conv.0', reason: 'only 3 input channels: the float conv is faster' }]);
+    expect(report.quantizedNodes.filter((n) => /^p2o\.Conv\.\d+$/.test(n))).toHaveLength(52);
     expect(report.quantizedNodes.some((n) => n.includes('MatMul'))).toBe(true);
-    expect(report.integerKernels.QLinearConv).toBe(53);
-    expect(report.integerKernels.Conv ?? 0).toBe(0);
+    expect(report.integerKernels.QLinearConv).toBe(52);
+    expect(report.integerKernels.Conv ?? 0).toBe(1);
   });
 
   it('stores weights as int8 behind per-channel DequantizeLinear and biases as int32', () => {
     const dq = int8.graph.node.filter((n) => n.opType === 'DequantizeLinear');
     const inits = new Map(int8.graph.initializer.map((t) => [t.name, t]));
     const weightDq = dq.filter((n) => n.name?.endsWith('.weight_dq'));
-    expect(weightDq).toHaveLength(54);
+    // 52 convs (all but the float stem) and the classifier MatMul.
+    expect(weightDq).toHaveLength(53);
     for (const n of weightDq) expect(inits.get(n.input[0])?.dataType).toBe(3);
     const biasDq = dq.filter((n) => n.name?.endsWith('.bias_dq'));
     expect(biasDq.length).toBeGreaterThan(0);
@@ -85,7 +89,8 @@ describe('quantizeModel on the PP-OCR cls model', () => {
     // onnxruntime names a fused node after the conv it replaced ("p2o.Conv.3_token_78").
     for (const name of marked) expect(integer.some((k) => k === name || k.startsWith(`${name}_`)), name).toBe(true);
     expect(report.integerKernels.QLinearConv).toBeGreaterThanOrEqual(marked.length);
-    expect((report.integerKernels.Conv ?? 0) + (report.integerKernels.FusedConv ?? 0)).toBe(0);
+    // Only the stem, skipped on purpose, stays float.
+    expect((report.integerKernels.Conv ?? 0) + (report.integerKernels.FusedConv ?? 0)).toBe(1);
     expect(report.integerKernels.QLinearMatMul).toBe(1);
   });
 
