@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { SlimflowError } from '../../errors';
-import { analyzeModel } from '../../onnx/analysis';
 import { pruneChannels } from '../../sparsity/channel-prune';
+import { autoDistillPairs } from '../distill';
+import { batchAt } from '../epoch';
+import { compensateChannelMeans } from '../mean-compensation';
 import { registerStrategy, StrategyFactory } from '../strategy';
 
 const params = z.object({
   ratio: z.number().min(0).max(0.9).default(0.3),
   /** Filter ranking; the shared pruner (core/sparsity/channel-prune.ts) ranks by L1 norm. */
   criterion: z.enum(['l1', 'geometric_median']).default('l1'),
+  /** Training batches over which the convs reading pruned channels get their output means back (0: off). */
+  compensateBatches: z.number().int().min(0).default(2),
 }).strict();
 
 /**
@@ -20,8 +24,11 @@ export const channelPruneStrategy: StrategyFactory = async (student, ctx) => {
   if (!r.success) throw new SlimflowError('INVALID_CONFIG', `bad channel-pruning parameters: ${r.error.message}`, 'train.strategy.params');
   if (r.data.criterion !== 'l1') throw new SlimflowError('NOT_SUPPORTED', 'channel pruning by geometric median is not supported yet (l1 only)', 'train.strategy.params.criterion');
   // Distillation compares these tensors with the unpruned teacher's: their channels stay.
-  const distilled = ctx.config.distill.pairs?.map((p) => p.student) ?? analyzeModel(student, ctx.config.distill.nodes).distillationNodes;
-  const { model } = pruneChannels(student, r.data.ratio, { protect: distilled });
+  const pairs = ctx.config.distill.pairs ?? autoDistillPairs(student, ctx.config.distill.nodes, ctx.config.distill.loss);
+  const distilled = pairs.map((p) => p.student);
+  const pruned = pruneChannels(student, r.data.ratio, { protect: distilled }).model;
+  const batches = Array.from({ length: Math.min(r.data.compensateBatches, ctx.totalSteps) }, (_, i) => batchAt(ctx.set, ctx.config, 0, i));
+  const { model } = await compensateChannelMeans(pruned, student, batches, ctx.config.threads);
   return {
     student: model,
     attach: async (trainer) => ({
