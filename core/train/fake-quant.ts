@@ -52,3 +52,35 @@ export function quantizerFeeds(ranges: Map<string, TensorRange>): Record<string,
   }
   return feeds;
 }
+
+/**
+ * Clip each channel of a weight at the magnitude that minimizes its quantization error (grid search
+ * over fractions of the channel's abs-max). At 4 bits the abs-max scale wastes most levels on a few
+ * outliers; after clipping, abs-max (what the PTQ emitter and fakeQuantWeight use) is the chosen clip.
+ */
+export function clipWeightForQuant(data: Float32Array, dims: number[], axis: number | undefined, qmax: number, steps = 40): Float32Array {
+  const channels = axis === undefined ? 1 : dims[axis];
+  const inner = axis === undefined ? data.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const members: number[][] = Array.from({ length: channels }, () => []);
+  for (let i = 0; i < data.length; i++) members[axis === undefined ? 0 : Math.floor(i / inner) % channels].push(i);
+  const out = Float32Array.from(data);
+  for (const idx of members) {
+    let absMax = 0;
+    for (const i of idx) absMax = Math.max(absMax, Math.abs(data[i]));
+    if (absMax === 0) continue;
+    let best = absMax;
+    let bestErr = Infinity;
+    for (let k = steps; k >= steps / 5; k--) {
+      const clip = (absMax * k) / steps;
+      const s = clip / qmax;
+      let err = 0;
+      for (const i of idx) {
+        const q = Math.max(-qmax, Math.min(qmax, Math.round(data[i] / s))) * s;
+        err += (data[i] - q) ** 2;
+      }
+      if (err < bestErr) { bestErr = err; best = clip; }
+    }
+    for (const i of idx) out[i] = Math.max(-best, Math.min(best, data[i]));
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { emitQdq } from '../../quant/qdq';
 import { RangeRecord, TensorRange } from '../../quant/ranges';
 import { Tensor } from '../../tensor';
 import { batchAt } from '../epoch';
-import { fakeQuantWeight, insertActivationQuantizers, quantizerFeeds } from '../fake-quant';
+import { clipWeightForQuant, fakeQuantWeight, insertActivationQuantizers, quantizerFeeds } from '../fake-quant';
 import { registerStrategy, StrategyFactory } from '../strategy';
 
 const params = z.object({
@@ -20,6 +20,8 @@ const params = z.object({
   calibBatches: z.number().int().positive().default(4),
   /** Moving-average factor of the activation ranges. */
   momentum: z.number().min(0).max(1).default(0.9),
+  /** Starting weight ranges: per-channel abs-max (the PTQ emitter's), or clipped where the quantization error is least. */
+  weightClip: z.enum(['absmax', 'mse']).default('mse'),
 }).strict();
 
 const rangeOf = (t: Tensor): { min: number; max: number } => {
@@ -57,6 +59,12 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
     extraFeeds: () => quantizerFeeds(ranges),
     keepOutputs: tensors,
     async attach(trainer) {
+      if (p.weightClip === 'mse') {
+        for (const [name, spec] of weights) {
+          const w = trainer.params[name];
+          if (w) w.set(clipWeightForQuant(w, trainer.graph.initial[name].dims, spec.axis, spec.qmax));
+        }
+      }
       trainer.transforms.push({
         forward: (name, w) => {
           const spec = weights.get(name);
