@@ -12,9 +12,8 @@ import { profileNodes } from '../core/latency/ort-graph';
 import { LatencyPredictor } from '../core/latency/predictor';
 import { buildTable } from '../core/latency/profiler';
 import { readTable, writeTable } from '../core/latency/table';
-import { firstAndLastConv, int8ForLatency, loadPpOcr, PP_OCR_MODELS, prunedForLatency } from '../core/latency/variants';
 import { encodeModel } from '../core/onnx/model-io';
-import { Model } from '../core/onnx/proto';
+import { latencyCandidates } from './latency-candidates';
 import { measureInterleaved, medianOf, quantileOf } from './latency-measure';
 
 const args = process.argv.slice(2);
@@ -27,18 +26,6 @@ interface Row {
   predictedMs: number; measuredMs: number; p10Ms: number; p90Ms: number; minMs: number; cpuMedianMs: number;
   kernelPredMs: number; kernelProfMs: number; predictMs: number; predictWarmMs: number; measureMs: number;
   methods: Record<string, number>; guessedOps: string[];
-}
-
-async function candidates(name: 'cls' | 'rec' | 'det', shape: number[]): Promise<[string, Model][]> {
-  const base = loadPpOcr(name);
-  const shapes = { x: shape };
-  return [
-    ['fp32', base],
-    ['int8', await int8ForLatency(base, shapes)],
-    ['int8-float-ends', await int8ForLatency(base, shapes, firstAndLastConv(base))],
-    ['pruned25', prunedForLatency(base, 0.25)],
-    ['pruned50', prunedForLatency(base, 0.5)],
-  ];
 }
 
 const load = () => +os.loadavg()[0].toFixed(2);
@@ -58,12 +45,8 @@ async function main() {
   }
   const predictor = new LatencyPredictor(table);
   const sourceKeys = new Set(table.sources.map((s) => `${s.label}@${s.shape.join('x')}`));
-  const cands: { label: string; family: string; variant: string; model: Model; bytes: Uint8Array; shape: number[] }[] = [];
-  for (const spec of PP_OCR_MODELS) {
-    const shape = [...spec.shape];
-    for (const [variant, m] of await candidates(spec.name, shape)) cands.push({ label: `${spec.name}/${variant}`, family: spec.name, variant, model: m, bytes: encodeModel(m), shape });
-  }
-  const predicted: { ms: number; kernelMs: number; took: number; warm: number; methods: Record<string, number>; guessed: string[] }[] = [];
+  const cands = (await latencyCandidates()).map((c) => ({ ...c, bytes: encodeModel(c.model) }));
+  const predicted: { ms: number; kernelMs: number; took: number; optimizeMs: number; warm: number; methods: Record<string, number>; guessed: string[] }[] = [];
   for (const c of cands) {
     // First sight: the candidate pays for its own optimized graph (an onnxruntime session), as a first estimate does.
     const t0 = performance.now();
@@ -73,7 +56,7 @@ async function main() {
     const t1 = performance.now();
     await estimateLatency(c.model, predictor, { shapes: { x: c.shape } });
     const warm = performance.now() - t1;
-    predicted.push({ ms: est.predictedMs, kernelMs: est.kernelMs / table.medianOverMin, took, warm, methods: est.methods, guessed: est.guessedOps });
+    predicted.push({ ms: est.predictedMs, kernelMs: est.kernelMs / table.medianOverMin, took, optimizeMs: est.timing.optimizeMs, warm, methods: est.methods, guessed: est.guessedOps });
   }
   // slimflow bench's procedure for every candidate, all 15 interleaved: a burst of load hits every candidate alike.
   const loadBefore = load();
@@ -137,6 +120,9 @@ async function main() {
     wrongPairs,
     predictToMeasureRatio: +(predictTotal / measureTotal).toFixed(4),
     predictToMeasureRatioMax: +Math.max(...ratios).toFixed(4),
+    // Share of first-sight prediction time spent getting onnxruntime's optimized graph (encode, session, read back);
+    // bench/latency-first-sight.ts splits it further.
+    firstSightOptimizeShare: +(predicted.reduce((s, p) => s + p.optimizeMs, 0) / predictTotal).toFixed(3),
     // The same candidates costed again, their optimized graphs cached by structure (no onnxruntime session).
     predictToMeasureRatioWarm: +(predictWarmTotal / measureTotal).toFixed(4),
     measureIncludes: `per candidate, what slimflow bench does: session creation, 5 warm-up runs, ${rounds} timed runs at 1 thread (interleaved over all candidates)`,

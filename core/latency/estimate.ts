@@ -8,7 +8,7 @@ import { encodeWithFixedInputs, InputShapes, resolveInputShapes } from './fixed-
 import { optimizedGraph } from './ort-graph';
 import { CostMethod, LatencyPredictor } from './predictor';
 import { inferShapes } from './shapes';
-import { nodeConfig } from './signature';
+import { NodeConfig, nodeConfig } from './signature';
 import { structureKey } from './structure-key';
 
 /** Optimized graphs by structure key (bounded; oldest dropped first). */
@@ -45,23 +45,24 @@ export interface LatencyEstimate {
   shapes: InputShapes;
 }
 
-/** Cost every node of an already optimized graph (the pure part of the estimate; tests drive it directly). */
-export function costOptimizedGraph(graph: GraphProto, shapes: InputShapes, predictor: LatencyPredictor) {
+/** The cost-relevant configuration of every node of an optimized graph, in order (Constant nodes hold data, not work). */
+export function graphNodeConfigs(graph: GraphProto, shapes: InputShapes): { nodes: { name: string; config: NodeConfig }[]; shapeGuesses: string[] } {
   const inferred = inferShapes(graph, shapes);
   const constants = new Set(graph.initializer.map((t) => t.name ?? ''));
-  const breakdown: NodeEstimate[] = [];
-  for (const n of graph.node) {
-    if (n.opType === 'Constant') continue;
-    const c = nodeConfig(graph, n, inferred, constants);
-    const { us, method } = predictor.cost(c);
-    breakdown.push({ name: n.name || n.output[0], op: c.op, us, method });
-  }
+  const nodes = graph.node.filter((n) => n.opType !== 'Constant').map((n) => ({ name: n.name || n.output[0], config: nodeConfig(graph, n, inferred, constants) }));
+  return { nodes, shapeGuesses: inferred.guessed };
+}
+
+/** Cost every node of an already optimized graph (the pure part of the estimate; tests drive it directly). */
+export function costOptimizedGraph(graph: GraphProto, shapes: InputShapes, predictor: LatencyPredictor) {
+  const { nodes, shapeGuesses } = graphNodeConfigs(graph, shapes);
+  const breakdown: NodeEstimate[] = nodes.map(({ name, config }) => ({ name, op: config.op, ...predictor.cost(config) }));
   const { perRunUs, perNodeUs } = predictor.table.overhead;
   // Entries are fastest runs; a latency is a median run (see LatencyTable.medianOverMin).
   for (const b of breakdown) b.us *= predictor.table.medianOverMin;
   const kernelUs = breakdown.reduce((s, b) => s + b.us, 0);
   const overheadUs = perRunUs + perNodeUs * breakdown.length;
-  return { breakdown, kernelUs, overheadUs, shapeGuesses: inferred.guessed };
+  return { breakdown, kernelUs, overheadUs, shapeGuesses };
 }
 
 /** Share of exactly-zero weights in conv/matmul weights: unstructured sparsity, which dense kernels do not exploit. */
