@@ -3,15 +3,17 @@ import { SlimflowError } from '../../errors';
 import { pruneChannels } from '../../sparsity/channel-prune';
 import { autoDistillPairs } from '../distill';
 import { batchAt } from '../epoch';
-import { compensateChannelMeans } from '../mean-compensation';
+import { repairPrunedConvs } from '../prune-repair';
 import { registerStrategy, StrategyFactory } from '../strategy';
 
 const params = z.object({
   ratio: z.number().min(0).max(0.9).default(0.3),
   /** Filter ranking; the shared pruner (core/sparsity/channel-prune.ts) ranks by L1 norm. */
   criterion: z.enum(['l1', 'geometric_median']).default('l1'),
-  /** Training batches over which the convs reading pruned channels get their output means back (0: off). */
-  compensateBatches: z.number().int().min(0).default(2),
+  /** How convs reading pruned channels are repaired before training (see prune-repair.ts). */
+  repair: z.enum(['least-squares', 'mean', 'none']).default('least-squares'),
+  /** Training batches the repair measures on. */
+  repairBatches: z.number().int().positive().default(4),
 }).strict();
 
 /**
@@ -27,8 +29,8 @@ export const channelPruneStrategy: StrategyFactory = async (student, ctx) => {
   const pairs = ctx.config.distill.pairs ?? autoDistillPairs(student, ctx.config.distill.nodes, ctx.config.distill.loss);
   const distilled = pairs.map((p) => p.student);
   const pruned = pruneChannels(student, r.data.ratio, { protect: distilled }).model;
-  const batches = Array.from({ length: Math.min(r.data.compensateBatches, ctx.totalSteps) }, (_, i) => batchAt(ctx.set, ctx.config, 0, i));
-  const { model } = await compensateChannelMeans(pruned, student, batches, ctx.config.threads);
+  const batches = r.data.repair === 'none' ? [] : Array.from({ length: Math.min(r.data.repairBatches, ctx.totalSteps) }, (_, i) => batchAt(ctx.set, ctx.config, 0, i));
+  const { model } = await repairPrunedConvs(pruned, student, batches, ctx.config.threads, r.data.repair === 'least-squares');
   return {
     student: model,
     attach: async (trainer) => ({

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../core/data/rng';
+import { encodeModel, readModel } from '../../../core/onnx/model-io';
+import { prepareModel } from '../../../core/onnx/prepare';
+import { Model } from '../../../core/onnx/proto';
+import { ModelSession } from '../../../core/runtime/session';
+import { pruneChannels } from '../../../core/sparsity/channel-prune';
+import { Tensor } from '../../../core/tensor';
+import { RidgeAccumulator } from '../../../core/train/least-squares';
+import { repairPrunedConvs } from '../../../core/train/prune-repair';
+import { loadSampleSet } from '../../../core/train/run';
+import { REC_MODEL, ppocrModel } from '../../fixtures/models';
+
+describe('least squares for pruned convs', () => {
+  it('recovers a linear map with bias from noiseless samples', () => {
+    const rng = new Rng(3);
+    const w = [[0.5, -2, 1], [3, 0, -1]];
+    const bias = [0.25, -4];
+    const n = 200;
+    const x = Array.from({ length: 3 }, () => Array.from({ length: n }, () => rng.uniform(-1, 1)));
+    const acc = new RidgeAccumulator(3, 2);
+    acc.add((i, p) => x[i][p], (o, p) => w[o].reduce((s, v, i) => s + v * x[i][p], bias[o]), n);
+    const sol = acc.solve(1e-9)!;
+    for (let o = 0; o < 2; o++) {
+      for (let i = 0; i < 3; i++) expect(sol[o * 4 + i]).toBeCloseTo(w[o][i], 4);
+      expect(sol[o * 4 + 3]).toBeCloseTo(bias[o], 4);
+    }
+  });
+
+  it('brings a 30%-pruned recognizer back near its teacher on data it was not fitted on', async () => {
+    const teacher = prepareModel(readModel(ppocrModel(REC_MODEL))).model;
+    const pruned = pruneChannels(teacher, 0.3).model;
+    const set = await loadSampleSet({ kind: 'rendered-textlines', task: 'rec', count: 8, seed: 61 }, 8, 'x');
+    const batch = (from: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [4, ...set.dims.slice(1)], data: Float32Array.from(set.samples.slice(from, from + 4).flatMap((s) => [...s])) } });
+    const { model: repaired, refit } = await repairPrunedConvs(pruned, teacher, [batch(0)]);
+    expect(refit).toBeGreaterThan(0);
+    // Relative l2 error of the output probabilities on the held-out half.
+    const out = async (m: Model) => {
+      const s = await ModelSession.create(encodeModel(m));
+      const r = Object.values(await s.run(batch(4)))[0].data as Float32Array;
+      await s.release();
+      return r;
+    };
+    const [t, p, r] = [await out(teacher), await out(pruned), await out(repaired)];
+    const err = (a: Float32Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - t[i]) ** 2, 0) / t.reduce((s, v) => s + v * v, 0));
+    expect(err(r)).toBeLessThan(0.5 * err(p));
+    expect(err(r)).toBeLessThan(0.5);
+  }, 180_000);
+});
