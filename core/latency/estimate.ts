@@ -99,7 +99,7 @@ const costedCache = new WeakMap<LatencyPredictor, Map<string, Costed>>();
  * shape (fusions, integer kernels, layouts as they will run), each node of that graph is costed from
  * the table or its op's regressor, plus the per-run and per-node overheads.
  */
-export async function estimateLatency(model: Model | Uint8Array, predictor: LatencyPredictor, opts: { shapes?: InputShapes; threads?: number; cache?: boolean } = {}): Promise<LatencyEstimate> {
+export async function estimateLatency(model: Model | Uint8Array, predictor: LatencyPredictor, opts: { shapes?: InputShapes; threads?: number; cache?: boolean | 'graph-only' } = {}): Promise<LatencyEstimate> {
   const m = model instanceof Uint8Array ? decodeModel(model) : model;
   const threads = opts.threads ?? predictor.table.threads;
   const shapes = resolveInputShapes(m, opts.shapes);
@@ -108,7 +108,8 @@ export async function estimateLatency(model: Model | Uint8Array, predictor: Late
   const key = opts.cache === false ? '' : structureKey(m, shapes, threads);
   const costedHere = costedCache.get(predictor) ?? new Map<string, Costed>();
   costedCache.set(predictor, costedHere);
-  let costed = key ? costedHere.get(key) : undefined;
+  // 'graph-only': reuse a cached optimized graph but walk and cost it again (a first sight whose graph came for free).
+  let costed = key && opts.cache !== 'graph-only' ? costedHere.get(key) : undefined;
   let graph = key ? graphCache.get(key) : undefined;
   const cached = !!graph;
   if (!graph) {

@@ -34,6 +34,23 @@ describe('estimates of a structure seen before', () => {
     expect(uncached.predictedMs).toBeCloseTo(first.predictedMs, 9);
   });
 
+  it('with graph-only caching, reuse the optimized graph but cost it again', async () => {
+    const model = convBnRelu();
+    const first = await estimateLatency(model, predictor, { shapes });
+    const scale = predictor.table.medianOverMin;
+    try {
+      // A changed median/fastest scale is seen only by an estimate that walks and costs the graph again.
+      predictor.table.medianOverMin = scale * 2;
+      const cachedCosts = await estimateLatency(model, predictor, { shapes });
+      const recosted = await estimateLatency(model, predictor, { shapes, cache: 'graph-only' });
+      expect(cachedCosts.predictedMs).toBe(first.predictedMs);
+      expect(recosted.timing.cachedGraph).toBe(true);
+      expect(recosted.kernelMs).toBeCloseTo(first.kernelMs * 2, 9);
+    } finally {
+      predictor.table.medianOverMin = scale;
+    }
+  });
+
   it('key on structure and small constants, not on the values of large weights', () => {
     const a = convBnRelu();
     const b = convBnRelu();
