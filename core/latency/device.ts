@@ -14,6 +14,7 @@ export interface DeviceInfo {
 
 const SIMD_FLAGS = /^(sse4_1|sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*|neon|asimd\w*|sve\w*|dotprod|i8mm)$/;
 
+let logicalCpusOnce: number | undefined;
 let cpuInfoOnce: { model: string; flags: string[] } | undefined;
 
 /** CPU model and flags from /proc/cpuinfo (Linux); elsewhere what os.cpus() tells. Read once: they do not change while we run. */
@@ -42,7 +43,9 @@ export function onnxruntimeVersion(): string {
 /** Facts about this machine for a table's header. */
 export function thisDevice(): DeviceInfo {
   const cpu = cpuInfo();
-  return { cpuModel: cpu.model, cpuFlags: cpu.flags, logicalCpus: os.cpus().length, platform: process.platform, arch: process.arch, onnxruntimeVersion: onnxruntimeVersion() };
+  // os.cpus() reads /proc for every core: once per process, not once per estimate.
+  logicalCpusOnce ??= os.cpus().length;
+  return { cpuModel: cpu.model, cpuFlags: cpu.flags, logicalCpus: logicalCpusOnce, platform: process.platform, arch: process.arch, onnxruntimeVersion: onnxruntimeVersion() };
 }
 
 /** MLAS's NCHWc block: 16 floats with AVX-512, else 8 (see the channel padding in optimized graphs). */

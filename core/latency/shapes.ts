@@ -18,6 +18,8 @@ const DTYPE_NAMES: Record<number, string> = {
   [DataType.INT64]: 'int64', [DataType.BOOL]: 'bool', [DataType.FLOAT16]: 'float16', [DataType.DOUBLE]: 'double',
 };
 
+const utf8 = new TextDecoder();
+
 const broadcast = (shapes: number[][]): number[] => {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out: number[] = [];
@@ -38,7 +40,7 @@ function windowOut(n: NodeProto, inDims: number[], kernel: number[]): number[] {
   const strides = attrInts(n, 'strides') ?? sp.map(() => 1);
   const dil = attrInts(n, 'dilations') ?? sp.map(() => 1);
   const pads = attrInts(n, 'pads') ?? sp.flatMap(() => [0, 0]);
-  const autoPad = new TextDecoder().decode(getAttr(n, 'auto_pad')?.s ?? new Uint8Array());
+  const autoPad = utf8.decode(getAttr(n, 'auto_pad')?.s ?? new Uint8Array());
   const ceil = attrInt(n, 'ceil_mode', 0) === 1;
   return sp.map((x, k) => {
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(x / strides[k]);

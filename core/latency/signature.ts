@@ -10,6 +10,9 @@ export interface NodeConfig {
   outputs: number[][];
 }
 
+/** One decoder for all string attributes (one per attribute showed in profiles of the walk). */
+const utf8 = new TextDecoder();
+
 const CONV_OPS = new Set(['Conv', 'FusedConv', 'QLinearConv', 'ConvTranspose', 'NhwcFusedConv', 'ConvInteger']);
 /** Attributes that never change cost (or that the shapes already say). */
 const IGNORED_ATTRS = new Set(['auto_pad', 'activation_params', 'epsilon', 'alpha', 'beta', 'momentum', 'stash_type', 'cubic_coeff_a', 'extrapolation_value']);
@@ -20,7 +23,7 @@ export function nodeConfig(graph: GraphProto, n: NodeProto, shapes: ShapeResult,
   for (const a of n.attribute) {
     if (IGNORED_ATTRS.has(a.name)) continue;
     if (a.ints && a.ints.length) attrs[a.name] = a.ints.map(toNum);
-    else if (a.s && a.s.length) attrs[a.name] = new TextDecoder().decode(a.s);
+    else if (a.s && a.s.length) attrs[a.name] = utf8.decode(a.s);
     else if (a.i !== undefined && a.i !== null) attrs[a.name] = toNum(a.i);
   }
   const inputs = n.input.filter(Boolean).map((name) => {
