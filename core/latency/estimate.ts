@@ -5,14 +5,12 @@ import { findConstant, producerMap } from '../onnx/graph';
 import { compatibilityWarnings } from './table';
 import { thisDevice } from './device';
 import { encodeWithFixedInputs, InputShapes, resolveInputShapes } from './fixed-shape';
+import { cachedGraph, storeGraph } from './graph-cache';
 import { optimizedGraph } from './ort-graph';
 import { CostMethod, LatencyPredictor } from './predictor';
 import { inferShapes } from './shapes';
 import { NodeConfig, nodeConfig } from './signature';
 import { structureKey } from './structure-key';
-
-/** Optimized graphs by structure key (bounded; oldest dropped first). */
-const graphCache = new Map<string, GraphProto>();
 
 /** Add to a bounded cache, dropping the oldest entry beyond 64. */
 function remember<V>(cache: Map<string, V>, key: string, value: V): void {
@@ -110,11 +108,11 @@ export async function estimateLatency(model: Model | Uint8Array, predictor: Late
   costedCache.set(predictor, costedHere);
   // 'graph-only': reuse a cached optimized graph but walk and cost it again (a first sight whose graph came for free).
   let costed = key && opts.cache !== 'graph-only' ? costedHere.get(key) : undefined;
-  let graph = key ? graphCache.get(key) : undefined;
+  let graph = key ? cachedGraph(key) : undefined;
   const cached = !!graph;
   if (!graph) {
     graph = (await optimizedGraph(encodeWithFixedInputs(m, shapes), threads)).graph;
-    if (key) remember(graphCache, key, graph);
+    if (key) storeGraph(key, graph);
   }
   const t1 = performance.now();
   if (!costed) {
