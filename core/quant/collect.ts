@@ -1,10 +1,11 @@
 import { SlimflowError } from '../errors';
 import { cloneModel } from '../onnx/clone';
+import { attr, makeNode, NameGenerator } from '../onnx/graph';
 import { encodeModel } from '../onnx/model-io';
 import { Model } from '../onnx/proto';
 import { ModelSession } from '../runtime/session';
 import { Tensor } from '../tensor';
-import { getCalibrator } from './calibrators';
+import { BatchSummary, getCalibrator } from './calibrators';
 import { RangeRecord } from './ranges';
 
 export interface CollectOptions {
@@ -35,9 +36,63 @@ export function withExtraOutputs(model: Model, tensorNames: string[]): Model {
   return tap;
 }
 
+/** Output names of the summary of one tensor, computed inside onnxruntime by withSummaryOutputs. */
+export interface SummaryOutputs { min: string; max: string; sum: string; size: string; nonzeros?: string }
+
 /**
- * Stream calibration batches through the model once each, fetching every wanted tensor in the same
- * onnxruntime pass, and return the calibrator's ranges. Only statistics are kept between batches.
+ * A calibration tap that reduces each given tensor inside onnxruntime to its min, max, sum and size
+ * (scalars), and outputs in full only the `full` tensors. Native reductions over a tensor still in
+ * cache cost a fraction of copying it out and scanning it in JavaScript, and a calibrator that needs
+ * only extremes then never copies an activation out at all.
+ */
+export function withSummaryOutputs(model: Model, tensorNames: string[], full: string[], countZeros = false): { model: Model; summaries: Map<string, SummaryOutputs> } {
+  const tap = withExtraOutputs(model, full);
+  const names = new NameGenerator(tap.graph);
+  const summaries = new Map<string, SummaryOutputs>();
+  const keep = [attr.int('keepdims', 0)];
+  for (const t of tensorNames) {
+    const s: SummaryOutputs = { min: names.next(`${t}.calib_min`), max: names.next(`${t}.calib_max`), sum: names.next(`${t}.calib_sum`), size: names.next(`${t}.calib_size`) };
+    // No axes: every reduction runs over the whole tensor, whatever its rank (the same in every opset).
+    tap.graph.node.push(
+      makeNode('ReduceMin', [t], [s.min], names.next(`${t}.calib_reduce_min`), keep),
+      makeNode('ReduceMax', [t], [s.max], names.next(`${t}.calib_reduce_max`), keep),
+      makeNode('ReduceSum', [t], [s.sum], names.next(`${t}.calib_reduce_sum`), keep),
+      makeNode('Size', [t], [s.size], names.next(`${t}.calib_size_node`)),
+    );
+    tap.graph.output.push({ name: s.min }, { name: s.max }, { name: s.sum }, { name: s.size });
+    if (countZeros) {
+      // Σ|sign(x)| counts the non-zeros: two native passes instead of a branch per value in JavaScript.
+      const sign = names.next(`${t}.calib_sign`);
+      s.nonzeros = names.next(`${t}.calib_nonzeros`);
+      tap.graph.node.push(makeNode('Sign', [t], [sign], names.next(`${t}.calib_sign_node`)), makeNode('ReduceL1', [sign], [s.nonzeros], names.next(`${t}.calib_l1`), keep));
+      tap.graph.output.push({ name: s.nonzeros });
+    }
+    summaries.set(t, s);
+  }
+  return { model: tap, summaries };
+}
+
+/**
+ * A batch's summary from the reductions, or undefined for a non-float tensor (not calibrated).
+ * NaN anywhere makes the sum NaN, and an infinity shows in the min or max, so this rejects exactly
+ * what a scan of every value would (a finite sum that overflows to ±Inf is not an error).
+ */
+function readSummary(out: Record<string, Tensor>, s: SummaryOutputs, tensorName: string): BatchSummary | undefined {
+  if (out[s.min]?.dtype !== 'float32') return undefined;
+  const min = out[s.min].data[0] as number;
+  const max = out[s.max].data[0] as number;
+  const sum = out[s.sum].data[0] as number;
+  const count = Number(out[s.size].data[0]);
+  if (count === 0) return { min: 0, max: 0, count };
+  if (Number.isNaN(sum) || !Number.isFinite(min) || !Number.isFinite(max)) {
+    throw new SlimflowError('INVALID_DATA', 'calibration activation contains NaN or Inf; check the input data and preprocessing', tensorName);
+  }
+  return s.nonzeros ? { min, max, count, zeros: count - Number(out[s.nonzeros].data[0]) } : { min, max, count };
+}
+
+/**
+ * Stream calibration batches through the model once each, summarizing every wanted tensor inside the
+ * same onnxruntime pass, and return the calibrator's ranges. Only statistics are kept between batches.
  */
 export async function collectRanges(model: Model, tensorNames: string[], batches: AsyncIterable<Record<string, Tensor>>, opts: CollectOptions): Promise<RangeRecord> {
   const calibrator = getCalibrator(opts.calibrator);
@@ -46,17 +101,25 @@ export async function collectRanges(model: Model, tensorNames: string[], batches
   const params = parsed.data;
   const stats = calibrator.initStatistics(tensorNames, params);
   const observers = opts.observers ?? [];
-  const fetched = [...new Set([...tensorNames, ...observers.flatMap((o) => o.tensors)])];
-  const session = await ModelSession.create(encodeModel(withExtraOutputs(model, fetched)), { threads: opts.threads ?? 1 }, 'calibration model');
+  const full = [...new Set([...(calibrator.reads === 'values' ? tensorNames : []), ...observers.flatMap((o) => o.tensors)])];
+  const reads = calibrator.reads === 'values';
+  const { model: tap, summaries } = withSummaryOutputs(model, tensorNames, full, reads);
+  const fetched = [...full, ...[...summaries.values()].flatMap((s) => [s.min, s.max, s.sum, s.size, ...(s.nonzeros ? [s.nonzeros] : [])])];
+  const session = await ModelSession.create(encodeModel(tap), { threads: opts.threads ?? 1 }, 'calibration model');
   const limit = opts.batchNum ?? Infinity;
   let seen = 0;
   try {
     for await (const feeds of batches) {
       const out = await session.run(feeds, fetched);
       for (const name of tensorNames) {
-        const t = out[name];
-        if (t?.dtype === 'float32') calibrator.observe(stats, name, t.data as Float32Array, params);
-        await yieldToEventLoop();
+        const summary = readSummary(out, summaries.get(name)!, name);
+        if (!summary) continue;
+        if (reads) {
+          calibrator.observe(stats, name, { summary, values: out[name].data as Float32Array }, params);
+          await yieldToEventLoop();
+        } else {
+          calibrator.observe(stats, name, { summary }, params);
+        }
       }
       for (const o of observers) for (const name of o.tensors) if (out[name]?.dtype === 'float32') await o.observe(name, out[name]);
       // Stop before asking for another batch: a data source may be expensive to advance.

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { scanFinite } from '../histogram';
 import { RangeRecord } from '../ranges';
 import { Calibrator } from './calibrator';
 
@@ -15,14 +14,14 @@ export const absMaxCalibrator: Calibrator<Params, Stats> = {
   name: 'abs_max',
   paramsSchema: params,
   searchSpace: { symmetric: [false, true] },
+  reads: 'summary',
   initStatistics: (names) => Object.fromEntries(names.map((n) => [n, { min: Infinity, max: -Infinity, count: 0 }])),
-  observe(stats, name, values) {
+  observe(stats, name, { summary: e }) {
     const s = stats[name];
-    if (values.length === 0) return;
-    const e = scanFinite(values, name);
+    if (e.count === 0) return;
     s.min = Math.min(s.min, e.min);
     s.max = Math.max(s.max, e.max);
-    s.count += values.length;
+    s.count += e.count;
   },
   computeRanges(stats, p) {
     const out: RangeRecord = {};

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { scanFinite } from '../histogram';
 import { RangeRecord } from '../ranges';
 import { Calibrator } from './calibrator';
 
@@ -18,16 +17,16 @@ export const avgCalibrator: Calibrator<Params, Stats> = {
   name: 'avg',
   paramsSchema: params,
   searchSpace: { symmetric: [false, true] },
+  reads: 'summary',
   initStatistics: (names) => Object.fromEntries(names.map((n) => [n, { minSum: 0, maxSum: 0, absSum: 0, batches: 0, count: 0 }])),
-  observe(stats, name, values) {
-    if (values.length === 0) return;
+  observe(stats, name, { summary: e }) {
+    if (e.count === 0) return;
     const s = stats[name];
-    const e = scanFinite(values, name);
     s.minSum += e.min;
     s.maxSum += e.max;
     s.absSum += Math.max(Math.abs(e.min), Math.abs(e.max));
     s.batches++;
-    s.count += values.length;
+    s.count += e.count;
   },
   computeRanges(stats, p) {
     const out: RangeRecord = {};

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { RangeRecord } from '../ranges';
 
+/** One batch of one tensor, summarized: its extremes and number of values (already checked finite), and how many are exactly 0 when known. */
+export interface BatchSummary { min: number; max: number; count: number; zeros?: number }
+
+/** One batch of one tensor as a calibrator sees it: always the summary, the values when it reads them. */
+export interface CalibrationBatch { summary: BatchSummary; values?: Float32Array }
+
 /**
  * A calibrator in two stages: statistics are streamed in batch by batch (memory bounded by the
  * number of tensors, never by the data), then ranges are computed once from them.
@@ -10,13 +16,15 @@ export interface Calibrator<P = unknown, S = unknown> {
   readonly paramsSchema: z.ZodType<P>;
   /** Values a search may try per parameter (each must parse with paramsSchema); absent: nothing to tune. */
   readonly searchSpace?: { readonly [K in keyof P]?: readonly P[K][] };
+  /**
+   * 'summary': per-batch extremes are enough, so collection computes them inside onnxruntime and never
+   * copies the tensor out; 'values': observe reads every value (batch.values is set).
+   */
+  readonly reads: 'summary' | 'values';
   /** Empty statistics for the given tensors. */
   initStatistics(tensorNames: string[], params: P): S;
-  /**
-   * Fold one batch of one tensor's values into the statistics. Throws SlimflowError('INVALID_DATA')
-   * naming the tensor when the values hold NaN or Inf.
-   */
-  observe(stats: S, tensorName: string, values: Float32Array, params: P): void;
+  /** Fold one batch of one tensor in (NaN/Inf were rejected before; see summarizeValues). */
+  observe(stats: S, tensorName: string, batch: CalibrationBatch, params: P): void;
   /** Ranges from the accumulated statistics. */
   computeRanges(stats: S, params: P): RangeRecord;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { argminIndex, clippedRange, expectedError, thresholdCandidates } from '../histogram-search';
+import { argminIndex, clippedRange, ErrorModel, thresholdCandidates } from '../histogram-search';
 import { histogramCalibrator, histogramParams } from './histogram-calibrator';
 
 const params = z.strictObject({ ...histogramParams });
@@ -16,7 +16,8 @@ export const emdCalibrator = histogramCalibrator<Params>({
   searchSpace: { bins: [1024, 2048], symmetric: [false, true] },
   threshold(h, p) {
     const { jMax, threshold } = thresholdCandidates(h);
-    const j = argminIndex(1, jMax, (k) => expectedError(h, clippedRange(h, threshold(k), p.symmetric), 'absolute'));
+    const errors = new ErrorModel(h);
+    const j = argminIndex(1, jMax, (k) => errors.expected(clippedRange(h, threshold(k), p.symmetric), 'absolute'));
     return threshold(j);
   },
 });

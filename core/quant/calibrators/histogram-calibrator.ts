@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scanFinite, StreamingHistogram } from '../histogram';
+import { StreamingHistogram } from '../histogram';
 import { rangeFromThreshold } from '../histogram-search';
 import { RangeRecord } from '../ranges';
 import { Calibrator } from './calibrator';
@@ -29,10 +29,11 @@ export function histogramCalibrator<P extends { bins: number; symmetric: boolean
     name: def.name,
     paramsSchema: def.paramsSchema,
     searchSpace: def.searchSpace,
+    reads: 'values',
     initStatistics: (names, p) => Object.fromEntries(names.map((n) => [n, new StreamingHistogram(p.bins)])),
-    observe(stats, name, values) {
-      if (values.length === 0) return;
-      stats[name].add(values, scanFinite(values, name));
+    observe(stats, name, { summary, values }) {
+      if (summary.count === 0 || !values) return;
+      stats[name].add(values, summary, summary.zeros);
     },
     computeRanges(stats, p) {
       const out: RangeRecord = {};

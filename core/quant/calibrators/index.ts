@@ -1,7 +1,8 @@
 import { SlimflowError } from '../../errors';
+import { scanFinite } from '../histogram';
 import { absMaxCalibrator } from './abs-max';
 import { avgCalibrator } from './avg';
-import { Calibrator } from './calibrator';
+import { Calibrator, CalibrationBatch } from './calibrator';
 import { emdCalibrator } from './emd';
 import { histCalibrator } from './hist';
 import { klCalibrator } from './kl';
@@ -22,4 +23,10 @@ export function getCalibrator(name: string): Calibrator<any, any> {
   return c;
 }
 
-export type { Calibrator } from './calibrator';
+/** A batch of host values as a calibrator takes it, scanned on the host (NaN/Inf rejected, naming the tensor). */
+export function batchOfValues(values: Float32Array, tensorName: string): CalibrationBatch {
+  const e = scanFinite(values, tensorName);
+  return { summary: { min: e.min, max: e.max, count: values.length }, values };
+}
+
+export type { BatchSummary, CalibrationBatch, Calibrator } from './calibrator';

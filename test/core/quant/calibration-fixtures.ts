@@ -87,3 +87,25 @@ export async function runOnce(model: Model, feeds: Record<string, { data: Float3
     await s.release();
   }
 }
+
+const hardSwish = (z: number) => (z * Math.min(6, Math.max(0, z + 3))) / 6;
+
+/**
+ * Like rec's head HardSwish outputs (hardswish_55: 94% in [-0.375, 0], half of all values near the
+ * minimum -0.375, a rare positive tail to about 7): most pre-activations sit around -1.5, a few percent
+ * are large and positive.
+ */
+export function hardSwishLike(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const g = gaussian(n, seed + 1);
+  return Float32Array.from(g, (v) => (r() < 0.94 ? hardSwish(-1.5 + 0.7 * v) : hardSwish(Math.abs(v) * 0.4 - Math.log(1 - r()) * 0.9)));
+}
+
+/** Like an SE block's bottleneck ReLU (rec's relu_0): 60% exact zeros, most of the rest small, 2% large (10-15). */
+export function seReluLike(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => {
+    const u = r();
+    return u < 0.6 ? 0 : u < 0.98 ? r() * r() * 2 : 10 + 5 * r();
+  });
+}

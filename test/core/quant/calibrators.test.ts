@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibratorNames, getCalibrator } from '../../../core/quant/calibrators';
+import { batchOfValues, calibratorNames, getCalibrator } from '../../../core/quant/calibrators';
 import { int8SymmetricScale, uint8Params } from '../../../core/quant/ranges';
 import { SlimflowError } from '../../../core/errors';
 
@@ -21,8 +21,8 @@ describe('calibrator registry', () => {
     const c = getCalibrator('abs_max');
     const params = c.paramsSchema.parse({});
     const stats = c.initStatistics(['a', 'never'], params);
-    c.observe(stats, 'a', Float32Array.of(0.5, -1, 2), params);
-    c.observe(stats, 'a', Float32Array.of(3, -0.25), params);
+    c.observe(stats, 'a', batchOfValues(Float32Array.of(0.5, -1, 2), 'a'), params);
+    c.observe(stats, 'a', batchOfValues(Float32Array.of(3, -0.25), 'a'), params);
     expect(c.computeRanges(stats, params)).toEqual({ a: { min: -1, max: 3, count: 5 }, never: { min: 0, max: 0, count: 0 } });
     const sym = c.paramsSchema.parse({ symmetric: true });
     expect(c.computeRanges(stats, sym).a).toEqual({ min: -3, max: 3, count: 5 });
