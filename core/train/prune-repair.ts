@@ -21,54 +21,72 @@ const FIT_PIXELS = 2048;
  * reader and the error compounds (rec, 30%: l2 at the logits 9.5e6 with teacher logits ≤ 30).
  */
 export async function repairPrunedConvs(pruned: Model, reference: Model, batches: Record<string, Tensor>[], threads = 1, leastSquares = true): Promise<{ model: Model; refit: number; shifted: number }> {
-  const out = cloneModel(pruned);
-  const g = out.graph;
+  const g = pruned.graph;
   const sp = producerMap(g);
   const rp = producerMap(reference.graph);
-  // Which reference channel each output channel of a conv is (pruned convs keep a subset of them).
-  const channelMap = new Map<string, number[]>();
-  const targets = topologicalOrder(g).filter((n) => {
+  const targets: RepairTarget[] = [];
+  for (const n of topologicalOrder(g)) {
     const ref = rp.get(n.output[0]);
-    if (n.opType !== 'Conv' || !n.input[2] || ref?.opType !== 'Conv' || !ref.input[2]) return false;
-    const ws = readWeight(g, n.input[1], sp)?.dims;
+    if (n.opType !== 'Conv' || !n.input[2] || ref?.opType !== 'Conv' || !ref.input[2]) continue;
+    const ws = readWeight(g, n.input[1], sp);
     const wr = readWeight(reference.graph, ref.input[1], rp)?.dims;
     const bs = readWeight(g, n.input[2], sp);
     const br = readWeight(reference.graph, ref.input[2], rp);
-    if (!ws || !wr || !bs || !br || ws[1] === wr[1]) return false;
+    if (!ws || !wr || !bs || !br || ws.dims[1] === wr[1]) continue;
+    // Which reference channel each output channel is (pruned convs keep a subset of them).
     const map = keptChannels(bs.data, br.data);
-    if (map) channelMap.set(n.output[0], map);
-    return !!map;
-  });
-  if (targets.length === 0 || batches.length === 0) return { model: out, refit: 0, shifted: 0 };
+    if (!map) continue;
+    const fit = leastSquares && pointwise(n, ws) ? { input: n.input[0], weight: n.input[1] } : undefined;
+    targets.push({ output: n.output[0], bias: n.input[2], axis: 1, map, fit });
+  }
+  return repairLayers(pruned, reference, batches, targets, threads);
+}
 
+/** One layer to repair: its output (compared with the reference's), bias, channel axis and map, and what a least-squares fit needs. */
+export interface RepairTarget {
+  output: string;
+  bias: string;
+  /** Channel axis of `output`: 1 (NCHW) or -1 (the last, after a MatMul). */
+  axis: 1 | -1;
+  /** Reference channel of each output channel. */
+  map: number[];
+  /** A pointwise conv refitted by least squares from its input (else only the bias shifts). */
+  fit?: { input: string; weight: string };
+}
+
+/** Repair `targets` in order against `reference`, each measured after the repairs before it; returns a new model. */
+export async function repairLayers(model: Model, reference: Model, batches: Record<string, Tensor>[], targets: RepairTarget[], threads = 1): Promise<{ model: Model; refit: number; shifted: number }> {
+  const out = cloneModel(model);
+  const g = out.graph;
+  const sp = producerMap(g);
+  if (targets.length === 0 || batches.length === 0) return { model: out, refit: 0, shifted: 0 };
   // Weights and biases become graph inputs, so one session serves every repair.
   const params = new Map<string, FloatWeight>();
-  for (const n of targets) for (const k of [1, 2]) params.set(n.input[k], readWeight(g, n.input[k], sp)!);
-  const lifted = withExtraOutputs(out, targets.flatMap((n) => [n.input[0], n.output[0]]));
+  for (const t of targets) for (const name of [t.bias, t.fit?.weight]) if (name) params.set(name, readWeight(g, name, sp)!);
+  const lifted = withExtraOutputs(out, targets.flatMap((t) => (t.fit ? [t.fit.input, t.output] : [t.output])));
   lifted.graph.node = lifted.graph.node.filter((n) => !(n.opType === 'Constant' && params.has(n.output[0])));
   lifted.graph.initializer = lifted.graph.initializer.filter((t) => !t.name || !params.has(t.name));
   for (const [name, w] of params) lifted.graph.input.push({ name, type: { tensorType: { elemType: 1, shape: { dim: w.dims.map((d) => ({ dimValue: d })) } } } });
   const feeds = () => Object.fromEntries([...params].map(([name, w]) => [name, { dtype: 'float32', dims: w.dims, data: w.data } as Tensor]));
 
-  const student = await ModelSession.create(encodeModel(lifted), { threads }, 'prune repair student');
-  const teacher = await ModelSession.create(encodeModel(withExtraOutputs(reference, targets.map((n) => n.output[0]))), { threads }, 'prune repair reference');
+  const student = await ModelSession.create(encodeModel(lifted), { threads }, 'repair student');
+  const teacher = await ModelSession.create(encodeModel(withExtraOutputs(reference, targets.map((t) => t.output))), { threads }, 'repair reference');
   let refit = 0;
   let shifted = 0;
   try {
-    for (const n of targets) {
-      const t = n.output[0];
-      const map = channelMap.get(t)!;
-      const w = params.get(n.input[1])!;
-      const bias = params.get(n.input[2])!;
-      if (leastSquares && pointwise(n, w)) {
+    for (const t of targets) {
+      const bias = params.get(t.bias)!;
+      if (t.fit) {
+        const w = params.get(t.fit.weight)!;
+        const input = t.fit.input;
         const acc = new RidgeAccumulator(w.dims[1], w.dims[0]);
         for (const b of batches) {
-          const x = (await student.run({ ...b, ...feeds() }, [n.input[0]]))[n.input[0]];
-          const y = (await teacher.run(b, [t]))[t];
+          const x = (await student.run({ ...b, ...feeds() }, [input]))[input];
+          const y = (await teacher.run(b, [t.output]))[t.output];
           const { at, count } = pixelSampler(x.dims);
           const xd = x.data as Float32Array;
           const yd = y.data as Float32Array;
-          acc.add((i, p) => xd[at(i, x.dims[1], p)], (o, p) => yd[at(map[o], y.dims[1], p)], count);
+          acc.add((i, p) => xd[at(i, x.dims[1], p)], (o, p) => yd[at(t.map[o], y.dims[1], p)], count);
         }
         const sol = acc.solve();
         if (sol) {
@@ -82,11 +100,11 @@ export async function repairPrunedConvs(pruned: Model, reference: Model, batches
         }
       }
       // Mean shift: sums over batches of per-batch channel means, student and teacher alike.
-      const diff = new Float64Array(map.length);
+      const diff = new Float64Array(t.map.length);
       for (const b of batches) {
-        const s = (await student.run({ ...b, ...feeds() }, [t]))[t];
-        const r = (await teacher.run(b, [t]))[t];
-        for (let c = 0; c < diff.length; c++) diff[c] += channelMean(r, map[c]) - channelMean(s, c);
+        const s = channelMeans((await student.run({ ...b, ...feeds() }, [t.output]))[t.output], t.axis);
+        const r = channelMeans((await teacher.run(b, [t.output]))[t.output], t.axis);
+        for (let c = 0; c < diff.length; c++) diff[c] += r[t.map[c]] - s[c];
       }
       for (let c = 0; c < diff.length; c++) bias.data[c] += diff[c] / batches.length;
       shifted++;
@@ -136,12 +154,13 @@ function keptChannels(pruned: Float32Array, reference: Float32Array): number[] |
   return map;
 }
 
-/** Mean of channel `c` (axis 1) of an N×C×… tensor. */
-function channelMean(t: Tensor, c: number): number {
+/** Per-channel means of a tensor along axis 1 (N×C×…) or the last axis (…×C). */
+function channelMeans(t: Tensor, axis: 1 | -1): Float64Array {
   const d = t.data as Float32Array;
-  const [n, ch] = t.dims;
-  const inner = t.dims.slice(2).reduce((a, b) => a * b, 1);
-  let s = 0;
-  for (let b = 0; b < n; b++) for (let i = 0; i < inner; i++) s += d[(b * ch + c) * inner + i];
-  return s / (n * inner);
+  const dims = t.dims;
+  const c = axis === 1 ? dims[1] : dims[dims.length - 1];
+  const inner = axis === 1 ? dims.slice(2).reduce((a, b) => a * b, 1) : 1;
+  const sums = new Float64Array(c);
+  for (let i = 0; i < d.length; i++) sums[Math.floor(i / inner) % c] += d[i];
+  return sums.map((v) => (v * c) / d.length);
 }
