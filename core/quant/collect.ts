@@ -37,7 +37,7 @@ export function withExtraOutputs(model: Model, tensorNames: string[]): Model {
 }
 
 /** Output names of the summary of one tensor, computed inside onnxruntime by withSummaryOutputs. */
-export interface SummaryOutputs { min: string; max: string; sum: string; size: string; nonzeros?: string }
+export interface SummaryOutputs { min: string; max: string; sum: string; size: string }
 
 /**
  * A calibration tap that reduces each given tensor inside onnxruntime to its min, max, sum and size
@@ -45,7 +45,7 @@ export interface SummaryOutputs { min: string; max: string; sum: string; size: s
  * cache cost a fraction of copying it out and scanning it in JavaScript, and a calibrator that needs
  * only extremes then never copies an activation out at all.
  */
-export function withSummaryOutputs(model: Model, tensorNames: string[], full: string[], countZeros = false): { model: Model; summaries: Map<string, SummaryOutputs> } {
+export function withSummaryOutputs(model: Model, tensorNames: string[], full: string[]): { model: Model; summaries: Map<string, SummaryOutputs> } {
   const tap = withExtraOutputs(model, full);
   const names = new NameGenerator(tap.graph);
   const summaries = new Map<string, SummaryOutputs>();
@@ -60,13 +60,6 @@ export function withSummaryOutputs(model: Model, tensorNames: string[], full: st
       makeNode('Size', [t], [s.size], names.next(`${t}.calib_size_node`)),
     );
     tap.graph.output.push({ name: s.min }, { name: s.max }, { name: s.sum }, { name: s.size });
-    if (countZeros) {
-      // Σ|sign(x)| counts the non-zeros: two native passes instead of a branch per value in JavaScript.
-      const sign = names.next(`${t}.calib_sign`);
-      s.nonzeros = names.next(`${t}.calib_nonzeros`);
-      tap.graph.node.push(makeNode('Sign', [t], [sign], names.next(`${t}.calib_sign_node`)), makeNode('ReduceL1', [sign], [s.nonzeros], names.next(`${t}.calib_l1`), keep));
-      tap.graph.output.push({ name: s.nonzeros });
-    }
     summaries.set(t, s);
   }
   return { model: tap, summaries };
@@ -87,7 +80,7 @@ function readSummary(out: Record<string, Tensor>, s: SummaryOutputs, tensorName:
   if (Number.isNaN(sum) || !Number.isFinite(min) || !Number.isFinite(max)) {
     throw new SlimflowError('INVALID_DATA', 'calibration activation contains NaN or Inf; check the input data and preprocessing', tensorName);
   }
-  return s.nonzeros ? { min, max, count, zeros: count - Number(out[s.nonzeros].data[0]) } : { min, max, count };
+  return { min, max, count };
 }
 
 /**
@@ -103,8 +96,8 @@ export async function collectRanges(model: Model, tensorNames: string[], batches
   const observers = opts.observers ?? [];
   const full = [...new Set([...(calibrator.reads === 'values' ? tensorNames : []), ...observers.flatMap((o) => o.tensors)])];
   const reads = calibrator.reads === 'values';
-  const { model: tap, summaries } = withSummaryOutputs(model, tensorNames, full, reads);
-  const fetched = [...full, ...[...summaries.values()].flatMap((s) => [s.min, s.max, s.sum, s.size, ...(s.nonzeros ? [s.nonzeros] : [])])];
+  const { model: tap, summaries } = withSummaryOutputs(model, tensorNames, full);
+  const fetched = [...full, ...[...summaries.values()].flatMap((s) => [s.min, s.max, s.sum, s.size])];
   const session = await ModelSession.create(encodeModel(tap), { threads: opts.threads ?? 1 }, 'calibration model');
   const limit = opts.batchNum ?? Infinity;
   let seen = 0;

@@ -25,11 +25,12 @@ export function scanFinite(values: Float32Array, tensorName: string): Extremes {
 let scratch = new Int32Array(0);
 
 /**
- * Add the bins of `values` over [-A, A] (2·b bins, +A itself in the top bin) to `counts`. Four interleaved
- * integer counters break the chain of increments a spike (ReLU's zeros) makes on one counter, and the
- * float counts are touched once per bin, not per value (2x faster than one Float64Array counter here).
+ * Add the bins of `values` over [-A, A] (2·b bins, +A itself in the top bin) to `counts`; with `zeros`,
+ * also return how many values are exactly 0 (branch-free: a branch mispredicts on ReLU outputs). Four
+ * interleaved integer counters break the chain of increments a spike (ReLU's zeros) makes on one counter,
+ * and the float counts are touched once per bin, not per value (2x faster than one Float64Array counter).
  */
-function binInto(counts: Float64Array, values: Float32Array, b: number, halfRange: number): void {
+function binInto(counts: Float64Array, values: Float32Array, b: number, halfRange: number, zeros: boolean): number {
   const stride = 2 * b + 1;
   if (scratch.length < 4 * stride) scratch = new Int32Array(4 * stride);
   const c = scratch;
@@ -40,23 +41,35 @@ function binInto(counts: Float64Array, values: Float32Array, b: number, halfRang
   const o3 = 3 * stride + b;
   const n = values.length;
   const n4 = n - (n % 4);
+  let z = 0;
   // v·inv + b lies in [0, 2b], so truncation is floor (only values within 2^-40 bins below 0 round into the bin of 0).
-  for (let i = 0; i < n4; i += 4) {
-    c[(values[i] * inv + b) | 0]++;
-    c[(values[i + 1] * inv + o1) | 0]++;
-    c[(values[i + 2] * inv + o2) | 0]++;
-    c[(values[i + 3] * inv + o3) | 0]++;
+  if (zeros) {
+    for (let i = 0; i < n4; i += 4) {
+      const v0 = values[i];
+      const v1 = values[i + 1];
+      const v2 = values[i + 2];
+      const v3 = values[i + 3];
+      c[(v0 * inv + b) | 0]++;
+      c[(v1 * inv + o1) | 0]++;
+      c[(v2 * inv + o2) | 0]++;
+      c[(v3 * inv + o3) | 0]++;
+      z += +(v0 === 0) + +(v1 === 0) + +(v2 === 0) + +(v3 === 0);
+    }
+  } else {
+    for (let i = 0; i < n4; i += 4) {
+      c[(values[i] * inv + b) | 0]++;
+      c[(values[i + 1] * inv + o1) | 0]++;
+      c[(values[i + 2] * inv + o2) | 0]++;
+      c[(values[i + 3] * inv + o3) | 0]++;
+    }
   }
-  for (let i = n4; i < n; i++) c[(values[i] * inv + b) | 0]++;
+  for (let i = n4; i < n; i++) {
+    c[(values[i] * inv + b) | 0]++;
+    z += +(values[i] === 0);
+  }
   for (let k = 0; k < 2 * b; k++) counts[k] += c[k] + c[stride + k] + c[2 * stride + k] + c[3 * stride + k];
   counts[2 * b - 1] += c[2 * b] + c[stride + 2 * b] + c[2 * stride + 2 * b] + c[3 * stride + 2 * b];
-}
-
-/** How many values are exactly 0 (either sign). */
-export function countZeros(values: Float32Array): number {
-  let z = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === 0) z++;
-  return z;
+  return zeros ? z : 0;
 }
 
 /** Smallest histogram half-range: keeps bins of an all-zero tensor finite. */
@@ -76,12 +89,12 @@ export class StreamingHistogram {
   min = Infinity;
   max = -Infinity;
   total = 0;
-  /** Values exactly 0 (also counted in the bin of 0): every quantizer here represents 0 exactly. */
+  /** Values exactly 0 (also counted in the bin of 0; only when constructed with countZeros): every quantizer here represents 0 exactly. */
   zeros = 0;
   /** Zeros seen while every value so far was zero (no range yet); they go to the bin of 0 later. */
   private pendingZeros = 0;
 
-  constructor(readonly binsPerSide: number) {
+  constructor(readonly binsPerSide: number, readonly countZeros = false) {
     if (!Number.isInteger(binsPerSide) || binsPerSide < 2 || binsPerSide % 2 !== 0) {
       throw new SlimflowError('INVALID_CONFIG', `histogram bins per side must be an even integer ≥ 2, got ${binsPerSide}`, 'bins');
     }
@@ -91,17 +104,20 @@ export class StreamingHistogram {
   /** Width of one bin. */
   get binWidth(): number { return this.halfRange / this.binsPerSide; }
 
-  /** Fold a batch in; `ext` are its extremes (from scanFinite), `zeros` how many values are exactly 0 (counted here if absent). */
-  add(values: Float32Array, ext: Extremes, zeros = countZeros(values)): void {
+  /** Fold a batch in; `ext` are its extremes (from scanFinite). */
+  add(values: Float32Array, ext: Extremes): void {
     if (values.length === 0) return;
-    this.zeros += zeros;
     this.min = Math.min(this.min, ext.min);
     this.max = Math.max(this.max, ext.max);
     this.total += values.length;
     const m = Math.max(Math.abs(ext.min), Math.abs(ext.max));
-    if (m === 0 && this.halfRange === 0) { this.pendingZeros += values.length; return; }
+    if (m === 0 && this.halfRange === 0) {
+      this.pendingZeros += values.length;
+      if (this.countZeros) this.zeros += values.length;
+      return;
+    }
     this.growTo(m);
-    binInto(this.counts, values, this.binsPerSide, this.halfRange);
+    this.zeros += binInto(this.counts, values, this.binsPerSide, this.halfRange, this.countZeros);
   }
 
   /** Counts of |x| over [0, A] with binsPerSide bins (bin j covers [j·w, (j+1)·w)). */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { RangeRecord } from '../ranges';
 
-/** One batch of one tensor, summarized: its extremes and number of values (already checked finite), and how many are exactly 0 when known. */
-export interface BatchSummary { min: number; max: number; count: number; zeros?: number }
+/** One batch of one tensor, summarized: its extremes and number of values (already checked finite). */
+export interface BatchSummary { min: number; max: number; count: number }
 
 /** One batch of one tensor as a calibrator sees it: always the summary, the values when it reads them. */
 export interface CalibrationBatch { summary: BatchSummary; values?: Float32Array }

@@ -24,16 +24,18 @@ export function histogramCalibrator<P extends { bins: number; symmetric: boolean
   searchSpace?: Calibrator<P, HistogramStats>['searchSpace'];
   /** The threshold on |x| for one tensor's histogram (total > 0). */
   threshold: (h: StreamingHistogram, params: P) => number;
+  /** Whether the threshold rule reads the histogram's count of exact zeros (costs a little per value). */
+  countZeros?: boolean;
 }): Calibrator<P, HistogramStats> {
   return {
     name: def.name,
     paramsSchema: def.paramsSchema,
     searchSpace: def.searchSpace,
     reads: 'values',
-    initStatistics: (names, p) => Object.fromEntries(names.map((n) => [n, new StreamingHistogram(p.bins)])),
+    initStatistics: (names, p) => Object.fromEntries(names.map((n) => [n, new StreamingHistogram(p.bins, def.countZeros ?? false)])),
     observe(stats, name, { summary, values }) {
       if (summary.count === 0 || !values) return;
-      stats[name].add(values, summary, summary.zeros);
+      stats[name].add(values, summary);
     },
     computeRanges(stats, p) {
       const out: RangeRecord = {};

@@ -122,6 +122,7 @@ export const klCalibrator = histogramCalibrator<Params>({
   name: 'KL',
   paramsSchema: params,
   searchSpace: { bins: [1024, 2048], symmetric: [false, true] },
+  countZeros: true,
   threshold(h) {
     const { jMax, threshold } = thresholdCandidates(h);
     const b = h.binsPerSide;

@@ -51,6 +51,14 @@ describe('streaming histogram', () => {
     expect([...h.absCounts()]).toEqual([6, 0, 1, 0]);
   });
 
+  it('counts exact zeros of either sign when asked to, including those seen before any range', () => {
+    const h = new StreamingHistogram(4, true);
+    h.add(new Float32Array(3), { min: 0, max: 0 });
+    h.add(Float32Array.of(-0, 1e-30, 0, -2, 0, 3, 0), { min: -2, max: 3 });
+    expect(h.zeros).toBe(3 + 4);
+    expect(new StreamingHistogram(4).zeros).toBe(0);
+  });
+
   it('expected squared error matches the sampled round-trip error', () => {
     const r = rng(3);
     const x = Float32Array.from({ length: 200000 }, () => r() * 6 - 1);
