@@ -9,6 +9,7 @@
  * is reported apart (adaroundCalibrationRatio).
  *
  * npm run bench:ptq [-- --json] [--models cls,rec,det] [--eval N] [--algos a,b] [--no-peer] [--adaround-iterations N | --no-adaround]
+ *   [--calibration-only]   (only the calibration-time ratios of the non-AdaRound calibrators: no quantization, evaluation or timing)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,7 @@ import * as path from 'node:path';
 import { absolutizeConfig } from '../activities/job-activities';
 import { evaluateModels, evalBatches, fullBatch } from '../cli/commands/eval';
 import { quantizeWithTrial, trialOf } from '../cli/commands/quantize';
+import { quantizeOptionsFor } from '../core/quant/trial-options';
 import { loadJobConfig } from '../core/config/load';
 import type { JobConfig } from '../core/config/schema';
 import { Batch, iterateBatches, writeNpy } from '../core/data';
@@ -40,20 +42,25 @@ const CASES = {
 } as const;
 type CaseName = keyof typeof CASES;
 
-/** Calibration is timed on this many batches (and the FP32 pass on the same ones): fixed costs weigh more, so the ratio errs high. */
-const RATIO_BATCHES = 4;
+/**
+ * Calibration and the plain FP32 pass over the same calibration batches are timed in alternation this many
+ * times (ABBA order); the ratio is the median of the pairs' ratios, so load drifting on a shared machine
+ * moves numerator and denominator together.
+ */
+const RATIO_PAIRS = 3;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 const round = (v: number, d = 2) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
 
-interface Args { json: boolean; models: CaseName[]; evalLimit?: number; algos?: string[]; peer: boolean; adaroundIterations?: number }
+interface Args { json: boolean; models: CaseName[]; evalLimit?: number; algos?: string[]; peer: boolean; adaroundIterations?: number; calibrationOnly: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, models: ['cls', 'rec', 'det'], peer: true };
+  const a: Args = { json: false, models: ['cls', 'rec', 'det'], peer: true, calibrationOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--json') a.json = true;
     else if (k === '--no-peer') a.peer = false;
+    else if (k === '--calibration-only') a.calibrationOnly = true;
     else if (k === '--models') a.models = argv[++i].split(',') as CaseName[];
     else if (k === '--eval') a.evalLimit = Number(argv[++i]);
     else if (k === '--algos') a.algos = argv[++i].split(',');
@@ -87,9 +94,10 @@ async function fp32PassSeconds(model: string, feeds: Record<string, Tensor>[]): 
  * pass). With AdaRound, the pass also gathers its Gram matrices (its learning time is added by the caller).
  */
 async function calibrationSeconds(config: JobConfig, algo: string, feeds: Record<string, Tensor>[], adaround?: Record<string, unknown>): Promise<number> {
-  const trial = trialOf(config, algo);
+  // The same plan and calibrator parameters as the trial's quantization.
+  const opts = quantizeOptionsFor(trialOf(config, algo));
   const { model: prepared } = prepareModel(readModel(config.Global.model));
-  const plan = planQuantization(prepared, { opTypes: trial.opTypes, skipNodes: trial.skipNodes, perChannel: trial.perChannel });
+  const plan = planQuantization(prepared, { ...opts, perChannel: opts.weightQuantizer !== 'abs_max' });
   // Only the observers run here (finish is not called), so weightQmax plays no part.
   const rounding = adaround ? startRounding('adaround', adaround, { graph: prepared.graph, marks: plan.marks, weightQmax: 63, threads: 1 }) : undefined;
   let t0 = 0;
@@ -99,11 +107,30 @@ async function calibrationSeconds(config: JobConfig, algo: string, feeds: Record
     yield* feeds;
   })();
   try {
-    await collectRanges(prepared, plan.activationTensors, timed, { calibrator: algo, threads: 1, observers: rounding?.observers ?? [] });
+    await collectRanges(prepared, plan.activationTensors, timed, { calibrator: opts.calibrator, calibratorParams: opts.calibratorParams, threads: 1, observers: rounding?.observers ?? [] });
     return (performance.now() - t0) / 1000;
   } finally {
     await rounding?.release();
   }
+}
+
+/** Calibration seconds against a plain FP32 pass over the same batches, both timed `pairs` times in alternation. */
+async function calibrationRatio(config: JobConfig, algo: string, feeds: Record<string, Tensor>[], adaround?: Record<string, unknown>, pairs = RATIO_PAIRS) {
+  const runs: { fp32: number; calibration: number }[] = [];
+  for (let k = 0; k < pairs; k++) {
+    let fp32 = 0;
+    if (k % 2 === 0) fp32 = await fp32PassSeconds(config.Global.model, feeds);
+    const calibration = await calibrationSeconds(config, algo, feeds, adaround);
+    if (k % 2 === 1) fp32 = await fp32PassSeconds(config.Global.model, feeds);
+    runs.push({ fp32, calibration });
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  return {
+    calibrationSeconds: median(runs.map((r) => r.calibration)),
+    fp32PassSeconds: median(runs.map((r) => r.fp32)),
+    ratio: median(runs.map((r) => r.calibration / r.fp32)),
+    ratios: runs.map((r) => round(r.calibration / r.fp32)),
+  };
 }
 
 interface AlgoFigures {
@@ -118,6 +145,7 @@ interface AlgoFigures {
   quantizeSeconds: number;
   calibrationSeconds: number;
   calibrationRatio: number;
+  calibrationRatios: number[];
 }
 
 /** Everything measured for one PP-OCR model. */
@@ -131,9 +159,8 @@ async function benchModel(name: CaseName, args: Args, python: string | undefined
   for await (const b of iterateBatches(g.calibration_data, { batchSize: base.batchSize, limit: base.batchSize * base.batchNum, inputName: g.input_name })) calib.push(b.inputs);
   const evalSet: Batch[] = [];
   for await (const b of evalBatches(config, args.evalLimit ?? spec.evalLimit)) evalSet.push(b);
-  const ratioFeeds = calib.slice(0, RATIO_BATCHES);
-  const fp32Pass = await fp32PassSeconds(g.model, ratioFeeds);
-  log(`  data: ${calib.length} calibration batches of ${base.batchSize}, ${evalSet.reduce((n, b) => n + b.ids.length, 0)} eval samples; FP32 pass over the first ${ratioFeeds.length} of them ${fp32Pass.toFixed(2)} s`);
+  log(`  data: ${calib.length} calibration batches of ${base.batchSize}, ${evalSet.reduce((n, b) => n + b.ids.length, 0)} eval samples`);
+  const fp32Passes: number[] = [];
 
   const fp32 = readModel(g.model);
   const algos = args.algos ?? calibratorNames();
@@ -149,17 +176,20 @@ async function benchModel(name: CaseName, args: Args, python: string | undefined
   for (const { algo, trial, adaround } of runs) {
     try {
       const { model, report, seconds } = await quantizeWithTrial(fp32, replay(calib), trial, 1);
-      // AdaRound's learning time does not depend on the amount of data: add it whole to the statistics pass.
-      const calSeconds = (await calibrationSeconds(config, trial.calibrator, ratioFeeds, adaround)) + (report.rounding?.seconds ?? 0);
+      // AdaRound's learning time does not depend on the amount of data: add it whole to the statistics pass (timed once: it is slow).
+      const r = await calibrationRatio(config, trial.calibrator, calib, adaround, adaround ? 1 : RATIO_PAIRS);
+      fp32Passes.push(r.fp32PassSeconds);
+      const calSeconds = r.calibrationSeconds + (report.rounding?.seconds ?? 0);
+      const ratio = adaround ? calSeconds / r.fp32PassSeconds : r.ratio;
       quantized.push({
         algo,
         bytes: encodeModel(model),
         q: {
           algo, quantizedNodes: report.quantizedNodes.length, integerKernels: integerKernelCount(report.integerKernels),
-          quantizeSeconds: round(seconds), calibrationSeconds: round(calSeconds), calibrationRatio: round(calSeconds / fp32Pass),
+          quantizeSeconds: round(seconds), calibrationSeconds: round(calSeconds), calibrationRatio: round(ratio), calibrationRatios: r.ratios,
         },
       });
-      log(`  ${algo}: quantized ${report.quantizedNodes.length} nodes, ${integerKernelCount(report.integerKernels)} integer kernels, ${seconds.toFixed(1)} s; calibration ${calSeconds.toFixed(2)} s = ${(calSeconds / fp32Pass).toFixed(2)}x FP32 pass`);
+      log(`  ${algo}: quantized ${report.quantizedNodes.length} nodes, ${integerKernelCount(report.integerKernels)} integer kernels, ${seconds.toFixed(1)} s; calibration ${calSeconds.toFixed(2)} s = ${ratio.toFixed(2)}x FP32 pass (${r.fp32PassSeconds.toFixed(2)} s; pairs ${r.ratios.join(', ')})`);
     } catch (e) {
       log(`  ${algo}: FAILED ${(e as Error).message}`);
     }
@@ -218,7 +248,7 @@ async function benchModel(name: CaseName, args: Args, python: string | undefined
     task: g.task,
     shape: g.input_shape,
     evalSamples: ev.models[0]?.agreement.samples ?? 0,
-    fp32: { metric: ev.teacher.metric === null ? null : round(ev.teacher.metric), details: Object.fromEntries(Object.entries(ev.teacher.details).map(([key, v]) => [key, round(v)])), latencyMs: round(fp32Ms), passSeconds: round(fp32Pass), passBatches: ratioFeeds.length },
+    fp32: { metric: ev.teacher.metric === null ? null : round(ev.teacher.metric), details: Object.fromEntries(Object.entries(ev.teacher.details).map(([key, v]) => [key, round(v)])), latencyMs: round(fp32Ms), passSeconds: round(fp32Passes.length ? [...fp32Passes].sort((a, b) => a - b)[Math.floor((fp32Passes.length - 1) / 2)] : NaN), passBatches: calib.length },
     fp32Prepared: { latencyMs: round(lat[1].medianMs), speedup: round(fp32Ms / lat[1].medianMs) },
     algos: algoFigures,
     best: best ? { algo: best.algo, metric: best.metric, agreement: best.agreement, latencyMs: best.latencyMs, speedup: best.speedup } : null,
@@ -244,8 +274,29 @@ function table(name: string, r: Awaited<ReturnType<typeof benchModel>>): string 
   return rows.join('\n');
 }
 
+/** --calibration-only: the calibration-time ratio of each calibrator on each model, nothing else. */
+async function benchCalibrationOnly(args: Args) {
+  const models: Record<string, { batches: number; algos: { algo: string; calibrationSeconds: number; fp32PassSeconds: number; calibrationRatio: number; calibrationRatios: number[] }[] }> = {};
+  for (const name of args.models) {
+    const config = absolutizeConfig(loadJobConfig(path.join(ROOT, CASES[name].config)), ROOT);
+    const base = trialOf(config);
+    const calib: Record<string, Tensor>[] = [];
+    for await (const b of iterateBatches(config.Global.calibration_data, { batchSize: base.batchSize, limit: base.batchSize * base.batchNum, inputName: config.Global.input_name })) calib.push(b.inputs);
+    models[name] = { batches: calib.length, algos: [] };
+    for (const algo of args.algos ?? calibratorNames()) {
+      const r = await calibrationRatio(config, algo, calib);
+      models[name].algos.push({ algo, calibrationSeconds: round(r.calibrationSeconds, 3), fp32PassSeconds: round(r.fp32PassSeconds, 3), calibrationRatio: round(r.ratio), calibrationRatios: r.ratios });
+      log(`${name} ${algo}: calibration ${r.calibrationSeconds.toFixed(3)} s, FP32 pass ${r.fp32PassSeconds.toFixed(3)} s over ${calib.length} batches: ${r.ratio.toFixed(2)}x (pairs ${r.ratios.join(', ')})`);
+    }
+  }
+  const ratios = Object.values(models).flatMap((m) => m.algos.map((a) => a.calibrationRatio));
+  const summary = { models, calibrationRatio: ratios.length ? Math.max(...ratios) : null, loadavg: os.loadavg().map((v) => round(v)) };
+  process.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : `calibration time / FP32 pass (worst): ${summary.calibrationRatio}; load ${summary.loadavg.join(' ')}\n`);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.calibrationOnly) return benchCalibrationOnly(args);
   const t0 = performance.now();
   const { python, error } = args.peer ? await peerPython(ROOT, log) : { python: undefined, error: 'peer skipped (--no-peer)' };
   if (error) log(`peer unavailable: ${error}`);
