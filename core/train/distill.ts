@@ -16,37 +16,47 @@ export const distillPairSchema = z.object({
 });
 export type DistillPair = z.input<typeof distillPairSchema>;
 
+/** Ops that only move values around: a head's output may reach the graph output through them. */
+const LAYOUT = new Set(['DepthToSpace', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity']);
+
 /**
- * The logits behind a layer output: when the layer's output reaches a graph output only through a
- * constant bias Add and a Softmax, the Softmax's input and axis; else undefined.
+ * The output head behind a layer output: when it reaches a graph output only through a constant bias
+ * Add, then a Softmax or Sigmoid, then layout-only ops. Softmax: its input (the logits) and axis.
+ * Sigmoid: its output (per-element probabilities). Else undefined.
  */
-export function logitsAfter(model: Model, tensor: string): { logits: string; axis: number } | undefined {
+export function headAfter(model: Model, tensor: string): { kind: 'softmax'; logits: string; axis: number } | { kind: 'sigmoid'; probs: string } | undefined {
   const g = model.graph;
   const readers = consumerMap(g);
   const outputs = new Set(g.output.map((o) => o.name));
   let t = tensor;
   const next = readers.get(t) ?? [];
   if (next.length === 1 && next[0].opType === 'Add' && next[0].input.some((i) => i !== t && readWeight(g, i))) t = next[0].output[0];
-  const soft = readers.get(t) ?? [];
-  if (soft.length !== 1 || soft[0].opType !== 'Softmax' || !outputs.has(soft[0].output[0])) return undefined;
-  return { logits: t, axis: attrInt(soft[0], 'axis', -1) };
+  const act = readers.get(t) ?? [];
+  if (act.length !== 1 || (act[0].opType !== 'Softmax' && act[0].opType !== 'Sigmoid')) return undefined;
+  let o = act[0].output[0];
+  while (!outputs.has(o)) {
+    const r = readers.get(o) ?? [];
+    if (r.length !== 1 || !LAYOUT.has(r[0].opType)) return undefined;
+    o = r[0].output[0];
+  }
+  return act[0].opType === 'Softmax' ? { kind: 'softmax', logits: t, axis: attrInt(act[0], 'axis', -1) } : { kind: 'sigmoid', probs: act[0].output[0] };
 }
 
 /**
  * ACT's automatic choice: the outputs of the last layers with weights, distilled with `loss`. With
- * soft_label, a last layer that feeds the output Softmax is distilled at the logits (bias included),
- * along the Softmax's axis: KL between the two distributions the model actually outputs; the other
- * (feature-map) nodes, where a softmax over an arbitrary axis means nothing, keep l2.
+ * soft_label, the last layer is distilled at what the model outputs: in front of an output Softmax,
+ * KL at the logits (bias included) along its axis; behind an output Sigmoid, l2 between the
+ * probabilities (the Brier score: a per-pixel map such as a text detector's has no class axis). The
+ * other (feature-map) nodes, where a softmax over an arbitrary axis means nothing, keep l2.
  */
 export function autoDistillPairs(student: Model, count = 1, loss = 'l2'): DistillPair[] {
   const nodes = analyzeModel(student, count).distillationNodes;
   if (nodes.length === 0) throw new SlimflowError('INVALID_MODEL', 'no layer with weights to distill from', 'distillationNodes');
-  const head = loss === 'soft_label' ? logitsAfter(student, nodes[nodes.length - 1]) : undefined;
+  const head = loss === 'soft_label' ? headAfter(student, nodes[nodes.length - 1]) : undefined;
   if (!head) return nodes.map((n) => ({ student: n, teacher: n, loss, alpha: 1 }));
-  return [
-    ...nodes.slice(0, -1).map((n) => ({ student: n, teacher: n, loss: 'l2', alpha: 1 })),
-    { student: head.logits, teacher: head.logits, loss, alpha: 1, params: { axis: head.axis } },
-  ];
+  const features = nodes.slice(0, -1).map((n) => ({ student: n, teacher: n, loss: 'l2', alpha: 1 }));
+  if (head.kind === 'sigmoid') return [...features, { student: head.probs, teacher: head.probs, loss: 'l2', alpha: 1 }];
+  return [...features, { student: head.logits, teacher: head.logits, loss, alpha: 1, params: { axis: head.axis } }];
 }
 
 /** Name of the graph input that carries the teacher's value of a pair. */
