@@ -21,10 +21,10 @@ afterAll(async () => {
   await h?.stop();
 });
 
-// A per-tensor QuantPost tester loses 0.78 points on these 128 lines: more than the zero budget
-// (so the search goes on), less than the 2-point "close" bound (so it is not cut short either).
+// A per-tensor QuantPost tester loses 0.78 points on these 128 lines (98.44 → 97.66): more than the
+// zero budget (so the search goes on), less than the 2-point "close" bound (so it is not cut short either).
 const searchingJob = (out: string) =>
-  clsJob(out, { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 128, seed: 12 }, calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 }, deploy: { threads: 1, max_accuracy_drop: 0 } }, {
+  clsJob(out, { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 128, seed: 13 }, calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 }, deploy: { threads: 1, max_accuracy_drop: 0 } }, {
     QuantPost: { algo: 'abs_max', weight_quantize_type: 'abs_max', batch_size: 8, batch_num: 2 },
     HyperParameterOptimization: { ptq_algo: ['abs_max', 'avg', 'hist', 'mse'], weight_quantize_type: ['channel_wise_abs_max', 'abs_max'], hist_percent: [0.999, 0.9999], batch_num: [2], max_quant_count: 12, strategy: 'random' },
   });
