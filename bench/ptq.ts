@@ -10,6 +10,7 @@
  *
  * npm run bench:ptq [-- --json] [--models cls,rec,det] [--eval N] [--algos a,b] [--no-peer] [--adaround-iterations N | --no-adaround]
  *   [--calibration-only]   (only the calibration-time ratios of the non-AdaRound calibrators: no quantization, evaluation or timing)
+ *   [--max-samples N]      (with --calibration-only: histogram calibrators read at most N values per tensor per batch, 0: all)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,7 +24,7 @@ import type { JobConfig } from '../core/config/schema';
 import { Batch, iterateBatches, writeNpy } from '../core/data';
 import { encodeModel, readModel } from '../core/onnx/model-io';
 import { prepareModel } from '../core/onnx/prepare';
-import { calibratorNames } from '../core/quant/calibrators';
+import { calibratorNames, getCalibrator } from '../core/quant/calibrators';
 import { collectRanges } from '../core/quant/collect';
 import { startRounding } from '../core/quant/weight-rounding';
 import { planQuantization } from '../core/quant/plan';
@@ -52,7 +53,7 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 const round = (v: number, d = 2) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
 
-interface Args { json: boolean; models: CaseName[]; evalLimit?: number; algos?: string[]; peer: boolean; adaroundIterations?: number; calibrationOnly: boolean }
+interface Args { json: boolean; models: CaseName[]; evalLimit?: number; algos?: string[]; peer: boolean; adaroundIterations?: number; calibrationOnly: boolean; maxSamples?: number }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { json: false, models: ['cls', 'rec', 'det'], peer: true, calibrationOnly: false };
@@ -66,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--algos') a.algos = argv[++i].split(',');
     else if (k === '--adaround-iterations') a.adaroundIterations = Number(argv[++i]);
     else if (k === '--no-adaround') a.adaroundIterations = 0;
+    else if (k === '--max-samples') a.maxSamples = Number(argv[++i]);
     else throw new Error(`unknown option ${k}`);
   }
   for (const m of a.models) if (!(m in CASES)) throw new Error(`unknown model "${m}"; known: ${Object.keys(CASES).join(', ')}`);
@@ -93,9 +95,11 @@ async function fp32PassSeconds(model: string, feeds: Record<string, Tensor>[]): 
  * Seconds the calibrator's statistics pass takes alone (tap session built outside the timing, like the FP32
  * pass). With AdaRound, the pass also gathers its Gram matrices (its learning time is added by the caller).
  */
-async function calibrationSeconds(config: JobConfig, algo: string, feeds: Record<string, Tensor>[], adaround?: Record<string, unknown>): Promise<number> {
+async function calibrationSeconds(config: JobConfig, algo: string, feeds: Record<string, Tensor>[], adaround?: Record<string, unknown>, maxSamples?: number): Promise<number> {
   // The same plan and calibrator parameters as the trial's quantization.
   const opts = quantizeOptionsFor(trialOf(config, algo));
+  // Only sampling calibrators take max_samples (the others' schemas are strict).
+  if (maxSamples !== undefined && getCalibrator(opts.calibrator).maxSamples) opts.calibratorParams = { ...(opts.calibratorParams as object), max_samples: maxSamples };
   const { model: prepared } = prepareModel(readModel(config.Global.model));
   const plan = planQuantization(prepared, { ...opts, perChannel: opts.weightQuantizer !== 'abs_max' });
   // Only the observers run here (finish is not called), so weightQmax plays no part.
@@ -115,12 +119,12 @@ async function calibrationSeconds(config: JobConfig, algo: string, feeds: Record
 }
 
 /** Calibration seconds against a plain FP32 pass over the same batches, both timed `pairs` times in alternation. */
-async function calibrationRatio(config: JobConfig, algo: string, feeds: Record<string, Tensor>[], adaround?: Record<string, unknown>, pairs = RATIO_PAIRS) {
+async function calibrationRatio(config: JobConfig, algo: string, feeds: Record<string, Tensor>[], adaround?: Record<string, unknown>, pairs = RATIO_PAIRS, maxSamples?: number) {
   const runs: { fp32: number; calibration: number }[] = [];
   for (let k = 0; k < pairs; k++) {
     let fp32 = 0;
     if (k % 2 === 0) fp32 = await fp32PassSeconds(config.Global.model, feeds);
-    const calibration = await calibrationSeconds(config, algo, feeds, adaround);
+    const calibration = await calibrationSeconds(config, algo, feeds, adaround, maxSamples);
     if (k % 2 === 1) fp32 = await fp32PassSeconds(config.Global.model, feeds);
     runs.push({ fp32, calibration });
   }
@@ -284,13 +288,13 @@ async function benchCalibrationOnly(args: Args) {
     for await (const b of iterateBatches(config.Global.calibration_data, { batchSize: base.batchSize, limit: base.batchSize * base.batchNum, inputName: config.Global.input_name })) calib.push(b.inputs);
     models[name] = { batches: calib.length, algos: [] };
     for (const algo of args.algos ?? calibratorNames()) {
-      const r = await calibrationRatio(config, algo, calib);
+      const r = await calibrationRatio(config, algo, calib, undefined, RATIO_PAIRS, args.maxSamples);
       models[name].algos.push({ algo, calibrationSeconds: round(r.calibrationSeconds, 3), fp32PassSeconds: round(r.fp32PassSeconds, 3), calibrationRatio: round(r.ratio), calibrationRatios: r.ratios });
       log(`${name} ${algo}: calibration ${r.calibrationSeconds.toFixed(3)} s, FP32 pass ${r.fp32PassSeconds.toFixed(3)} s over ${calib.length} batches: ${r.ratio.toFixed(2)}x (pairs ${r.ratios.join(', ')})`);
     }
   }
   const ratios = Object.values(models).flatMap((m) => m.algos.map((a) => a.calibrationRatio));
-  const summary = { models, calibrationRatio: ratios.length ? Math.max(...ratios) : null, loadavg: os.loadavg().map((v) => round(v)) };
+  const summary = { models, calibrationRatio: ratios.length ? Math.max(...ratios) : null, maxSamples: args.maxSamples ?? 'default', loadavg: os.loadavg().map((v) => round(v)) };
   process.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : `calibration time / FP32 pass (worst): ${summary.calibrationRatio}; load ${summary.loadavg.join(' ')}\n`);
 }
 

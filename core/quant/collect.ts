@@ -6,6 +6,7 @@ import { Model } from '../onnx/proto';
 import { ModelSession } from '../runtime/session';
 import { Tensor } from '../tensor';
 import { BatchSummary, getCalibrator } from './calibrators';
+import { addSampleOutputs, sampleStride, strideFeed } from './histogram-sample';
 import { RangeRecord } from './ranges';
 
 export interface CollectOptions {
@@ -94,21 +95,30 @@ export async function collectRanges(model: Model, tensorNames: string[], batches
   const params = parsed.data;
   const stats = calibrator.initStatistics(tensorNames, params);
   const observers = opts.observers ?? [];
-  const full = [...new Set([...(calibrator.reads === 'values' ? tensorNames : []), ...observers.flatMap((o) => o.tensors)])];
   const reads = calibrator.reads === 'values';
+  // Sampling is for the calibrator's reads only: observers (bias correction, AdaRound) get their tensors whole.
+  const maxSamples = reads ? calibrator.maxSamples?.(params) ?? 0 : 0;
+  const full = [...new Set([...(reads && maxSamples === 0 ? tensorNames : []), ...observers.flatMap((o) => o.tensors)])];
   const { model: tap, summaries } = withSummaryOutputs(model, tensorNames, full);
-  const fetched = [...full, ...[...summaries.values()].flatMap((s) => [s.min, s.max, s.sum, s.size])];
+  const samples = addSampleOutputs(tap, maxSamples > 0 ? tensorNames : []);
+  // The first batch is read whole (the sizes are not known yet); its summaries set each tensor's stride.
+  const strides = new Map([...samples.keys()].map((t) => [t, 1]));
+  const fetched = [...full, ...[...samples.values()].map((s) => s.output), ...[...summaries.values()].flatMap((s) => [s.min, s.max, s.sum, s.size])];
   const session = await ModelSession.create(encodeModel(tap), { threads: opts.threads ?? 1 }, 'calibration model');
   const limit = opts.batchNum ?? Infinity;
   let seen = 0;
   try {
     for await (const feeds of batches) {
-      const out = await session.run(feeds, fetched);
+      const stepFeeds = Object.fromEntries([...samples].map(([t, s]) => [s.step, strideFeed(strides.get(t)!)]));
+      const out = await session.run({ ...feeds, ...stepFeeds }, fetched);
       for (const name of tensorNames) {
         const summary = readSummary(out, summaries.get(name)!, name);
         if (!summary) continue;
         if (reads) {
-          calibrator.observe(stats, name, { summary, values: out[name].data as Float32Array }, params);
+          const sample = samples.get(name);
+          const values = out[sample ? sample.output : name].data as Float32Array;
+          calibrator.observe(stats, name, { summary, values }, params);
+          if (sample) strides.set(name, sampleStride(summary.count, maxSamples));
           await yieldToEventLoop();
         } else {
           calibrator.observe(stats, name, { summary }, params);

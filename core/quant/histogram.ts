@@ -30,7 +30,7 @@ let scratch = new Int32Array(0);
  * interleaved integer counters break the chain of increments a spike (ReLU's zeros) makes on one counter,
  * and the float counts are touched once per bin, not per value (2x faster than one Float64Array counter).
  */
-function binInto(counts: Float64Array, values: Float32Array, b: number, halfRange: number, zeros: boolean): number {
+function binInto(counts: Float64Array, values: Float32Array, b: number, halfRange: number, zeros: boolean, weight: number): number {
   const stride = 2 * b + 1;
   if (scratch.length < 4 * stride) scratch = new Int32Array(4 * stride);
   const c = scratch;
@@ -67,9 +67,9 @@ function binInto(counts: Float64Array, values: Float32Array, b: number, halfRang
     c[(values[i] * inv + b) | 0]++;
     z += +(values[i] === 0);
   }
-  for (let k = 0; k < 2 * b; k++) counts[k] += c[k] + c[stride + k] + c[2 * stride + k] + c[3 * stride + k];
-  counts[2 * b - 1] += c[2 * b] + c[stride + 2 * b] + c[2 * stride + 2 * b] + c[3 * stride + 2 * b];
-  return zeros ? z : 0;
+  for (let k = 0; k < 2 * b; k++) counts[k] += weight * (c[k] + c[stride + k] + c[2 * stride + k] + c[3 * stride + k]);
+  counts[2 * b - 1] += weight * (c[2 * b] + c[stride + 2 * b] + c[2 * stride + 2 * b] + c[3 * stride + 2 * b]);
+  return zeros ? weight * z : 0;
 }
 
 /** Smallest histogram half-range: keeps bins of an all-zero tensor finite. */
@@ -104,20 +104,24 @@ export class StreamingHistogram {
   /** Width of one bin. */
   get binWidth(): number { return this.halfRange / this.binsPerSide; }
 
-  /** Fold a batch in; `ext` are its extremes (from scanFinite). */
-  add(values: Float32Array, ext: Extremes): void {
+  /**
+   * Fold a batch in; `ext` are its extremes (from scanFinite). When `values` is a sample of a batch of
+   * `represents` values, each sampled value counts represents/values.length times (exactly 1 for a whole batch).
+   */
+  add(values: Float32Array, ext: Extremes, represents = values.length): void {
     if (values.length === 0) return;
+    const weight = represents / values.length;
     this.min = Math.min(this.min, ext.min);
     this.max = Math.max(this.max, ext.max);
-    this.total += values.length;
+    this.total += represents;
     const m = Math.max(Math.abs(ext.min), Math.abs(ext.max));
     if (m === 0 && this.halfRange === 0) {
-      this.pendingZeros += values.length;
-      if (this.countZeros) this.zeros += values.length;
+      this.pendingZeros += represents;
+      if (this.countZeros) this.zeros += represents;
       return;
     }
     this.growTo(m);
-    this.zeros += binInto(this.counts, values, this.binsPerSide, this.halfRange, this.countZeros);
+    this.zeros += binInto(this.counts, values, this.binsPerSide, this.halfRange, this.countZeros, weight);
   }
 
   /** Counts of |x| over [0, A] with binsPerSide bins (bin j covers [j·w, (j+1)·w)). */

@@ -4,7 +4,7 @@ import { RangeRecord } from '../ranges';
 /** One batch of one tensor, summarized: its extremes and number of values (already checked finite). */
 export interface BatchSummary { min: number; max: number; count: number }
 
-/** One batch of one tensor as a calibrator sees it: always the summary, the values when it reads them. */
+/** One batch of one tensor as a calibrator sees it: always the summary, the values (or a sample of summary.count values) when it reads them. */
 export interface CalibrationBatch { summary: BatchSummary; values?: Float32Array }
 
 /**
@@ -21,6 +21,11 @@ export interface Calibrator<P = unknown, S = unknown> {
    * copies the tensor out; 'values': observe reads every value (batch.values is set).
    */
   readonly reads: 'summary' | 'values';
+  /**
+   * For 'values': at most this many values per tensor per batch are enough (0: all). Collection then copies
+   * out a strided sample and batch.values holds only it; batch.summary still covers the whole tensor.
+   */
+  maxSamples?(params: P): number;
   /** Empty statistics for the given tensors. */
   initStatistics(tensorNames: string[], params: P): S;
   /** Fold one batch of one tensor in (NaN/Inf were rejected before; see summarizeValues). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StreamingHistogram } from '../histogram';
+import { DEFAULT_MAX_SAMPLES } from '../histogram-sample';
 import { rangeFromThreshold } from '../histogram-search';
 import { RangeRecord } from '../ranges';
 import { Calibrator } from './calibrator';
@@ -10,6 +11,8 @@ export const histogramParams = {
   bins: z.number().int().min(16).max(1 << 16).multipleOf(2).default(2048),
   /** Ranges symmetric around zero (±T) instead of the data's own extremes clipped at ±T. */
   symmetric: z.boolean().default(false),
+  /** Values read per tensor per batch, a strided sample taken inside onnxruntime (0: all); extremes stay exact. */
+  max_samples: z.number().int().min(0).default(DEFAULT_MAX_SAMPLES),
 };
 
 export type HistogramStats = Record<string, StreamingHistogram>;
@@ -18,7 +21,7 @@ export type HistogramStats = Record<string, StreamingHistogram>;
  * A calibrator that streams one histogram per tensor and then picks a clipping threshold T on |x|
  * from it; only the threshold rule differs between hist, mse, KL and emd.
  */
-export function histogramCalibrator<P extends { bins: number; symmetric: boolean }>(def: {
+export function histogramCalibrator<P extends { bins: number; symmetric: boolean; max_samples: number }>(def: {
   name: string;
   paramsSchema: z.ZodType<P>;
   searchSpace?: Calibrator<P, HistogramStats>['searchSpace'];
@@ -32,10 +35,12 @@ export function histogramCalibrator<P extends { bins: number; symmetric: boolean
     paramsSchema: def.paramsSchema,
     searchSpace: def.searchSpace,
     reads: 'values',
+    maxSamples: (p) => p.max_samples,
     initStatistics: (names, p) => Object.fromEntries(names.map((n) => [n, new StreamingHistogram(p.bins, def.countZeros ?? false)])),
     observe(stats, name, { summary, values }) {
       if (summary.count === 0 || !values) return;
-      stats[name].add(values, summary);
+      // A sample stands for the whole batch, so every batch weighs by its size whatever its stride.
+      stats[name].add(values, summary, summary.count);
     },
     computeRanges(stats, p) {
       const out: RangeRecord = {};
