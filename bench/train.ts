@@ -214,7 +214,8 @@ async function main(): Promise<void> {
         log(`  ${e < 0 ? 'pruned, before training' : `epoch ${e}`}: ${metric} (FP32 ${fp32})`);
       });
       const feeds = batchAt(await loadSampleSet(spec(task, 1, 3), 1, 'x'), parseTrainConfig({ samples: 1, batchSize: 1 }), 0, 0);
-      const [base, small] = await compareLatency([encodeModel(prepareModel(model).model), encodeModel(student!)], feeds, { threads: 1, rounds: task === 'det' ? 10 : 20 });
+      // Both as deployed: the same lossless rewrites (BN/affine folding, ConvTranspose as conv) on each side.
+      const [base, small] = await compareLatency([encodeModel(prepareModel(model).model), encodeModel(prepareModel(student!).model)], feeds, { threads: 1, rounds: task === 'det' ? 10 : 20 });
       const speedup = round(base.medianMs / small.medianMs);
       log(`  latency ${round(base.medianMs)} → ${round(small.medianMs)} ms (${speedup}x)`);
       pruned[task] = { lr: schedule.lr, batchSize, distill: distillArgs(), fp32Metric: fp32, startMetric, metric, metricDrop: round(fp32 - metric), speedup, baseMs: round(base.medianMs), prunedMs: round(small.medianMs) };
