@@ -1,5 +1,5 @@
 import { GraphProto, NodeProto } from './proto';
-import { attr, attrFloat, attrInt, attrInts, consumerMap, getAttr, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
+import { attr, attrFloat, attrInt, attrInts, attrString, consumerMap, getAttr, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
 import { constantOperand, perChannel } from './fold-affine';
 import { floatTensorProto } from './tensor-data';
 
@@ -10,12 +10,11 @@ const MOVABLE_ACTIVATIONS = new Set(['Relu', 'Sigmoid', 'Clip', 'HardSigmoid', '
 function isBlockUpsample(ct: NodeProto, kernel: number[] | undefined): boolean {
   const strides = attrInts(ct, 'strides') ?? [1, 1];
   const zero = (name: string) => (attrInts(ct, name) ?? []).every((v) => v === 0);
-  const autoPad = getAttr(ct, 'auto_pad')?.s;
   return kernel !== undefined && kernel.length === 2 && kernel[0] === kernel[1] && kernel[0] > 1
     && strides[0] === kernel[0] && strides[1] === kernel[1]
     && attrInt(ct, 'group', 1) === 1 && zero('pads') && zero('output_padding')
     && (attrInts(ct, 'dilations') ?? [1, 1]).every((d) => d === 1)
-    && !getAttr(ct, 'output_shape') && (!autoPad || new TextDecoder().decode(autoPad) === 'NOTSET');
+    && !getAttr(ct, 'output_shape') && (attrString(ct, 'auto_pad') ?? 'NOTSET') === 'NOTSET';
 }
 
 /**

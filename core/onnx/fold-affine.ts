@@ -1,5 +1,5 @@
 import { GraphProto, NodeProto } from './proto';
-import { attrInts, consumerMap, getAttr, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
+import { attrInts, attrString, consumerMap, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
 import { floatTensorProto, FloatWeight } from './tensor-data';
 
 /**
@@ -73,8 +73,8 @@ function foldIntoPreviousConv(graph: GraphProto): number {
 }
 
 const hasPadding = (conv: NodeProto) => {
-  const autoPad = getAttr(conv, 'auto_pad')?.s;
-  if (autoPad && new TextDecoder().decode(autoPad) !== 'NOTSET' && new TextDecoder().decode(autoPad) !== 'VALID') return true;
+  const autoPad = attrString(conv, 'auto_pad') ?? 'NOTSET';
+  if (autoPad !== 'NOTSET' && autoPad !== 'VALID') return true;
   return (attrInts(conv, 'pads') ?? []).some((p) => p !== 0);
 };
 

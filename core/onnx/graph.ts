@@ -146,6 +146,12 @@ export const attrInt = (n: NodeProto, name: string, dflt: number): number => {
 /** Float attribute value, or the default. */
 export const attrFloat = (n: NodeProto, name: string, dflt: number): number => getAttr(n, name)?.f ?? dflt;
 
+/** String attribute value, or undefined. */
+export const attrString = (n: NodeProto, name: string): string | undefined => {
+  const s = getAttr(n, name)?.s;
+  return s ? new TextDecoder().decode(s) : undefined;
+};
+
 /** Integer-list attribute value, or undefined. */
 export const attrInts = (n: NodeProto, name: string): number[] | undefined => getAttr(n, name)?.ints?.map(toNum);
 

@@ -2,7 +2,7 @@ import { SlimflowError } from '../errors';
 import { opsetVersion } from './model-io';
 import { AttrType, GraphProto, Model, NodeProto, toNum } from './proto';
 import { cloneModel } from './clone';
-import { attr, attrFloat, attrInt, attrInts, dropAttr, getAttr, makeNode, NameGenerator } from './graph';
+import { attr, attrFloat, attrInt, attrInts, attrString, dropAttr, getAttr, makeNode, NameGenerator } from './graph';
 import { inferRanks, RankInfo } from './rank-inference';
 import { floatTensorProto, int64TensorProto } from './tensor-data';
 
@@ -120,7 +120,7 @@ const CONVERTERS: Record<string, Converter> = {
     n.output = n.output.slice(0, 1);
   },
   Upsample: (n, ctx) => {
-    const mode = getAttr(n, 'mode')?.s ? new TextDecoder().decode(getAttr(n, 'mode')!.s) : 'nearest';
+    const mode = attrString(n, 'mode') ?? 'nearest';
     const scales = n.input[1] ?? floatListInput(ctx, n, attrFloats(n, 'scales'));
     n.opType = 'Resize';
     n.attribute = [

@@ -1,18 +1,17 @@
 import { GraphProto, NodeProto } from './proto';
-import { attr, attrInt, attrInts, consumerMap, getAttr, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
+import { attr, attrInt, attrInts, attrString, consumerMap, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
 import { floatTensorProto } from './tensor-data';
 
 /** Ops that act on each element alone (constant operands only as later inputs), so they commute with DepthToSpace. */
 const UNARY = new Set(['Relu', 'Sigmoid', 'Clip', 'HardSigmoid', 'LeakyRelu', 'HardSwish']);
 
-const text = (n: NodeProto, name: string) => { const s = getAttr(n, name)?.s; return s ? new TextDecoder().decode(s) : undefined; };
-const isCrd = (n: NodeProto) => n.opType === 'DepthToSpace' && text(n, 'mode') === 'CRD';
+const isCrd = (n: NodeProto) => n.opType === 'DepthToSpace' && attrString(n, 'mode') === 'CRD';
 
 /** A 1×1, stride-1, unpadded, ungrouped Conv with constant weights: it mixes channels pixel by pixel. */
 function pointwise(graph: GraphProto, n: NodeProto, producers: Map<string, NodeProto>) {
   if (n.opType !== 'Conv' || attrInt(n, 'group', 1) !== 1) return undefined;
   const flat = (name: string, v: number) => (attrInts(n, name) ?? []).every((x) => x === v);
-  if (!flat('strides', 1) || !flat('dilations', 1) || !flat('pads', 0) || (text(n, 'auto_pad') ?? 'NOTSET') !== 'NOTSET') return undefined;
+  if (!flat('strides', 1) || !flat('dilations', 1) || !flat('pads', 0) || (attrString(n, 'auto_pad') ?? 'NOTSET') !== 'NOTSET') return undefined;
   const w = readWeight(graph, n.input[1], producers);
   const b = n.input[2] ? readWeight(graph, n.input[2], producers) : undefined;
   if (!w || w.dims.length !== 4 || w.dims[2] !== 1 || w.dims[3] !== 1 || (n.input[2] && !b)) return undefined;

@@ -1,8 +1,6 @@
-import { attr, getAttr, makeNode, NameGenerator, producerMap, readWeight } from '../onnx/graph';
+import { attr, attrString, makeNode, NameGenerator, producerMap, readWeight } from '../onnx/graph';
 import { GraphProto, NodeProto } from '../onnx/proto';
 import { int64TensorProto } from '../onnx/tensor-data';
-
-const text = (n: NodeProto, name: string) => { const s = getAttr(n, name)?.s; return s ? new TextDecoder().decode(s) : undefined; };
 
 /**
  * Run each nearest-neighbour Resize of a quantized graph on [N·C, 1, H, W] instead of [N, C, H, W].
@@ -16,7 +14,7 @@ export function nchwNearestResize(graph: GraphProto): number {
   const names = new NameGenerator(graph);
   const replaced = new Map<NodeProto, NodeProto[]>();
   for (const n of graph.node) {
-    if (n.opType !== 'Resize' || (text(n, 'mode') ?? 'nearest') !== 'nearest' || n.input.length < 3 || n.input[3]) continue;
+    if (n.opType !== 'Resize' || (attrString(n, 'mode') ?? 'nearest') !== 'nearest' || n.input.length < 3 || n.input[3]) continue;
     const scales = readWeight(graph, n.input[2], producers);
     // Only batch and channel left alone: those two dims fold into one.
     if (!scales || scales.data.length !== 4 || scales.data[0] !== 1 || scales.data[1] !== 1) continue;

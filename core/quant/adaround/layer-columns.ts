@@ -2,7 +2,7 @@
 // input column (a patch of the input for a conv, a feature row for a matmul). These helpers say how
 // a layer's weight splits into rows and gather the columns its outputs saw, so that the loss
 // ||(W̃ − W)·X||² can be written with the Gram matrix H = X·Xᵀ of sampled columns.
-import { attrInt, attrInts, getAttr } from '../../onnx/graph';
+import { attrInt, attrInts, attrString } from '../../onnx/graph';
 import { NodeProto } from '../../onnx/proto';
 import { Prng } from '../../search/prng';
 import { Tensor } from '../../tensor';
@@ -37,7 +37,7 @@ export function layerShape(node: NodeProto, weightDims: number[]): LayerShape | 
       strides: pair(attrInts(node, 'strides')),
       dilations: pair(attrInts(node, 'dilations')),
       pads: (attrInts(node, 'pads') ?? [0, 0, 0, 0]) as Window['pads'],
-      autoPad: getAttr(node, 'auto_pad')?.s ? new TextDecoder().decode(getAttr(node, 'auto_pad')!.s) : 'NOTSET',
+      autoPad: attrString(node, 'auto_pad') ?? 'NOTSET',
     };
     // The conv weight [Cout, Cin/g, kh, kw] is already in [groups, rows, k] order.
     return { groups, rows: cout / groups, k: cinG * kh * kw, weightIndex: Int32Array.from({ length: cout * cinG * kh * kw }, (_, i) => i), window };

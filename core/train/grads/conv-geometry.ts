@@ -1,4 +1,4 @@
-import { attrInt, attrInts, getAttr } from '../../onnx/graph';
+import { attrInt, attrInts, attrString } from '../../onnx/graph';
 import { NodeProto } from '../../onnx/proto';
 
 /** Resolved 2-D window geometry of a Conv/ConvTranspose/pool node (auto_pad turned into explicit pads). */
@@ -10,7 +10,7 @@ export function geometry(node: NodeProto, kernel: number[], x: number[], y: numb
   const strides = attrInts(node, 'strides') ?? new Array<number>(nd).fill(1);
   const dilations = attrInts(node, 'dilations') ?? new Array<number>(nd).fill(1);
   const pads = attrInts(node, 'pads') ?? new Array<number>(2 * nd).fill(0);
-  const autoPad = getAttr(node, 'auto_pad')?.s ? new TextDecoder().decode(getAttr(node, 'auto_pad')!.s) : 'NOTSET';
+  const autoPad = attrString(node, 'auto_pad') ?? 'NOTSET';
   let padsBegin = pads.slice(0, nd);
   let padsEnd = pads.slice(nd);
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER' || autoPad === 'VALID') {
