@@ -1,5 +1,5 @@
 import { GraphProto, NodeProto } from './proto';
-import { attr, attrFloat, attrInt, attrInts, attrString, consumerMap, getAttr, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
+import { attr, attrFloat, attrInt, attrInts, attrString, getAttr, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes, soleReader } from './graph';
 import { constantOperand, perChannel } from './fold-affine';
 import { floatTensorProto } from './tensor-data';
 
@@ -27,10 +27,8 @@ function isBlockUpsample(ct: NodeProto, kernel: number[] | undefined): boolean {
  */
 export function convTransposeToConv(graph: GraphProto): number {
   const producers = producerMap(graph);
-  const consumers = consumerMap(graph);
-  const outputs = new Set(graph.output.map((o) => o.name));
   const names = new NameGenerator(graph);
-  const only = (t: string) => { const c = consumers.get(t) ?? []; return c.length === 1 && !outputs.has(t) ? c[0] : undefined; };
+  const only = soleReader(graph);
   const replaced = new Map<NodeProto, NodeProto[]>();
   for (const ct of graph.node) {
     if (ct.opType !== 'ConvTranspose') continue;

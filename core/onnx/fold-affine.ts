@@ -1,5 +1,5 @@
 import { GraphProto, NodeProto } from './proto';
-import { attrInts, attrString, consumerMap, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
+import { attrInts, attrString, consumerMap, NameGenerator, producerMap, readWeight, removeDeadNodes, soleReader } from './graph';
 import { floatTensorProto, FloatWeight } from './tensor-data';
 
 /**
@@ -80,10 +80,8 @@ const hasPadding = (conv: NodeProto) => {
 
 function foldIntoNextConv(graph: GraphProto): number {
   const producers = producerMap(graph);
-  const consumers = consumerMap(graph);
-  const outputs = new Set(graph.output.map((o) => o.name));
   const names = new NameGenerator(graph);
-  const only = (t: string) => { const c = consumers.get(t) ?? []; return c.length === 1 && !outputs.has(t) ? c[0] : undefined; };
+  const only = soleReader(graph);
   const gone = new Set<NodeProto>();
   for (const mul of graph.node) {
     if (mul.opType !== 'Mul' || gone.has(mul)) continue;

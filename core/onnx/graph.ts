@@ -22,6 +22,12 @@ export function consumerMap(graph: GraphProto): Map<string, NodeProto[]> {
   return m;
 }
 
+/** For rewrites that fuse a chain: the only node reading a tensor, unless the tensor is also a graph output. */
+export function soleReader(graph: GraphProto, consumers = consumerMap(graph)): (tensor: string) => NodeProto | undefined {
+  const outputs = new Set(graph.output.map((o) => o.name));
+  return (t) => { const c = consumers.get(t) ?? []; return c.length === 1 && !outputs.has(t) ? c[0] : undefined; };
+}
+
 /** The constant TensorProto behind a tensor name: an initializer or the value of a Constant node. */
 export function findConstant(graph: GraphProto, name: string, producers = producerMap(graph)): TensorProto | undefined {
   const init = graph.initializer.find((t) => t.name === name);

@@ -1,5 +1,5 @@
 import { GraphProto, NodeProto } from './proto';
-import { attr, attrInt, attrInts, attrString, consumerMap, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
+import { attr, attrInt, attrInts, attrString, NameGenerator, producerMap, readWeight, removeDeadNodes, soleReader } from './graph';
 import { floatTensorProto } from './tensor-data';
 
 /** Ops that act on each element alone (constant operands only as later inputs), so they commute with DepthToSpace. */
@@ -34,10 +34,8 @@ export function sinkDepthToSpace(graph: GraphProto): number {
 
 function sinkOnce(graph: GraphProto): number {
   const producers = producerMap(graph);
-  const consumers = consumerMap(graph);
-  const outputs = new Set(graph.output.map((o) => o.name));
   const names = new NameGenerator(graph);
-  const only = (t: string) => { const c = consumers.get(t) ?? []; return c.length === 1 && !outputs.has(t) ? c[0] : undefined; };
+  const only = soleReader(graph);
   for (const d of graph.node) {
     if (!isCrd(d)) continue;
     const k = attrInt(d, 'blocksize', 0);
@@ -83,7 +81,7 @@ function sinkOnce(graph: GraphProto): number {
       graph.node = reorder(graph.node, d, next);
       return 1;
     }
-    if (isCrd(next) && mergeShuffles(graph, d, next, producers, consumers, outputs, names)) return 1;
+    if (isCrd(next) && mergeShuffles(graph, d, next, producers, only, names)) return 1;
   }
   return 0;
 }
@@ -92,10 +90,10 @@ function sinkOnce(graph: GraphProto): number {
  * shuffle_b(shuffle_a(x)) = shuffle_ab(x'), where x' holds x's channels (c, p, q, i, j) in the order
  * (c, i, p, j, q). Possible when x comes from a conv through elementwise ops only: its rows are permuted.
  */
-function mergeShuffles(graph: GraphProto, first: NodeProto, second: NodeProto, producers: Map<string, NodeProto>, consumers: Map<string, NodeProto[]>, outputs: Set<string>, names: NameGenerator): boolean {
+function mergeShuffles(graph: GraphProto, first: NodeProto, second: NodeProto, producers: Map<string, NodeProto>, only: (t: string) => NodeProto | undefined, names: NameGenerator): boolean {
   let conv = producers.get(first.input[0]);
-  while (conv && UNARY.has(conv.opType) && (consumers.get(conv.output[0]) ?? []).length === 1 && !outputs.has(conv.output[0])) conv = producers.get(conv.input[0]);
-  if (!conv || conv.opType !== 'Conv' || (consumers.get(conv.output[0]) ?? []).length !== 1 || outputs.has(conv.output[0])) return false;
+  while (conv && UNARY.has(conv.opType) && only(conv.output[0])) conv = producers.get(conv.input[0]);
+  if (!conv || conv.opType !== 'Conv' || !only(conv.output[0])) return false;
   const w = readWeight(graph, conv.input[1], producers);
   const b = conv.input[2] ? readWeight(graph, conv.input[2], producers) : undefined;
   if (!w || (conv.input[2] && !b)) return false;
