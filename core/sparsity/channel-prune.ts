@@ -1,13 +1,20 @@
-import { consumerMap, producerMap, readWeight, replaceWeight, attrInt, topologicalOrder } from '../onnx/graph';
+import { AttrType, Model } from '../onnx/proto';
 import { cloneModel } from '../onnx/clone';
-import { Model, NodeProto, AttrType } from '../onnx/proto';
+import { producerMap, readWeight, replaceWeight } from '../onnx/graph';
 import { FloatWeight } from '../onnx/tensor-data';
 import { SlimflowError } from '../errors';
+import { ChannelGroup, channelGroups } from './channel-groups';
 
-/** Ops that act on each channel alone, so a removed channel simply disappears through them. */
-const PASSTHROUGH = new Set(['Relu', 'Clip', 'HardSigmoid', 'Sigmoid', 'HardSwish', 'LeakyRelu', 'Add', 'Mul', 'Div', 'Sub', 'BatchNormalization', 'Identity']);
-
-export interface PruneReport { prunedConvs: number; removedFilters: number; keptFilters: number; skipped: number }
+export interface PruneReport {
+  /** Regular convs that lost output filters. */
+  prunedConvs: number;
+  removedFilters: number;
+  keptFilters: number;
+  /** Channel groups left whole because they are fixed (outputs, protected tensors, unknown ops) or, uncoupled, shared. */
+  skipped: number;
+  /** Kept channel indices (into the unpruned tensor) of each conv output that lost channels. */
+  kept: Record<string, number[]>;
+}
 
 export interface PruneOptions {
   /**
@@ -18,57 +25,66 @@ export interface PruneOptions {
   align?: number;
   /** Tensors whose channels must stay (distillation nodes, compared with the unpruned teacher's). */
   protect?: string[];
+  /**
+   * Prune coupled groups too (default true): convs meeting in residual Adds or SE gates lose the same
+   * channels, concat inputs each lose their own. With false only a group made of one conv whose
+   * output reaches regular convs directly (no concat) is pruned, as the first pruner did.
+   */
+  coupled?: boolean;
+  /**
+   * How a kept count meets the `align` grid: 'up' (default) never removes more than `ratio`, but
+   * leaves layers of up to 3 blocks whole at 30% (24 → 24); 'nearest' removes `ratio` on average.
+   */
+  rounding?: 'up' | 'nearest';
 }
 
-const isScalarConst = (model: Model, name: string, producers: Map<string, NodeProto>): boolean => {
-  const w = readWeight(model.graph, name, producers);
-  return !!w && w.data.length === 1;
-};
+/** Channels a group of `channels` keeps: (1 - ratio) of them on the `align` grid, at least one block. */
+function keptCount(channels: number, ratio: number, align: number, rounding: 'up' | 'nearest'): number {
+  const want = Math.max(1, channels - Math.floor(channels * ratio));
+  const blocks = rounding === 'up' ? Math.ceil(want / align) : Math.max(1, Math.round((channels * (1 - ratio)) / align));
+  return Math.min(channels, blocks * align);
+}
 
 /**
- * Structured channel pruning: for each regular conv whose output reaches only channel-wise ops and
- * then other convs, remove the `ratio` share of its output filters with the lowest L1 norm, and the
- * matching input channels downstream (through BatchNorm, activations, HardSwish patterns and depthwise
- * convs, which lose the same channels). Convs feeding residual adds, concats, SE gates or outputs keep
- * their channels: their channel sets are coupled with other layers. Returns a new, smaller model.
+ * Structured channel pruning by groups (core/sparsity/channel-groups.ts): each prunable group keeps
+ * the channels with the largest L1 norm summed over its convs (each conv's norms divided by their
+ * mean, so no single conv's scale decides), removes the rest from every conv, depthwise conv,
+ * BatchNorm and per-channel constant of the group, and the matching input channels of every conv
+ * that reads them (through concats at their offsets). Returns a new, smaller model.
  */
 export function pruneChannels(model: Model, ratio: number, opts: PruneOptions = {}): { model: Model; report: PruneReport } {
   const align = opts.align ?? 8;
+  const coupled = opts.coupled ?? true;
   if (!(ratio >= 0 && ratio < 1)) throw new SlimflowError('INVALID_CONFIG', `prune ratio must be in [0, 1), got ${ratio}`, 'ratio');
   const out = cloneModel(model);
   const g = out.graph;
-  const report: PruneReport = { prunedConvs: 0, removedFilters: 0, keptFilters: 0, skipped: 0 };
-  const consumers = consumerMap(g);
   const producers = producerMap(g);
-  // A region reaching a graph output or a protected tensor is coupled to something outside the model.
-  const outputs = new Set([...g.output.map((o) => o.name), ...(opts.protect ?? [])]);
-  const readers = (t: string) => consumers.get(t) ?? [];
-  const weightShared = (name: string) => readers(name).length > 1;
+  const { groups, readers } = channelGroups(out, opts.protect);
+  const report: PruneReport = { prunedConvs: 0, removedFilters: 0, keptFilters: 0, skipped: 0, kept: {} };
+  const concatRead = new Set(readers.filter((r) => r.layout.length > 1).flatMap((r) => r.layout.map((p) => p.group)));
+  const keptOf = new Map<ChannelGroup, number[]>();
 
-  for (const conv of topologicalOrder(g)) {
-    if (conv.opType !== 'Conv' || attrInt(conv, 'group', 1) !== 1 || weightShared(conv.input[1])) continue;
-    const w = readWeight(g, conv.input[1], producers);
-    if (!w || w.dims.length !== 4) continue;
-    const plan = followChannels(conv.output[0]);
-    if (!plan) { report.skipped++; continue; }
-    const cout = w.dims[0];
-    const keepCount = Math.min(cout, Math.ceil(Math.max(1, cout - Math.floor(cout * ratio)) / align) * align);
-    if (keepCount === cout) continue;
-    const keep = lowestL1Removed(w, keepCount);
-    replaceWeight(g, conv.input[1], sliceAxis(w, 0, keep), producers);
-    if (conv.input[2]) sliceConst(conv.input[2], 0, keep);
-    for (const bn of plan.batchNorms) for (const k of [1, 2, 3, 4]) sliceConst(bn.input[k], 0, keep);
-    for (const dw of plan.depthwise) {
-      sliceConst(dw.input[1], 0, keep);
-      if (dw.input[2]) sliceConst(dw.input[2], 0, keep);
-      const a = dw.attribute.find((x) => x.name === 'group')!;
-      a.i = keep.length;
-      a.type = AttrType.INT;
+  for (const grp of groups) {
+    if (grp.fixed || (!coupled && (grp.sources.length > 1 || concatRead.has(grp)))) { report.skipped++; continue; }
+    const count = keptCount(grp.channels, ratio, align, opts.rounding ?? 'up');
+    if (count === grp.channels) continue;
+    const keep = strongest(grp.sources.map((s) => readWeight(g, s.input[1], producers)!), count);
+    keptOf.set(grp, keep);
+    for (const conv of [...grp.sources, ...grp.depthwise]) {
+      sliceConst(conv.input[1], 0, keep);
+      if (conv.input[2]) sliceConst(conv.input[2], 0, keep);
+      report.kept[conv.output[0]] = keep;
     }
-    for (const next of plan.convs) sliceConst(next.input[1], 1, keep);
-    report.prunedConvs++;
-    report.removedFilters += cout - keep.length;
-    report.keptFilters += keep.length;
+    for (const dw of grp.depthwise) dw.attribute = [...dw.attribute.filter((a) => a.name !== 'group'), { name: 'group', type: AttrType.INT, i: keep.length }];
+    for (const c of grp.constants) sliceConst(c.name, c.axis, keep);
+    report.prunedConvs += grp.sources.length;
+    report.removedFilters += grp.sources.length * (grp.channels - keep.length);
+    report.keptFilters += grp.sources.length * keep.length;
+  }
+  for (const r of readers) {
+    if (!r.layout.some((p) => keptOf.has(p.group))) continue;
+    const keep = r.layout.flatMap((p) => (keptOf.get(p.group) ?? Array.from({ length: p.group.channels }, (_, i) => i)).map((i) => p.offset + i));
+    sliceConst(r.node.input[1], r.axis, keep);
   }
   // Shapes recorded for intermediate tensors would now be wrong; onnxruntime re-infers them.
   g.valueInfo = [];
@@ -79,74 +95,23 @@ export function pruneChannels(model: Model, ratio: number, opts: PruneOptions = 
     if (!t) throw new SlimflowError('INVALID_MODEL', 'expected a constant tensor', name);
     replaceWeight(g, name, sliceAxis(t, axis, keep), producers);
   }
-
-  /** Everything downstream of a conv output that must lose the same channels; undefined if coupled elsewhere. */
-  function followChannels(start: string): { batchNorms: NodeProto[]; depthwise: NodeProto[]; convs: NodeProto[] } | undefined {
-    const plan = { batchNorms: [] as NodeProto[], depthwise: [] as NodeProto[], convs: [] as NodeProto[] };
-    const region = new Set([start]);
-    const queue = [start];
-    const seen = new Set<NodeProto>();
-    while (queue.length) {
-      const t = queue.shift()!;
-      if (outputs.has(t)) return undefined;
-      nodes: for (const n of readers(t)) {
-        if (seen.has(n)) continue;
-        seen.add(n);
-        if (n.opType === 'Conv') {
-          if (n.input[0] !== t || weightShared(n.input[1])) return undefined;
-          const grp = attrInt(n, 'group', 1);
-          if (grp === 1) { plan.convs.push(n); continue; }
-          const dw = readWeight(g, n.input[1], producers);
-          if (!dw || dw.dims[1] !== 1 || grp !== dw.dims[0]) return undefined;
-          plan.depthwise.push(n);
-          region.add(n.output[0]);
-          queue.push(n.output[0]);
-          continue;
-        }
-        if (!PASSTHROUGH.has(n.opType)) return undefined;
-        // Every other operand must be a scalar constant or a tensor of this same channel region.
-        for (let k = 0; k < n.input.length; k++) {
-          const i = n.input[k];
-          if (!i || i === t || region.has(i)) continue;
-          if (n.opType === 'BatchNormalization' && k >= 1) { if (weightShared(i)) return undefined; continue; }
-          if (n.opType === 'Clip' && k >= 1) continue;
-          if (!isScalarConst(out, i, producers)) {
-            // A region tensor not reached yet (x · clip(x+3) reaches Mul twice): wait for the other path.
-            if (producers.get(i) && pending(i, region)) { seen.delete(n); continue nodes; }
-            return undefined;
-          }
-        }
-        if (n.opType === 'BatchNormalization') plan.batchNorms.push(n);
-        for (const o of n.output) if (o && !region.has(o)) { region.add(o); queue.push(o); }
-      }
-    }
-    return plan;
-  }
-
-  /** True when tensor `name` lies downstream of the region by channel-wise ops only (reached later in the walk). */
-  function pending(name: string, region: Set<string>): boolean {
-    let cur = producers.get(name);
-    for (let depth = 0; cur && depth < 6; depth++) {
-      if (!PASSTHROUGH.has(cur.opType)) return false;
-      const data = cur.input.find((i) => i && !isScalarConst(out, i, producers));
-      if (!data) return false;
-      if (region.has(data)) return true;
-      cur = producers.get(data);
-    }
-    return false;
-  }
 }
 
-/** Indices of the `keep` filters with the largest L1 norm, in their original order. */
-function lowestL1Removed(w: FloatWeight, keep: number): number[] {
-  const per = w.data.length / w.dims[0];
-  const norms = Array.from({ length: w.dims[0] }, (_, f) => {
-    let s = 0;
-    for (let i = f * per; i < (f + 1) * per; i++) s += Math.abs(w.data[i]);
-    return { f, s };
-  });
+/** Indices of the `keep` channels with the largest summed, mean-normalized filter L1 norm, in their original order. */
+function strongest(weights: FloatWeight[], keep: number): number[] {
+  const score = new Float64Array(weights[0].dims[0]);
+  for (const w of weights) {
+    const per = w.data.length / w.dims[0];
+    const norms = Array.from({ length: w.dims[0] }, (_, f) => {
+      let s = 0;
+      for (let i = f * per; i < (f + 1) * per; i++) s += Math.abs(w.data[i]);
+      return s;
+    });
+    const mean = norms.reduce((a, b) => a + b, 0) / norms.length || 1;
+    norms.forEach((s, f) => (score[f] += s / mean));
+  }
   // Ties broken by index so the result is deterministic.
-  return norms.sort((a, b) => b.s - a.s || a.f - b.f).slice(0, keep).map((x) => x.f).sort((a, b) => a - b);
+  return Array.from(score, (s, f) => ({ s, f })).sort((a, b) => b.s - a.s || a.f - b.f).slice(0, keep).map((x) => x.f).sort((a, b) => a - b);
 }
 
 /** A copy of `w` keeping only indices `keep` along `axis`. */

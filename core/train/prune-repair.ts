@@ -1,8 +1,9 @@
 import { cloneModel } from '../onnx/clone';
-import { attrInt, attrInts, producerMap, readWeight, replaceWeight, topologicalOrder } from '../onnx/graph';
+import { SlimflowError } from '../errors';
+import { attrInt, attrInts, NameGenerator, producerMap, readWeight, replaceWeight, topologicalOrder } from '../onnx/graph';
 import { encodeModel } from '../onnx/model-io';
 import { Model, NodeProto } from '../onnx/proto';
-import { FloatWeight } from '../onnx/tensor-data';
+import { FloatWeight, floatTensorProto } from '../onnx/tensor-data';
 import { withExtraOutputs } from '../quant/collect';
 import { ModelSession } from '../runtime/session';
 import { Tensor } from '../tensor';
@@ -16,30 +17,35 @@ const FIT_PIXELS = 2048;
  * after the repairs before it, on a few data batches. A pointwise conv that lost input channels gets
  * new weights and bias by least squares to the unpruned conv's output (for its kept channels: He et
  * al. 2017, "channel pruning ... by least squares reconstruction"); any other conv that lost inputs
- * gets its per-channel output mean back through its bias. With BatchNorm folded, a filter of small L1
- * norm can still emit a large constant (its BN shift): pruning it drops that constant from every
- * reader and the error compounds (rec, 30%: l2 at the logits 9.5e6 with teacher logits ≤ 30).
+ * gets its per-channel output mean back through its bias (one is added, zero, where it had none).
+ * With BatchNorm folded, a filter of small L1 norm can still emit a large constant (its BN shift):
+ * pruning it drops that constant from every reader and the error compounds (rec, 30%: l2 at the
+ * logits 9.5e6 with teacher logits ≤ 30). `kept` is the pruner's report of which reference channels
+ * each pruned conv output kept; an output missing from it kept all of them.
  */
-export async function repairPrunedConvs(pruned: Model, reference: Model, batches: Record<string, Tensor>[], threads = 1, leastSquares = true): Promise<{ model: Model; refit: number; shifted: number }> {
-  const g = pruned.graph;
+export async function repairPrunedConvs(pruned: Model, kept: Record<string, number[]>, reference: Model, batches: Record<string, Tensor>[], threads = 1, leastSquares = true): Promise<{ model: Model; refit: number; shifted: number }> {
+  const model = cloneModel(pruned);
+  const g = model.graph;
   const sp = producerMap(g);
   const rp = producerMap(reference.graph);
+  const names = new NameGenerator(g);
   const targets: RepairTarget[] = [];
   for (const n of topologicalOrder(g)) {
     const ref = rp.get(n.output[0]);
-    if (n.opType !== 'Conv' || !n.input[2] || ref?.opType !== 'Conv' || !ref.input[2]) continue;
+    if (n.opType !== 'Conv' || ref?.opType !== 'Conv') continue;
     const ws = readWeight(g, n.input[1], sp);
     const wr = readWeight(reference.graph, ref.input[1], rp)?.dims;
-    const bs = readWeight(g, n.input[2], sp);
-    const br = readWeight(reference.graph, ref.input[2], rp);
-    if (!ws || !wr || !bs || !br || ws.dims[1] === wr[1]) continue;
-    // Which reference channel each output channel is (pruned convs keep a subset of them).
-    const map = keptChannels(bs.data, br.data);
-    if (!map) continue;
+    if (!ws || !wr || ws.dims[1] === wr[1]) continue;
+    const map = kept[n.output[0]] ?? Array.from({ length: ws.dims[0] }, (_, i) => i);
+    if (map.length !== ws.dims[0]) throw new SlimflowError('INVALID_MODEL', `kept channels (${map.length}) do not match the pruned conv's ${ws.dims[0]} filters`, n.output[0]);
+    if (!n.input[2]) {
+      n.input[2] = names.next(`${n.output[0]}.repair_bias`);
+      g.initializer.push(floatTensorProto(n.input[2], [ws.dims[0]], new Float32Array(ws.dims[0])));
+    }
     const fit = leastSquares && pointwise(n, ws) ? { input: n.input[0], weight: n.input[1] } : undefined;
     targets.push({ output: n.output[0], bias: n.input[2], axis: 1, map, fit });
   }
-  return repairLayers(pruned, reference, batches, targets, threads);
+  return repairLayers(model, reference, batches, targets, threads);
 }
 
 /** One layer to repair: its output (compared with the reference's), bias, channel axis and map, and what a least-squares fit needs. */
@@ -80,6 +86,7 @@ export async function repairLayers(model: Model, reference: Model, batches: Reco
         const w = params.get(t.fit.weight)!;
         const input = t.fit.input;
         const acc = new RidgeAccumulator(w.dims[1], w.dims[0]);
+        let samples = 0;
         for (const b of batches) {
           const x = (await student.run({ ...b, ...feeds() }, [input]))[input];
           const y = (await teacher.run(b, [t.output]))[t.output];
@@ -87,8 +94,11 @@ export async function repairLayers(model: Model, reference: Model, batches: Reco
           const xd = x.data as Float32Array;
           const yd = y.data as Float32Array;
           acc.add((i, p) => xd[at(i, x.dims[1], p)], (o, p) => yd[at(t.map[o], y.dims[1], p)], count);
+          samples += count;
         }
-        const sol = acc.solve();
+        // Too few samples for the features (an SE gate's conv sees one pixel per image): the ridge
+        // solution would fit noise, so only the mean is restored.
+        const sol = samples >= 2 * (w.dims[1] + 1) ? acc.solve() : undefined;
         if (sol) {
           const d = w.dims[1] + 1;
           for (let o = 0; o < w.dims[0]; o++) {
@@ -136,22 +146,6 @@ function pixelSampler(dims: number[]) {
     return (b * channels + channel) * inner + (q % inner);
   };
   return { at, count };
-}
-
-/**
- * The pruner copies kept filters with their biases, in order: match the pruned bias to the
- * reference's in ascending order. Undefined when it is not such a subsequence.
- */
-function keptChannels(pruned: Float32Array, reference: Float32Array): number[] | undefined {
-  if (pruned.length === reference.length) return Array.from(pruned, (_, i) => i);
-  const map: number[] = [];
-  let i = 0;
-  for (const v of pruned) {
-    while (i < reference.length && reference[i] !== v) i++;
-    if (i === reference.length) return undefined;
-    map.push(i++);
-  }
-  return map;
 }
 
 /** Per-channel means of a tensor along axis 1 (N×C×…) or the last axis (…×C). */

@@ -28,9 +28,9 @@ export const channelPruneStrategy: StrategyFactory = async (student, ctx) => {
   // Distillation compares these tensors with the unpruned teacher's: their channels stay.
   const pairs = ctx.config.distill.pairs ?? autoDistillPairs(student, ctx.config.distill.nodes, ctx.config.distill.loss);
   const distilled = pairs.map((p) => p.student);
-  const pruned = pruneChannels(student, r.data.ratio, { protect: distilled }).model;
+  const pruned = pruneChannels(student, r.data.ratio, { protect: distilled });
   const batches = r.data.repair === 'none' ? [] : Array.from({ length: Math.min(r.data.repairBatches, ctx.totalSteps) }, (_, i) => batchAt(ctx.set, ctx.config, 0, i));
-  const { model } = await repairPrunedConvs(pruned, student, batches, ctx.config.threads, r.data.repair === 'least-squares');
+  const { model } = await repairPrunedConvs(pruned.model, pruned.report.kept, student, batches, ctx.config.threads, r.data.repair === 'least-squares');
   return {
     student: model,
     attach: async (trainer) => ({
