@@ -14,6 +14,10 @@ const params = z.object({
   repair: z.enum(['least-squares', 'mean', 'none']).default('least-squares'),
   /** Training batches the repair measures on. */
   repairBatches: z.number().int().positive().default(4),
+  /** Prune coupled channel groups (residual sums, SE gates, concat inputs) too; false prunes lone convs only. */
+  coupled: z.boolean().default(true),
+  /** How kept counts meet the 8-channel grid (see PruneOptions.rounding). */
+  rounding: z.enum(['up', 'nearest']).default('up'),
 }).strict();
 
 /**
@@ -28,7 +32,7 @@ export const channelPruneStrategy: StrategyFactory = async (student, ctx) => {
   // Distillation compares these tensors with the unpruned teacher's: their channels stay.
   const pairs = ctx.config.distill.pairs ?? autoDistillPairs(student, ctx.config.distill.nodes, ctx.config.distill.loss);
   const distilled = pairs.map((p) => p.student);
-  const pruned = pruneChannels(student, r.data.ratio, { protect: distilled });
+  const pruned = pruneChannels(student, r.data.ratio, { protect: distilled, coupled: r.data.coupled, rounding: r.data.rounding });
   const batches = r.data.repair === 'none' ? [] : Array.from({ length: Math.min(r.data.repairBatches, ctx.totalSteps) }, (_, i) => batchAt(ctx.set, ctx.config, 0, i));
   const { model } = await repairPrunedConvs(pruned.model, pruned.report.kept, student, batches, ctx.config.threads, r.data.repair === 'least-squares');
   return {
