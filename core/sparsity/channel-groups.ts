@@ -108,10 +108,12 @@ export function channelGroups(model: Model, protect: string[] = []): ChannelGrou
     }
     if (!ins.some((l) => l)) continue;
     if (UNARY.has(n.opType)) {
-      // Extra inputs (Clip bounds, Resize scales) must be constants; Resize must not scale the channel axis.
+      // Extra inputs (Clip bounds, Resize scales) must be constants.
       const extrasConstant = n.input.slice(1).every((i) => !i || isConstant(g, i, producers));
       const scales = n.opType === 'Resize' && n.input[2] ? readWeight(g, n.input[2], producers) : undefined;
-      if (!extrasConstant || ins.slice(1).some((l) => l) || (scales && scales.data.length === 4 && scales.data[1] !== 1)) fixInputs(`${n.opType} ${n.name}`);
+      // Resize `sizes` name the channel count; a second output (MaxPool indices) would carry the channels unseen.
+      const resizesChannels = (scales && scales.data.length === 4 && scales.data[1] !== 1) || (n.opType === 'Resize' && !!n.input[3]);
+      if (!extrasConstant || ins.slice(1).some((l) => l) || resizesChannels || n.output.slice(1).some((o) => o)) fixInputs(`${n.opType} ${n.name}`);
       else layouts.set(n.output[0], ins[0]!);
       continue;
     }
