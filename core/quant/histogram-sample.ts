@@ -1,13 +1,18 @@
-import { makeNode, NameGenerator } from '../onnx/graph';
+import { attr, makeNode, NameGenerator } from '../onnx/graph';
 import { DataType, Model } from '../onnx/proto';
 import { int64TensorProto } from '../onnx/tensor-data';
 import { Tensor } from '../tensor';
 
 /** Default values a histogram calibrator reads per tensor per batch: enough for 2048-bin tails, far fewer than rec's ~1M per tensor. */
-export const DEFAULT_MAX_SAMPLES = 2 ** 18;
+export const DEFAULT_MAX_SAMPLES = Number(process.env.SLIMFLOW_MAX_SAMPLES ?? 2 ** 18);
 
-/** Names of one tensor's sample in the tap: the strided output and the int64 [1] input feeding its stride. */
-export interface SampleOutputs { output: string; step: string }
+/**
+ * Names of one tensor's sample in the tap: the sampled rows, the int64 [1] input feeding the row stride,
+ * the tensor's shape (no value is read for it; the size of the whole tensor follows from it), and scalar
+ * reductions: min and max of the whole tensor (exact: a range keeps an unclipped end as it is, and a rare
+ * outlier decides a threshold search), and the sample's sum (NaN shows in it).
+ */
+export interface SampleOutputs { output: string; step: string; shape: string; min: string; max: string; sum: string }
 
 const isPrime = (n: number): boolean => {
   if (n < 2) return false;
@@ -16,47 +21,57 @@ const isPrime = (n: number): boolean => {
 };
 
 /**
- * The stride that leaves at most `maxSamples` of `count` values: 1 when all fit, else the smallest prime
- * ≥ ceil(count / maxSamples) that does not divide count. Feature-map sizes are products of 2, 3 and a
- * few small primes; a stride sharing no factor with the tensor's size cannot be a multiple of H·W or W,
- * so it walks through every column phase instead of picking the same pixel of every channel or row.
+ * The stride over `rows` rows of `rowLength` values that leaves at most `maxSamples` values (at least one
+ * row): 1 when all fit, else the smallest prime ≥ the needed ratio that does not divide the row count. Rows are (image, channel,
+ * height) triples; feature-map sizes are products of 2, 3 and a few small primes, so a stride sharing no
+ * factor with the row count walks through every channel and height instead of picking the same ones again.
  */
-export function sampleStride(count: number, maxSamples: number): number {
-  if (maxSamples <= 0 || count <= maxSamples) return 1;
-  let p = Math.max(2, Math.ceil(count / maxSamples));
-  while (!isPrime(p) || count % p === 0) p++;
+export function sampleStride(rows: number, rowLength: number, maxSamples: number): number {
+  if (maxSamples <= 0 || rows * rowLength <= maxSamples) return 1;
+  // Whole rows only: at least one, however long.
+  const keptRows = Math.max(1, Math.floor(maxSamples / rowLength));
+  let p = Math.max(2, Math.ceil(rows / keptRows));
+  while (!isPrime(p) || rows % p === 0) p++;
   return p;
 }
 
 /**
- * Add to a calibration tap (in place) a strided sample of each given tensor, `Slice(Reshape(t, [-1]),
- * 0, INT64_MAX, axis 0, step)`, with the step a graph input, so one session serves every stride and
- * onnxruntime copies out only the sample.
+ * Add to a calibration tap (in place) a sample of each given tensor: `Slice(Flatten(t, -1), rows 0.., step)`,
+ * every step-th row of its last axis, with the step a graph input so one session serves every stride. Whole
+ * rows (runs of adjacent values in memory) rather than single values: a strided pick of single values still
+ * touches nearly every cache line of the tensor, a pick of rows touches only the rows it keeps.
  */
 export function addSampleOutputs(tap: Model, tensorNames: string[]): Map<string, SampleOutputs> {
   const g = tap.graph;
   const names = new NameGenerator(g);
   const samples = new Map<string, SampleOutputs>();
   if (tensorNames.length === 0) return samples;
-  const flat = names.next('calib_sample_flat_shape');
   const starts = names.next('calib_sample_starts');
   const ends = names.next('calib_sample_ends');
   const axes = names.next('calib_sample_axes');
   g.initializer.push(
-    int64TensorProto(flat, [1], [-1]),
     int64TensorProto(starts, [1], [0]),
     int64TensorProto(ends, [1], [Number.MAX_VALUE]),
     int64TensorProto(axes, [1], [0]),
   );
   for (const t of tensorNames) {
-    const s: SampleOutputs = { output: names.next(`${t}.calib_sample`), step: names.next(`${t}.calib_sample_step`) };
-    const flatT = names.next(`${t}.calib_flat`);
+    const output = names.next(`${t}.calib_sample`);
+    const s: SampleOutputs = {
+      output, step: names.next(`${t}.calib_sample_step`), shape: names.next(`${t}.calib_shape`),
+      min: names.next(`${t}.calib_min`), max: names.next(`${t}.calib_max`), sum: names.next(`${output}_sum`),
+    };
+    const rows = names.next(`${t}.calib_rows`);
+    const keep = [attr.int('keepdims', 0)];
     g.node.push(
-      makeNode('Reshape', [t, flat], [flatT], names.next(`${t}.calib_flat_node`)),
-      makeNode('Slice', [flatT, starts, ends, axes, s.step], [s.output], names.next(`${t}.calib_sample_node`)),
+      makeNode('Flatten', [t], [rows], names.next(`${t}.calib_rows_node`), [attr.int('axis', -1)]),
+      makeNode('Slice', [rows, starts, ends, axes, s.step], [output], names.next(`${t}.calib_sample_node`)),
+      makeNode('Shape', [t], [s.shape], names.next(`${t}.calib_shape_node`)),
+      makeNode('ReduceMin', [t], [s.min], names.next(`${s.min}_node`), keep),
+      makeNode('ReduceMax', [t], [s.max], names.next(`${s.max}_node`), keep),
+      makeNode('ReduceSum', [output], [s.sum], names.next(`${s.sum}_node`), keep),
     );
     g.input.push({ name: s.step, type: { tensorType: { elemType: DataType.INT64, shape: { dim: [{ dimValue: 1 }] } } } });
-    g.output.push({ name: s.output });
+    g.output.push(...[output, s.shape, s.min, s.max, s.sum].map((name) => ({ name })));
     samples.set(t, s);
   }
   return samples;
@@ -64,3 +79,6 @@ export function addSampleOutputs(tap: Model, tensorNames: string[]): Map<string,
 
 /** The feed of one stride input. */
 export const strideFeed = (stride: number): Tensor<'int64'> => ({ dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(stride)) });
+
+/** Dims of a tensor from its Shape output. */
+export const shapeDims = (shape: Tensor): number[] => [...(shape.data as BigInt64Array)].map(Number);
