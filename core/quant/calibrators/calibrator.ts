@@ -23,7 +23,7 @@ export interface Calibrator<P = unknown, S = unknown> {
   readonly reads: 'summary' | 'values';
   /**
    * For 'values': at most this many values per tensor per batch are enough (0: all). Collection then copies
-   * out a strided sample and batch.values holds only it; batch.summary still covers the whole tensor.
+   * out a sample of whole rows and batch.values holds only it; batch.summary still covers the whole tensor.
    */
   maxSamples?(params: P): number;
   /** Empty statistics for the given tensors. */

@@ -11,7 +11,7 @@ export const histogramParams = {
   bins: z.number().int().min(16).max(1 << 16).multipleOf(2).default(2048),
   /** Ranges symmetric around zero (±T) instead of the data's own extremes clipped at ±T. */
   symmetric: z.boolean().default(false),
-  /** Values read per tensor per batch, a strided sample taken inside onnxruntime (0: all); extremes stay exact. */
+  /** Values read per tensor per batch, every step-th row taken inside onnxruntime (0: all); extremes stay exact. */
   max_samples: z.number().int().min(0).default(DEFAULT_MAX_SAMPLES),
 };
 
