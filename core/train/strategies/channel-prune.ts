@@ -14,8 +14,8 @@ const params = z.object({
   repair: z.enum(['least-squares', 'mean', 'none']).default('least-squares'),
   /** Training batches the repair measures on. */
   repairBatches: z.number().int().positive().default(4),
-  /** Prune coupled channel groups (residual sums, SE gates, concat inputs) too; false prunes lone convs only. */
-  coupled: z.boolean().default(true),
+  /** Prune coupled channel groups (residual sums, SE gates, concat inputs) too; 'auto' does for detectors (see PruneOptions.coupled). */
+  coupled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   /** How kept counts meet the 8-channel grid (see PruneOptions.rounding). */
   rounding: z.enum(['up', 'nearest']).default('up'),
 }).strict();

@@ -10,7 +10,7 @@ import { floatTensorProto } from '../../../core/onnx/tensor-data';
 import { ModelSession } from '../../../core/runtime/session';
 import { pruneChannels } from '../../../core/sparsity/channel-prune';
 import { floatTensor } from '../../../core/tensor';
-import { DET_MODEL, ppocrModel } from '../../fixtures/models';
+import { DET_MODEL, REC_MODEL, ppocrModel } from '../../fixtures/models';
 
 const X = [1, 4, 6, 6];
 
@@ -99,7 +99,7 @@ function residual(outputs = ['c3']): Model {
 describe('coupled channel pruning', () => {
   it('prunes a residual pair with the same indices, and the depthwise conv and per-channel constant after it', async () => {
     const base = residual();
-    const { model: pruned, report } = pruneChannels(base, 0.25, { align: 1 });
+    const { model: pruned, report } = pruneChannels(base, 0.25, { align: 1, coupled: true });
     const removed = removedOf(8, report.kept.c1);
     expect(removed).toHaveLength(2);
     expect(removed).toContain(1);
@@ -117,7 +117,7 @@ describe('coupled channel pruning', () => {
       conv('c1', 'x', 3), makeNode('Relu', ['c1'], ['r1'], 'r1'), conv('c2', 'x', 1),
       makeNode('Concat', ['r1', 'c2'], ['cat'], 'cat', [attr.int('axis', 1)]), conv('c3', 'cat', 3),
     ], [convWeight('c1.w', 8, 4, 3, 1, [0, 1]), bias('c1', 8, 2), convWeight('c2.w', 8, 4, 1, 3, [6, 7]), bias('c2', 8, 4), convWeight('c3.w', 3, 16, 3, 5), bias('c3', 3, 6)]);
-    const { model: pruned, report } = pruneChannels(base, 0.25, { align: 1 });
+    const { model: pruned, report } = pruneChannels(base, 0.25, { align: 1, coupled: true });
     expect(report.kept.c1).toEqual([2, 3, 4, 5, 6, 7]);
     expect(report.kept.c2).toEqual([0, 1, 2, 3, 4, 5]);
     expect(readWeight(pruned.graph, 'c3.w')!.dims).toEqual([3, 12, 3, 3]);
@@ -129,7 +129,7 @@ describe('coupled channel pruning', () => {
       conv('c1', 'x', 3), makeNode('GlobalAveragePool', ['c1'], ['gap'], 'gap'), conv('s1', 'gap', 1), makeNode('Relu', ['s1'], ['sr'], 'sr'),
       conv('s2', 'sr', 1), makeNode('HardSigmoid', ['s2'], ['gate'], 'gate'), makeNode('Mul', ['c1', 'gate'], ['m'], 'mul'), conv('c3', 'm', 1),
     ], [convWeight('c1.w', 8, 4, 3, 1, [3, 5]), bias('c1', 8, 2), convWeight('s1.w', 4, 8, 1, 3), bias('s1', 4, 4), convWeight('s2.w', 8, 4, 1, 5), bias('s2', 8, 6), convWeight('c3.w', 3, 8, 1, 7), bias('c3', 3, 8)]);
-    const { model: pruned, report } = pruneChannels(base, 0.25, { align: 1 });
+    const { model: pruned, report } = pruneChannels(base, 0.25, { align: 1, coupled: true });
     expect(report.kept.c1).toEqual([0, 1, 2, 4, 6, 7]);
     expect(report.kept.s2).toEqual(report.kept.c1);
     expect(readWeight(pruned.graph, 's1.w')!.dims[1]).toBe(6);
@@ -142,9 +142,9 @@ describe('coupled channel pruning', () => {
 
   it('keeps a group whole when any member reaches a graph output or a protected tensor, and uncoupled leaves pairs alone', () => {
     const whole = (m: Model) => readWeight(m.graph, 'c1.w')!.dims[0] === 8 && readWeight(m.graph, 'c2.w')!.dims[0] === 8;
-    expect(whole(pruneChannels(residual(), 0.25, { align: 1 }).model)).toBe(false);
-    expect(whole(pruneChannels(residual(['y', 'm']), 0.25, { align: 1 }).model)).toBe(true);
-    const protectedRun = pruneChannels(residual(), 0.25, { align: 1, protect: ['r1'] });
+    expect(whole(pruneChannels(residual(), 0.25, { align: 1, coupled: true }).model)).toBe(false);
+    expect(whole(pruneChannels(residual(['c3', 'm']), 0.25, { align: 1, coupled: true }).model)).toBe(true);
+    const protectedRun = pruneChannels(residual(), 0.25, { align: 1, coupled: true, protect: ['r1'] });
     expect(whole(protectedRun.model)).toBe(true);
     expect(protectedRun.report.kept).toEqual({});
     expect(whole(pruneChannels(residual(), 0.25, { align: 1, coupled: false }).model)).toBe(true);
@@ -168,4 +168,13 @@ describe('coupled channel pruning', () => {
       await s.release();
     }
   }, 60_000);
+
+  it('couples by default for detectors only: the recognizer is pruned as by the uncoupled pruner', () => {
+    const rec = prepareModel(readModel(ppocrModel(REC_MODEL))).model;
+    // Byte comparison (a deep toEqual over 10 MB takes a minute).
+    const same = (a: Model, b: Model) => Buffer.from(encodeModel(a)).equals(Buffer.from(encodeModel(b)));
+    const auto = pruneChannels(rec, 0.3).model;
+    expect(same(auto, pruneChannels(rec, 0.3, { coupled: false }).model)).toBe(true);
+    expect(same(auto, pruneChannels(rec, 0.3, { coupled: true }).model)).toBe(false);
+  });
 });
