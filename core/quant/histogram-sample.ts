@@ -4,7 +4,7 @@ import { int64TensorProto } from '../onnx/tensor-data';
 import { Tensor } from '../tensor';
 
 /** Default values a histogram calibrator reads per tensor per batch: enough for 2048-bin tails, far fewer than rec's ~1M per tensor. */
-export const DEFAULT_MAX_SAMPLES = Number(process.env.SLIMFLOW_MAX_SAMPLES ?? 2 ** 18);
+export const DEFAULT_MAX_SAMPLES = 2 ** 18;
 
 /**
  * Names of one tensor's sample in the tap: the sampled rows, the int64 [1] input feeding the row stride,
