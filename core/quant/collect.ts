@@ -122,7 +122,7 @@ export async function collectRanges(model: Model, tensorNames: string[], batches
   try {
     for await (const feeds of batches) {
       // Strides need each tensor's shape: a first run on one image learns them (its samples are not used).
-      if (seen === 0 && sampled) setStrides(await session.run({ ...firstImage(feeds), ...stepFeeds() }, fetched), batchSize(feeds));
+      if (seen === 0 && sampled) await probeStrides(feeds);
       const out = await session.run({ ...feeds, ...stepFeeds() }, fetched);
       for (const name of tensorNames) {
         const sample = samples.get(name);
@@ -156,6 +156,17 @@ export async function collectRanges(model: Model, tensorNames: string[], batches
   }
   if (seen === 0) throw new SlimflowError('INVALID_DATA', 'calibration data is empty', 'calibBatches');
   return calibrator.computeRanges(stats, params);
+
+  /** Strides for the first batch from a run on its first image; on the whole batch if the model takes no single image. */
+  async function probeStrides(feeds: Record<string, Tensor>) {
+    let probe: Record<string, Tensor>;
+    try {
+      probe = await session.run({ ...firstImage(feeds), ...stepFeeds() }, fetched);
+    } catch {
+      return setStrides(await session.run({ ...feeds, ...stepFeeds() }, fetched));
+    }
+    setStrides(probe, batchSize(feeds));
+  }
 
   /**
    * Next batch's row strides from this run's shapes, for a batch `scale` times as large (the one-image probe);

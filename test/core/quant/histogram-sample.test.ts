@@ -6,7 +6,7 @@ import { collectRanges, withSummaryOutputs } from '../../../core/quant/collect';
 import { addSampleOutputs, sampleStride, shapeDims, strideFeed } from '../../../core/quant/histogram-sample';
 import { ModelSession } from '../../../core/runtime/session';
 import { floatTensor, Tensor } from '../../../core/tensor';
-import { batchesOf, gaussianWithOutliers, singleNodeModel } from './calibration-fixtures';
+import { batchesOf, gaussianWithOutliers, rng, singleNodeModel } from './calibration-fixtures';
 
 const isPrime = (n: number) => n >= 2 && Array.from({ length: Math.floor(Math.sqrt(n)) - 1 }, (_, k) => k + 2).every((d) => n % d !== 0);
 
@@ -94,5 +94,17 @@ describe('collectRanges with max_samples', () => {
     bad[50 + 7] = NaN;
     const run = collectRanges(model, ['act'], feeds([batches[0], bad]), { calibrator: 'hist', calibratorParams: { max_samples: 500 } });
     await expect(run).rejects.toThrow(/NaN or Inf.*\(at x\)/);
+  });
+
+  it('probes shapes on the whole first batch when an input has no image axis to cut', async () => {
+    // w is an input whose leading dim is not the batch: cut to one row, MatMul rejects it.
+    const mm = singleNodeModel(makeNode('MatMul', ['x', 'w'], ['act'], 'mm'), { x: [2, 8], w: [8, 5] }, []);
+    const r = rng(4);
+    const batch = () => ({ x: floatTensor(Float32Array.from({ length: 16 }, () => r() - 0.5), [2, 8]), w: floatTensor(Float32Array.from({ length: 40 }, () => r() - 0.5), [8, 5]) });
+    const data = [batch(), batch()];
+    async function* two(): AsyncGenerator<Record<string, Tensor>> { yield* data; }
+    const sampled = await collectRanges(mm, ['act'], two(), { calibrator: 'hist' });
+    const whole = await collectRanges(mm, ['act'], two(), { calibrator: 'hist', calibratorParams: { max_samples: 0 } });
+    expect(sampled).toEqual(whole);
   });
 });
