@@ -2,7 +2,7 @@ import { nchwcBlockSize } from '../latency/device';
 import { optimizedGraph } from '../latency/ort-graph';
 import { attrInt, consumerMap } from '../onnx/graph';
 import { encodeModel } from '../onnx/model-io';
-import { Model, NodeProto } from '../onnx/proto';
+import { Model } from '../onnx/proto';
 
 /** The tap as onnxruntime will run it, and how many reorders the rewrite took out of it. */
 export interface BlockedTap { bytes: Uint8Array; rewired: number; removedReorders: number }
@@ -39,38 +39,6 @@ export async function blockedTap(tap: Model, layoutFree: Set<string>, threads = 
     }
     if (!kept) dropped.add(r.name ?? '');
   }
-  g.node = readersEarly(g.node.filter((n) => !dropped.has(n.name ?? '')), layoutFree);
+  g.node = g.node.filter((n) => !dropped.has(n.name ?? ''));
   return { bytes: encodeModel(opt), rewired, removedReorders: dropped.size };
 }
-
-/**
- * The nodes in an order where each layout-free reader runs as soon as its inputs exist. onnxruntime
- * executes in the order of the node list; readers appended at the end would find their tensors out
- * of cache and keep every tapped tensor alive to the end of the run (cls: reductions 2.5x slower).
- */
-function readersEarly(nodes: NodeProto[], layoutFree: Set<string>): NodeProto[] {
-  const produced = new Set<string>();
-  const waiting = nodes.filter((n) => layoutFree.has(n.name ?? ''));
-  const ordered: NodeProto[] = [];
-  const ready = (n: NodeProto) => n.input.every((i) => !i || produced.has(i) || !producedInGraph.has(i));
-  const producedInGraph = new Set(nodes.flatMap((n) => n.output));
-  let pending = waiting;
-  const emit = (n: NodeProto) => { ordered.push(n); for (const o of n.output) produced.add(o); };
-  const flush = () => {
-    // Readers can feed readers (Reshape then Slice), so repeat until nothing more is ready.
-    for (let moved = true; moved;) {
-      moved = false;
-      const still: NodeProto[] = [];
-      for (const n of pending) if (ready(n)) { emit(n); moved = true; } else still.push(n);
-      pending = still;
-    }
-  };
-  flush();
-  for (const n of nodes) {
-    if (layoutFree.has(n.name ?? '')) continue;
-    emit(n);
-    flush();
-  }
-  return [...ordered, ...pending];
-}
-

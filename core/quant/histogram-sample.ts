@@ -26,9 +26,10 @@ const isPrime = (n: number): boolean => {
 
 /**
  * The stride over `rows` rows of `rowLength` values that leaves at most `maxSamples` values (at least one
- * row): 1 when all fit, else the smallest prime ≥ the needed ratio that does not divide the row count. Rows are (image, channel,
- * height) triples; feature-map sizes are products of 2, 3 and a few small primes, so a stride sharing no
- * factor with the row count walks through every channel and height instead of picking the same ones again.
+ * row): 1 when all fit, else the smallest prime ≥ the needed ratio that does not divide the row count.
+ * Rows are (image, channel, height) triples; feature-map sizes are products of 2, 3 and a few small
+ * primes, so a stride sharing no factor with the row count walks through every channel and height
+ * instead of picking the same ones again.
  */
 export function sampleStride(rows: number, rowLength: number, maxSamples: number): number {
   if (maxSamples <= 0 || rows * rowLength <= maxSamples) return 1;

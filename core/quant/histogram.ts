@@ -5,35 +5,17 @@ export interface Extremes { min: number; max: number }
 
 /** Min and max of a batch, rejecting NaN/Inf with an input error that names the tensor. */
 export function scanFinite(values: Float32Array, tensorName: string): Extremes {
-  // v·0 is 0 for finite v and NaN for NaN/±Inf, so a sum flags bad values within the same loop. Two
-  // independent lanes of each: one chain of dependent adds and compares runs at half the speed.
-  let lo0 = Infinity;
-  let lo1 = Infinity;
-  let hi0 = -Infinity;
-  let hi1 = -Infinity;
-  let poison0 = 0;
-  let poison1 = 0;
-  const n = values.length;
-  const n2 = n - (n % 2);
-  for (let i = 0; i < n2; i += 2) {
-    const v0 = values[i];
-    const v1 = values[i + 1];
-    lo0 = v0 < lo0 ? v0 : lo0;
-    hi0 = v0 > hi0 ? v0 : hi0;
-    lo1 = v1 < lo1 ? v1 : lo1;
-    hi1 = v1 > hi1 ? v1 : hi1;
-    poison0 += v0 * 0;
-    poison1 += v1 * 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  // v·0 is 0 for finite v and NaN for NaN/±Inf, so one sum flags bad values within the same loop.
+  let poison = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    poison += v * 0;
   }
-  if (n2 < n) {
-    const v = values[n2];
-    lo0 = v < lo0 ? v : lo0;
-    hi0 = v > hi0 ? v : hi0;
-    poison0 += v * 0;
-  }
-  const lo = Math.min(lo0, lo1);
-  const hi = Math.max(hi0, hi1);
-  if (poison0 + poison1 !== 0) {
+  if (poison !== 0) {
     throw new SlimflowError('INVALID_DATA', 'calibration activation contains NaN or Inf; check the input data and preprocessing', tensorName);
   }
   return { min: lo, max: hi };
@@ -49,7 +31,6 @@ let scratch = new Int32Array(0);
  * and the float counts are touched once per bin, not per value (2x faster than one Float64Array counter).
  */
 function binInto(counts: Float64Array, values: Float32Array, b: number, halfRange: number, zeros: boolean, weight: number): number {
-  if (values.length < 4 * b) return binDirect(counts, values, b, halfRange, zeros, weight);
   const stride = 2 * b + 1;
   if (scratch.length < 4 * stride) scratch = new Int32Array(4 * stride);
   const c = scratch;
@@ -88,23 +69,6 @@ function binInto(counts: Float64Array, values: Float32Array, b: number, halfRang
   }
   for (let k = 0; k < 2 * b; k++) counts[k] += weight * (c[k] + c[stride + k] + c[2 * stride + k] + c[3 * stride + k]);
   counts[2 * b - 1] += weight * (c[2 * b] + c[stride + 2 * b] + c[2 * stride + 2 * b] + c[3 * stride + 2 * b]);
-  return zeros ? weight * z : 0;
-}
-
-/**
- * binInto for a batch smaller than the histogram (a sample): straight into the float counts, since
- * clearing and folding four sets of 2·bins counters would cost more than the values themselves.
- */
-function binDirect(counts: Float64Array, values: Float32Array, b: number, halfRange: number, zeros: boolean, weight: number): number {
-  const inv = b / halfRange;
-  const top = 2 * b - 1;
-  let z = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const k = (v * inv + b) | 0;
-    counts[k < top ? k : top] += weight;
-    z += +(v === 0);
-  }
   return zeros ? weight * z : 0;
 }
 
