@@ -40,6 +40,9 @@ export interface PruneOptions {
   /**
    * How a kept count meets the `align` grid: 'up' (default) never removes more than `ratio`, but
    * leaves layers of up to 3 blocks whole at 30% (24 → 24); 'nearest' removes `ratio` on average.
+   * On PP-OCRv4 det, 'nearest' also prunes the neck's 24-channel concat parts and head conv (the
+   * largest conv left, 19% of the 'up' model's time): 1.68x instead of 1.28x, the same 96.97 after
+   * distillation on 16 images, but nothing survives before it (repair alone: metric 0, 'up': 100).
    */
   rounding?: 'up' | 'nearest';
 }
