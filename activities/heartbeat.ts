@@ -25,3 +25,32 @@ export async function* heartbeating<T>(items: AsyncIterable<T>, label: string): 
     yield item;
   }
 }
+
+/** How often a short activity tells the server it is alive: well inside SHORT_IO's heartbeat timeout. */
+const LIVENESS_MS = 5_000;
+
+/**
+ * Wrap short activities (which carry no heartbeat details) so they heartbeat on a timer while they run:
+ * an attempt lost with its worker, or with a restarted server, is retried once the heartbeat timeout
+ * passes instead of waiting out the whole start-to-close timeout.
+ */
+export function keptAlive<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const out: Record<string, (...args: never[]) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    out[name] = async (...args: never[]) => {
+      let ctx: Context;
+      try {
+        ctx = Context.current();
+      } catch {
+        return fn(...args); // Called directly (tests, CLI): nothing to keep alive.
+      }
+      const timer = setInterval(() => ctx.heartbeat(), LIVENESS_MS);
+      try {
+        return await fn(...args);
+      } finally {
+        clearInterval(timer);
+      }
+    };
+  }
+  return out as T;
+}

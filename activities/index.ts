@@ -1,5 +1,6 @@
 import { ActivityDeps } from './deps';
 import { createFleetActivities } from './fleet-activities';
+import { keptAlive } from './heartbeat';
 import { createJobActivities } from './job-activities';
 import { createModelActivities } from './model-activities';
 import { createPtqActivities } from './ptq-trial';
@@ -11,14 +12,15 @@ import { createValidationActivities } from './validate-candidate';
 /** Every slimflow activity, bound to its dependencies. The worker registers exactly this. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createModelActivities(deps),
+    // The short ones (SHORT_IO) heartbeat on a timer; the long ones beat with their own progress and details.
+    ...keptAlive(createModelActivities(deps)),
     ...createPtqActivities(deps),
     ...createSensitivityActivities(deps),
     ...createStrategyVariantActivities(deps),
     ...createTrainActivities(deps),
     ...createValidationActivities(deps),
-    ...createJobActivities(deps),
-    ...createFleetActivities(),
+    ...keptAlive(createJobActivities(deps)),
+    ...keptAlive(createFleetActivities()),
   };
 }
 

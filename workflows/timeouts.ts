@@ -5,9 +5,14 @@ import type { ActivityOptions } from '@temporalio/workflow';
 // (see activities/failures.ts); list them here as well so a plain rethrow is not retried either.
 const NON_RETRYABLE = ['INVALID_CONFIG', 'INVALID_PIPELINE', 'INVALID_MODEL', 'INVALID_DATA', 'SHAPE_MISMATCH', 'NOT_SUPPORTED', 'NOT_FOUND'];
 
-/** Short I/O: import, clone, analyse — seconds of work, retried quickly. */
+/**
+ * Short I/O: import, clone, analyse — seconds of work, retried quickly. They heartbeat on a timer
+ * (activities/heartbeat.ts keptAlive), so an attempt lost with its worker is retried after a minute.
+ */
 export const SHORT_IO: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
+  // A minute, not seconds: preparing a very large model is synchronous and holds the event loop.
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 

@@ -39,12 +39,12 @@ describe('the dev server restarted mid-fleet', () => {
     let client = new Client({ connection: await Connection.connect({ address: server1.address }), namespace: server1.namespace });
     const worker1 = workers.start(server1.address, server1.namespace, taskQueue, store, log);
     const handle = await client.workflow.start('fleetRecompress', { taskQueue, workflowId, args: [{ manifestPath: manifest }] });
-    // Stop while the first model's job is inside its pipeline...
+    // Stop while the first model's job is inside its pipeline, in whatever stage it has reached: long
+    // stages beat with their progress and short ones on a timer, so the lost attempt is retried within a minute.
     await waitFor('the first model compressing', async () => (await handle.query<FleetProgress>('progress')).models.a === 'compressing');
-    // ...in a heartbeating stage: the lost attempt is noticed in 30 s (a short one waits out its 5 min start-to-close).
-    await waitFor('the child job in a long stage', async () => {
+    await waitFor('the child job running a stage', async () => {
       const p = await client.workflow.getHandle(`${workflowId}/a`).query<{ stage: string }>('progress');
-      return /ptqTrial|validateCandidate|compareLatency|estimateLatency/.test(p.stage);
+      return !!p.stage;
     });
     await client.connection.close();
     await stopDevServer(stateDir);
