@@ -26,7 +26,7 @@ export interface PtqTrialConfig {
   roundParams?: Record<string, unknown>;
 }
 
-/** The training strategy sections; one per job (chaining them, e.g. prune then QAT, is not built yet). */
+/** The training strategy sections. One per job, except channel pruning then QAT, chained as ACT does. */
 const STRATEGY_SECTIONS = ['QuantAware', 'UnstructurePrune', 'ChannelPrune', 'ASPPrune'] as const;
 
 const unsupported = (what: string, key: string) => new SlimflowError('NOT_SUPPORTED', `${what} is not supported yet`, key);
@@ -34,30 +34,38 @@ const unsupported = (what: string, key: string) => new SlimflowError('NOT_SUPPOR
 /** Refuse configs that ask for training options not built yet, naming the key. */
 export function assertSupported(config: JobConfig): void {
   const present = STRATEGY_SECTIONS.filter((s) => config[s] !== undefined);
-  if (present.length > 1) throw unsupported(`combining ${present.join(' + ')} in one job`, present[1]);
+  // Pruning then QAT chains two trainings; masked sparsity through QAT (masks kept while weights
+  // quantize) is not built, nor are two pruning methods at once.
+  const chained = present.length === 2 && present.includes('ChannelPrune') && present.includes('QuantAware');
+  if (present.length > 1 && !chained) throw unsupported(`combining ${present.join(' + ')} in one job (only ChannelPrune + QuantAware chain)`, present[1]);
   const qa = config.QuantAware;
   if (qa?.use_pact) throw unsupported('PACT activation clipping (QuantAware.use_pact)', 'QuantAware.use_pact');
   if (qa && qa.activation_bits !== 8) throw unsupported(`${qa.activation_bits}-bit activations in QAT (only 8)`, 'QuantAware.activation_bits');
   if (qa && qa.weight_quantize_type !== 'channel_wise_abs_max') throw unsupported('per-tensor weights in QAT (only channel_wise_abs_max)', 'QuantAware.weight_quantize_type');
   if (config.UnstructurePrune?.prune_mode === 'threshold') throw unsupported('threshold-mode unstructured pruning (only ratio)', 'UnstructurePrune.prune_mode');
-  if (config.ChannelPrune?.criterion === 'geometry_median') throw unsupported('channel pruning by geometric median (only l1_norm)', 'ChannelPrune.criterion');
   if (config.ChannelPrune?.prune_params_name || config.ASPPrune?.prune_params_name) throw unsupported('choosing pruned layers by name (prune_params_name)', 'prune_params_name');
 }
 
-/** The trainStrategy config a job's training sections ask for (validated by the activity), or undefined. */
-export function trainingConfig(config: JobConfig): Record<string, unknown> | undefined {
+/**
+ * The trainStrategy configs a job's training sections ask for (each validated by the activity), in the
+ * order they run: empty without training, two for channel pruning then QAT (the pruned student is
+ * quantized; both distil from the original model).
+ */
+export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
   const present = STRATEGY_SECTIONS.filter((s) => config[s] !== undefined);
-  if (present.length === 0 && !config.TrainConfig) return undefined;
+  if (present.length === 0 && !config.TrainConfig) return [];
   const tc = config.TrainConfig;
   const d = config.Distillation;
-  const strategy = config.QuantAware ? { kind: 'qat', params: { weightBits: config.QuantAware.weight_bits } }
-    : config.UnstructurePrune ? { kind: 'unstructured', params: { ratio: config.UnstructurePrune.ratio } }
-      : config.ASPPrune ? { kind: 'semi-structured-2of4' }
-        : config.ChannelPrune ? { kind: 'channel-prune', params: { ratio: config.ChannelPrune.pruned_ratio } }
-          : { kind: 'distill' };
+  const prune = config.ChannelPrune;
+  const strategies = [
+    config.UnstructurePrune ? { kind: 'unstructured', params: { ratio: config.UnstructurePrune.ratio } } : undefined,
+    config.ASPPrune ? { kind: 'semi-structured-2of4' } : undefined,
+    prune ? { kind: 'channel-prune', params: { ratio: prune.pruned_ratio, criterion: prune.criterion === 'geometry_median' ? 'geometric_median' : 'l1' } } : undefined,
+    config.QuantAware ? { kind: 'qat', params: { weightBits: config.QuantAware.weight_bits } } : undefined,
+  ].filter((s) => s !== undefined);
   const alphas = d ? (Array.isArray(d.alpha) ? d.alpha : [d.alpha]) : [1];
   const calib = config.Global.calibration_data as { count?: number };
-  return {
+  return (strategies.length ? strategies : [{ kind: 'distill' }]).map((strategy) => ({
     epochs: tc?.epochs ?? 1,
     seed: config.Global.seed ?? 0,
     threads: config.Global.deploy.threads,
@@ -69,7 +77,7 @@ export function trainingConfig(config: JobConfig): Record<string, unknown> | und
     distill: d && d.node.length
       ? { pairs: d.node.map((n, i) => ({ student: n, loss: d.loss, alpha: alphas[i] ?? alphas[0] })) }
       : { nodes: 1, loss: d?.loss ?? 'l2' },
-  };
+  }));
 }
 
 /** The trial QuantPost alone describes: what every searched trial starts from. */
@@ -152,20 +160,22 @@ function searchSteps(config: JobConfig, evalInput: string): Record<string, unkno
   };
 }
 
-/** With training sections: trainStrategy runs when the best INT8 candidate lost more than the tolerance. */
+/** Step ids of the chained trainings: `train`, then `train2`… (each trains the one before's student). */
+const trainStepId = (i: number) => (i === 0 ? 'train' : `train${i + 1}`);
+
+/**
+ * With training sections: trainStrategy runs when the best INT8 candidate lost more than the tolerance.
+ * A chain (prune, then QAT) starts from the previous step's student and is skipped with it.
+ */
 function trainSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
-  const train = trainingConfig(config);
-  if (!train) return {};
-  return {
-    train: {
-      stage: 'trainStrategy',
-      when: '${{ steps.int8.accuracyDrop > inputs.tolerance }}',
-      with: {
-        model: ref('inputs.model'), teacher: ref('steps.teacher.teacher'), train: ref('inputs.calib'), eval: ref(evalInput),
-        config: train, input: ref('inputs.input'),
-      },
+  return Object.fromEntries(trainingConfigs(config).map((train, i) => [trainStepId(i), {
+    stage: 'trainStrategy',
+    ...(i === 0 ? { when: '${{ steps.int8.accuracyDrop > inputs.tolerance }}' } : {}),
+    with: {
+      model: ref(i === 0 ? 'inputs.model' : `steps.${trainStepId(i - 1)}.model`), teacher: ref('steps.teacher.teacher'), train: ref('inputs.calib'), eval: ref(evalInput),
+      config: train, input: ref('inputs.input'),
     },
-  };
+  }]));
 }
 
 /** Compile an ACT-style config into the pipeline that runs it. */
@@ -175,6 +185,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
   const g = config.Global;
   const evalInput = g.eval_data ? 'inputs.eval' : 'inputs.calib';
   const searching = !!config.HyperParameterOptimization && config.HyperParameterOptimization.strategy !== 'grid';
+  const trainCount = trainingConfigs(config).length;
   return {
     name,
     description: 'Generated from the job config: teacher, FP32 baseline, PTQ trials, validation, side-by-side timing, best candidate.',
@@ -247,7 +258,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       int8: ref('steps.int8.best'),
       modelPath: ref('steps.publish.path'),
       ...(searching ? { searchStoppedBy: ref('steps.search.stoppedBy') } : {}),
-      ...(trainingConfig(config) ? { trained: ref('steps.train.candidate') } : {}),
+      ...(trainCount ? { trained: ref(`steps.${trainStepId(trainCount - 1)}.candidate`) } : {}),
     },
   };
 }

@@ -24,7 +24,7 @@
 import type { GraphAnalysis } from '../onnx/analysis';
 import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
-import { compileConfig, trainingConfig } from '../config/compile';
+import { compileConfig, trainingConfigs } from '../config/compile';
 import { SlimflowError } from '../errors';
 import type { SkippedStrategy } from '../report/report';
 
@@ -159,7 +159,7 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, lat
   const fallback = estimates.find((e) => e.strategy === 'int8-float-fallback')!;
   const hpo = config.HyperParameterOptimization;
   const skipped: SkippedStrategy[] = [
-    ...(trainingConfig(config) ? [] : [{ strategy: 'QAT with distillation', reason: 'runs only when the config has a training section (QuantAware, UnstructurePrune, ChannelPrune, ASPPrune or TrainConfig) and INT8 misses the tolerance' }]),
+    ...(trainingConfigs(config).length ? [] : [{ strategy: 'QAT with distillation', reason: 'runs only when the config has a training section (QuantAware, UnstructurePrune, ChannelPrune, ASPPrune or TrainConfig) and INT8 misses the tolerance' }]),
     ...(latency ? [] : [{
       strategy: 'latency-based strategy choice',
       reason: config.Global.deploy.latency_table

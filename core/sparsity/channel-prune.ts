@@ -45,7 +45,15 @@ export interface PruneOptions {
    * distillation on 16 images, but nothing survives before it (repair alone: metric 0, 'up': 100).
    */
   rounding?: 'up' | 'nearest';
+  /**
+   * How filters are ranked: 'l1' (default) keeps the largest L1 norms; 'geometric_median' (FPGM,
+   * He et al., CVPR 2019) keeps the filters farthest from the others, i.e. removes those nearest the
+   * layer's geometric median, which the remaining filters can stand in for whatever their norm.
+   */
+  criterion?: PruneCriterion;
 }
+
+export type PruneCriterion = 'l1' | 'geometric_median';
 
 /** Channels a group of `channels` keeps: (1 - ratio) of them on the `align` grid, at least one block. */
 function keptCount(channels: number, ratio: number, align: number, rounding: 'up' | 'nearest'): number {
@@ -56,8 +64,8 @@ function keptCount(channels: number, ratio: number, align: number, rounding: 'up
 
 /**
  * Structured channel pruning by groups (core/sparsity/channel-groups.ts): each prunable group keeps
- * the channels with the largest L1 norm summed over its convs (each conv's norms divided by their
- * mean, so no single conv's scale decides), removes the rest from every conv, depthwise conv,
+ * the channels with the largest score (L1 norm, or distance to the other filters) summed over its
+ * convs (each conv's scores divided by their mean, so no single conv's scale decides), removes the rest from every conv, depthwise conv,
  * BatchNorm and per-channel constant of the group, and the matching input channels of every conv
  * that reads them (through concats at their offsets). Returns a new, smaller model.
  */
@@ -84,7 +92,7 @@ export function pruneChannels(model: Model, ratio: number, opts: PruneOptions = 
     if (grp.fixed || (!coupled && (grp.sources.length > 1 || concatRead.has(grp)))) { report.skipped++; continue; }
     const count = keptCount(grp.channels, ratio, align, opts.rounding ?? 'up');
     if (count === grp.channels) continue;
-    const keep = strongest(grp.sources.map((s) => readWeight(g, s.input[1], producers)!), count);
+    const keep = strongest(grp.sources.map((s) => readWeight(g, s.input[1], producers)!), count, opts.criterion ?? 'l1');
     keptOf.set(grp, keep);
     for (const conv of [...grp.sources, ...grp.depthwise]) {
       sliceConst(conv.input[1], 0, keep);
@@ -111,18 +119,49 @@ export function pruneChannels(model: Model, ratio: number, opts: PruneOptions = 
   }
 }
 
-/** Indices of the `keep` channels with the largest summed, mean-normalized filter L1 norm, in their original order. */
-function strongest(weights: FloatWeight[], keep: number): number[] {
+/** L1 norm of each filter (row of the weight seen as [filters, rest]). */
+function l1Scores(w: FloatWeight): Float64Array {
+  const f = w.dims[0];
+  const per = w.data.length / f;
+  const out = new Float64Array(f);
+  for (let i = 0; i < f; i++) {
+    let s = 0;
+    for (let k = i * per; k < (i + 1) * per; k++) s += Math.abs(w.data[k]);
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * Each filter's summed Euclidean distance to all filters of its conv: the smallest sums lie nearest the
+ * geometric median. Distances come from the Gram matrix (|a−b|² = |a|² + |b|² − 2a·b), in doubles.
+ */
+export function geometricMedianScores(w: FloatWeight): Float64Array {
+  const f = w.dims[0];
+  const per = w.data.length / f;
+  const gram = new Float64Array(f * f);
+  for (let i = 0; i < f; i++) {
+    for (let j = i; j < f; j++) {
+      let dot = 0;
+      for (let k = 0; k < per; k++) dot += w.data[i * per + k] * w.data[j * per + k];
+      gram[i * f + j] = dot;
+      gram[j * f + i] = dot;
+    }
+  }
+  const out = new Float64Array(f);
+  for (let i = 0; i < f; i++) {
+    for (let j = 0; j < f; j++) if (j !== i) out[i] += Math.sqrt(Math.max(0, gram[i * f + i] + gram[j * f + j] - 2 * gram[i * f + j]));
+  }
+  return out;
+}
+
+/** Indices of the `keep` channels with the largest summed, mean-normalized score, in their original order. */
+function strongest(weights: FloatWeight[], keep: number, criterion: PruneCriterion): number[] {
   const score = new Float64Array(weights[0].dims[0]);
   for (const w of weights) {
-    const per = w.data.length / w.dims[0];
-    const norms = Array.from({ length: w.dims[0] }, (_, f) => {
-      let s = 0;
-      for (let i = f * per; i < (f + 1) * per; i++) s += Math.abs(w.data[i]);
-      return s;
-    });
-    const mean = norms.reduce((a, b) => a + b, 0) / norms.length || 1;
-    norms.forEach((s, f) => (score[f] += s / mean));
+    const s = criterion === 'geometric_median' ? geometricMedianScores(w) : l1Scores(w);
+    const mean = s.reduce((a, b) => a + b, 0) / s.length || 1;
+    s.forEach((v, f) => (score[f] += v / mean));
   }
   // Ties broken by index so the result is deterministic.
   return Array.from(score, (s, f) => ({ s, f })).sort((a, b) => b.s - a.s || a.f - b.f).slice(0, keep).map((x) => x.f).sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import { registerStrategy, StrategyFactory } from '../strategy';
 
 const params = z.object({
   ratio: z.number().min(0).max(0.9).default(0.3),
-  /** Filter ranking; the shared pruner (core/sparsity/channel-prune.ts) ranks by L1 norm. */
+  /** Filter ranking (see PruneOptions.criterion): largest L1 norm, or farthest from the layer's geometric median (FPGM). */
   criterion: z.enum(['l1', 'geometric_median']).default('l1'),
   /** How convs reading pruned channels are repaired before training (see prune-repair.ts). */
   repair: z.enum(['least-squares', 'mean', 'none']).default('least-squares'),
@@ -28,11 +28,10 @@ const params = z.object({
 export const channelPruneStrategy: StrategyFactory = async (student, ctx) => {
   const r = params.safeParse(ctx.config.strategy.params);
   if (!r.success) throw new SlimflowError('INVALID_CONFIG', `bad channel-pruning parameters: ${r.error.message}`, 'train.strategy.params');
-  if (r.data.criterion !== 'l1') throw new SlimflowError('NOT_SUPPORTED', 'channel pruning by geometric median is not supported yet (l1 only)', 'train.strategy.params.criterion');
   // Distillation compares these tensors with the unpruned teacher's: their channels stay.
   const pairs = ctx.config.distill.pairs ?? autoDistillPairs(student, ctx.config.distill.nodes, ctx.config.distill.loss);
   const distilled = pairs.map((p) => p.student);
-  const pruned = pruneChannels(student, r.data.ratio, { protect: distilled, coupled: r.data.coupled, rounding: r.data.rounding });
+  const pruned = pruneChannels(student, r.data.ratio, { protect: distilled, coupled: r.data.coupled, rounding: r.data.rounding, criterion: r.data.criterion });
   const batches = r.data.repair === 'none' ? [] : Array.from({ length: Math.min(r.data.repairBatches, ctx.totalSteps) }, (_, i) => batchAt(ctx.set, ctx.config, 0, i));
   const { model } = await repairPrunedConvs(pruned.model, pruned.report.kept, student, batches, ctx.config.threads, r.data.repair === 'least-squares');
   return {

@@ -58,10 +58,28 @@ describe('compiling a job config into a pipeline', () => {
     }
   });
 
+  it('chains channel pruning then QAT: the second training starts from the pruned student and is skipped with it', () => {
+    const doc = compileConfig(parseJobConfig({ ...base, ChannelPrune: { pruned_ratio: 0.3, criterion: 'geometry_median' }, QuantAware: { weight_bits: 4 } }));
+    type Step = { stage: string; when?: string; with: { model: string; config: { strategy: { kind: string; params?: Record<string, unknown> } } } };
+    const steps = doc.steps as unknown as Record<string, Step>;
+    expect(steps.train.with.config.strategy).toEqual({ kind: 'channel-prune', params: { ratio: 0.3, criterion: 'geometric_median' } });
+    expect(steps.train.when).toContain('steps.int8.accuracyDrop > inputs.tolerance');
+    expect(steps.train.with.model).toBe('${{ inputs.model }}');
+    expect(steps.train2.stage).toBe('trainStrategy');
+    expect(steps.train2.with.config.strategy).toEqual({ kind: 'qat', params: { weightBits: 4 } });
+    expect(steps.train2.with.model).toBe('${{ steps.train.model }}');
+    // No condition of its own: a skipped pruning skips it (skips propagate).
+    expect(steps.train2.when).toBeUndefined();
+    expect(doc.outputs?.trained).toBe('${{ steps.train2.candidate }}');
+    expect(() => loadPipeline(doc)).not.toThrow();
+    const l1 = compileConfig(parseJobConfig({ ...base, ChannelPrune: { pruned_ratio: 0.3 } }));
+    expect((l1.steps as unknown as Record<string, Step>).train.with.config.strategy.params).toMatchObject({ criterion: 'l1' });
+  });
+
   it('refuses training options that are not built yet, naming the key', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
-      [{ ChannelPrune: { pruned_ratio: 0.3, criterion: 'geometry_median' } }, 'ChannelPrune.criterion'],
-      [{ ChannelPrune: { pruned_ratio: 0.3 }, QuantAware: {} }, 'ChannelPrune'],
+      [{ UnstructurePrune: { ratio: 0.75 }, QuantAware: {} }, 'UnstructurePrune'],
+      [{ ChannelPrune: { pruned_ratio: 0.3 }, ASPPrune: {} }, 'ASPPrune'],
       [{ QuantAware: { use_pact: true } }, 'QuantAware.use_pact'],
       [{ UnstructurePrune: { prune_mode: 'threshold', threshold: 0.1 } }, 'UnstructurePrune.prune_mode'],
     ];
