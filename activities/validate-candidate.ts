@@ -21,8 +21,9 @@ export interface ValidationResult {
   sizeBytes: number;
 }
 
-async function openChecked(bytes: Uint8Array, feed: InputSpec, label: string): Promise<ModelSession> {
-  const s = await ModelSession.create(bytes, { threads: feed.threads }, label);
+async function openChecked(bytes: Uint8Array, feed: InputSpec, label: string, simulated = false): Promise<ModelSession> {
+  // 'basic' stops before onnxruntime fuses DQ → op → Q into integer kernels.
+  const s = await ModelSession.create(bytes, { threads: feed.threads, ...(simulated ? { graphOptimization: 'basic' as const } : {}) }, label);
   if (!s.inputNames.includes(feed.name)) {
     await s.release();
     throw new SlimflowError('SHAPE_MISMATCH', `model has no input named "${feed.name}"; its inputs are ${s.inputNames.join(', ')}`, 'Global.input_name');
@@ -36,10 +37,17 @@ function taskOf(raw: unknown): string {
   return typeof task === 'string' ? task : 'classification';
 }
 
+/**
+ * A model for the TensorRT preset is scored as TensorRT computes it: its Q/DQ run as float ops (exact
+ * int8 arithmetic) instead of onnxruntime's CPU integer kernels, whose u8·s8 pair sums saturate with
+ * full-range weights on AVX2 (cls agreement 93% fused, 98–100% simulated, at the same model).
+ */
+const scoredBySimulation = (config: unknown) => (config as { backend?: unknown } | undefined)?.backend === 'tensorrt';
+
 /** Run teacher and student over the evaluation set: the task metric (when labeled), agreement, and a latency batch. */
-async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, feed: InputSpec, label: string, task: string) {
+async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, feed: InputSpec, label: string, task: string, simulated = false) {
   const teacher = await openChecked(teacherBytes, feed, 'teacher');
-  const student = await openChecked(studentBytes, feed, label);
+  const student = await openChecked(studentBytes, feed, label, simulated);
   const metric = createTaskMetric(task);
   const agreement = new AgreementMeter();
   const emd = new EmdMeter();
@@ -80,7 +88,7 @@ export function createValidationActivities(deps: ActivityDeps) {
         const feed = inputSpec(input.input);
         const studentBytes = deps.store.read(input.model);
         const label = input.label ?? input.model.sha256.slice(0, 8);
-        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, feed, label, taskOf(input.input));
+        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, feed, label, taskOf(input.input), scoredBySimulation(input.config));
         beat({ stage: 'latency' });
         const latency = await measureLatency(studentBytes, latencyFeed(feed, result.latencyBatch), { threads: feed.threads });
         const candidate: Candidate = {

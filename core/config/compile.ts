@@ -24,6 +24,8 @@ export interface PtqTrialConfig {
   roundType?: 'round' | 'adaround';
   /** Parameters of the learned rounding (core/quant/adaround's schema); absent: its defaults. */
   roundParams?: Record<string, unknown>;
+  /** Deploy-target preset (QuantPost.deploy_backend); absent: 'onnxruntime'. 'tensorrt' has no placement variants. */
+  backend?: 'onnxruntime' | 'tensorrt';
 }
 
 /** The training strategy sections. One per job, except channel pruning then QAT, chained as ACT does. */
@@ -93,6 +95,7 @@ export function baseTrial(config: JobConfig): PtqTrialConfig {
     skipNodes: qp?.skip_tensor_list ?? [],
     ...(qp?.hist_percent !== undefined ? { histPercent: qp.hist_percent } : {}),
     ...(qp?.round_type === 'adaround' ? { roundType: 'adaround' as const } : {}),
+    ...(qp?.deploy_backend === 'tensorrt' ? { backend: 'tensorrt' as const } : {}),
   };
 }
 
@@ -101,7 +104,8 @@ export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
   const trials = calibrationTrials(config);
   const placement = config.QuantPost?.qdq_placement ?? 'auto';
   const placements = placement === 'auto' ? (['integer-path', 'conv-only'] as const) : [placement];
-  const all = trials.flatMap((t) => placements.map((p) => ({ ...t, placement: p })));
+  // The TensorRT preset fixes placement itself (Q/DQ at the quantized layers only).
+  const all = trials.flatMap((t) => (t.backend === 'tensorrt' ? [t] : placements.map((p) => ({ ...t, placement: p }))));
   // The trial budget counts every model built, placement variants included.
   return all.slice(0, config.HyperParameterOptimization?.max_quant_count ?? all.length);
 }
@@ -125,7 +129,7 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
 
 /** A short human label for a trial, shown in reports. */
 export function trialLabel(t: PtqTrialConfig): string {
-  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.roundType === 'adaround' ? 'adaround' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '']
+  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.roundType === 'adaround' ? 'adaround' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '', t.backend === 'tensorrt' ? 'tensorrt' : '']
     .filter(Boolean)
     .join(' ');
 }

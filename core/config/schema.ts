@@ -53,6 +53,12 @@ const quantPost = z.strictObject({
   onnx_format: z.boolean().default(true),
   /** slimflow's own: where Q/DQ go. 'auto' tries both placements and keeps the faster (measured). */
   qdq_placement: z.enum(['auto', 'integer-path', 'conv-only']).default('auto'),
+  /**
+   * ACT's deploy_backend: the preset the QDQ model is made for. 'onnxruntime' (x86 CPU: u8 activations,
+   * s8 per-channel weights); 'tensorrt' (symmetric s8 everywhere, Q/DQ at quantized layers only; scored
+   * by simulating its int8 arithmetic, timed with onnxruntime). See core/quant/ptq.ts DeployBackend.
+   */
+  deploy_backend: z.enum(['onnxruntime', 'tensorrt']).default('onnxruntime'),
 });
 
 const hpo = z.strictObject({

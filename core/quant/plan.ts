@@ -28,6 +28,11 @@ export interface PlanOptions {
   integerActivations?: boolean;
   /** Which non-weight ops the integer path may take (default DEFAULT_INTEGER_OPS). */
   integerOpTypes?: string[];
+  /**
+   * Symmetric int8 activations (the TensorRT preset): no integer path and no Relu/Clip absorbed into
+   * quantizers (a symmetric quantizer does not clamp at 0), and narrow convs quantized too.
+   */
+  int8Activations?: boolean;
 }
 
 /** Where a quantized tensor's scale and zero point come from. */
@@ -65,12 +70,13 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const graphOutputs = new Set(graph.output.map((o) => o.name));
   const opTypes = new Set(opts.opTypes ?? DEFAULT_OP_TYPES);
   const skipNodes = new Set(opts.skipNodes ?? []);
-  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? true };
+  const int8 = opts.int8Activations ?? false;
+  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? true, floatNarrowConvs: !int8 };
   const marks: NodeMark[] = [];
   const skipped: QuantPlan['skipped'] = [];
   const tensors = new Map<string, TensorQuant>();
   const integerOps: IntegerOpMark[] = [];
-  const integerPath = (opts.integerActivations ?? true) && !opts.tableActivations;
+  const integerPath = (opts.integerActivations ?? true) && !opts.tableActivations && !int8;
   const integerOpTypes = new Set(opts.integerOpTypes ?? DEFAULT_INTEGER_OPS);
   const absorbed = new Map<string, NodeProto>();
   const islands: LutIsland[] = [];
@@ -91,7 +97,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
       if (res.quantizeOutput && !graphOutputs.has(n.output[0])) {
         const t = absorbOutput(n);
         quantize(t, { from: 'range' });
-        const island = !opts.tableActivations ? undefined : findHardSwishIsland(graph, t, consumers);
+        const island = !opts.tableActivations || int8 ? undefined : findHardSwishIsland(graph, t, consumers);
         if (island && !graphOutputs.has(island.output)) {
           islands.push(island);
           quantize(island.output, { from: 'range' });
@@ -113,7 +119,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
 
   /** The tensor the node's quantizer will sit on: its own output, or that of a Relu/Clip it absorbs. */
   function absorbOutput(n: NodeProto): string {
-    const act = absorbableActivation(n.output[0]);
+    const act = int8 ? undefined : absorbableActivation(n.output[0]);
     if (act) absorbed.set(act.output[0], act);
     return act ? act.output[0] : n.output[0];
   }

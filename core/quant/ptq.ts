@@ -14,8 +14,19 @@ import { RangeRecord } from './ranges';
 import { getWeightQuantizer } from './weight-quantizers';
 import { RoundingReport, startRounding } from './weight-rounding';
 
+/**
+ * Deploy-target presets. 'onnxruntime' (default, x86 CPU): uint8 asymmetric activations, int8
+ * per-channel weights at 7 bits (AVX2 without VNNI), integer path between layers and the layout
+ * rewrites onnxruntime's CPU kernels want. 'tensorrt': symmetric int8 everywhere (zero points 0),
+ * full 8-bit weights, Q/DQ at the quantized layers only (TensorRT's explicit quantization), no
+ * onnxruntime-specific rewrites; slimflow still validates and times it with onnxruntime.
+ */
+export type DeployBackend = 'onnxruntime' | 'tensorrt';
+
 export interface QuantizeOptions {
   calibrator: string;
+  /** Deploy-target preset (default 'onnxruntime'); 'tensorrt' overrides the layout and placement options below. */
+  backend?: DeployBackend;
   calibratorParams?: unknown;
   /** Op types to quantize (default: Conv, ConvTranspose, MatMul, Gemm). */
   opTypes?: string[];
@@ -70,13 +81,14 @@ export interface QuantizeReport {
 export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Record<string, Tensor>>, opts: QuantizeOptions): Promise<{ model: Model; report: QuantizeReport }> {
   if (!calibratorNames().includes(opts.calibrator)) getCalibrator(opts.calibrator);
   const { model: prepared, report: preparation } = prepareModel(model);
-  nchwNearestResize(prepared.graph);
+  const trt = opts.backend === 'tensorrt';
+  if (!trt) nchwNearestResize(prepared.graph);
   const perChannel = opts.weightQuantizer !== undefined ? getWeightQuantizer(opts.weightQuantizer).perChannel : opts.perChannel;
-  const plan = planQuantization(prepared, { ...opts, perChannel });
+  const plan = planQuantization(prepared, { ...opts, perChannel, ...(trt ? { int8Activations: true, quantizeDepthwise: true } : {}) });
   if (plan.marks.length === 0) {
     throw new SlimflowError('NOT_SUPPORTED', `no node can be quantized (op types ${(opts.opTypes ?? []).join(', ') || 'default'}; ${plan.skipped.length} skipped)`);
   }
-  const weightQmax = opts.reduceRange === false ? 127 : 63;
+  const weightQmax = trt || opts.reduceRange === false ? 127 : 63;
   const means = opts.biasCorrection ? biasCorrectionObserver(plan.marks) : undefined;
   const roundingName = opts.weightRounding ?? 'round';
   const rounding = startRounding(roundingName, opts.weightRoundingParams, { graph: prepared.graph, marks: plan.marks, weightQmax, threads: opts.threads, onProgress: opts.onProgress });
@@ -95,7 +107,7 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
   // Biases are corrected in the float graph, before the emitter quantizes weights and biases from it;
   // a learned rounding is already set on the marks, so the correction sees the weights the emitter writes.
   const biasCorrection = means ? applyBiasCorrection(prepared.graph, plan.marks, means, weightQmax) : undefined;
-  const quantized = emitQdq(prepared, plan, ranges, { weightQmax });
+  const quantized = emitQdq(prepared, plan, ranges, { weightQmax, activations: trt ? 'int8' : 'uint8' });
   const integerKernels = await countKernels(encodeModel(quantized), { threads: opts.threads });
   return {
     model: quantized,

@@ -5,17 +5,19 @@ import { FloatWeight, floatTensorProto, int32TensorProto, int8TensorProto, uint8
 import { buildTable } from './lut';
 import { NodeMark } from './op-handlers';
 import { QuantPlan } from './plan';
-import { QuantParams, RangeRecord, uint8Params } from './ranges';
+import { int8SymmetricParams, QuantParams, RangeRecord, uint8Params } from './ranges';
 import { quantizeBiasInt32, quantizeWeightInt8 } from './weights';
 
 export interface EmitOptions {
   /** Largest int8 weight magnitude: 127, or 63 ("reduce range") against u8·s8 saturation on AVX2 without VNNI. */
   weightQmax?: number;
+  /** Activation type: asymmetric uint8 (default, onnxruntime CPU) or symmetric int8 with zero point 0 (TensorRT). */
+  activations?: 'uint8' | 'int8';
 }
 
 /**
- * Insert all Q/DQ nodes of a plan into the model it was made for, in place: uint8 asymmetric
- * activations, int8 symmetric weights behind DequantizeLinear, int32 biases. The one place that
+ * Insert all Q/DQ nodes of a plan into the model it was made for, in place: uint8 asymmetric (or
+ * int8 symmetric) activations, int8 symmetric weights behind DequantizeLinear, int32 biases. The one place that
  * edits the graph for quantization (the plan refers to this model's node objects, hence in place).
  */
 export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts: EmitOptions = {}): Model {
@@ -25,6 +27,10 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
   const added: NodeProto[] = [];
 
   absorbActivations(graph, plan);
+  const int8 = opts.activations === 'int8';
+  if (int8 && (plan.integerOps.length || plan.islands.length || plan.absorbed.size)) {
+    throw new SlimflowError('INVALID_CONFIG', 'int8 activations need a plan made for them (PlanOptions.int8Activations)', 'activations');
+  }
 
   // Parameters first, in producer order: biases need their input's scale, shared parameters their source's.
   const actParams = new Map<string, QuantParams>();
@@ -35,7 +41,7 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
     else {
       const range = ranges[t];
       if (!range) throw new SlimflowError('INVALID_DATA', 'no calibrated range for an activation marked for quantization', t);
-      p = uint8Params(range);
+      p = int8 ? int8SymmetricParams(range) : uint8Params(range);
     }
     actParams.set(t, { scale: Math.fround(p.scale), zeroPoint: p.zeroPoint });
   }
@@ -81,7 +87,7 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
     const q = names.next(`${t}.quantized`);
     const s = names.next(`${t}.scale`);
     const z = names.next(`${t}.zero_point`);
-    graph.initializer.push(floatTensorProto(s, [], Float32Array.of(p.scale)), uint8TensorProto(z, [], Uint8Array.of(p.zeroPoint)));
+    graph.initializer.push(floatTensorProto(s, [], Float32Array.of(p.scale)), int8 ? int8TensorProto(z, [], Int8Array.of(p.zeroPoint)) : uint8TensorProto(z, [], Uint8Array.of(p.zeroPoint)));
     const src = qInput.get(t);
     if (src) {
       const qs = names.next(`${src.tensor}.scale`);

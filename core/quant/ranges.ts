@@ -29,3 +29,8 @@ export function uint8Params(range: Pick<TensorRange, 'min' | 'max'>): QuantParam
 
 /** Symmetric int8 scale for a largest magnitude (zero point 0); `qmax` 127, or 63 for reduced range. */
 export const int8SymmetricScale = (absMax: number, qmax = 127): number => Math.max(absMax / qmax, MIN_SCALE);
+
+/** Symmetric int8 parameters for a float range (zero point 0), as TensorRT's explicit quantization wants. */
+export function int8SymmetricParams(range: Pick<TensorRange, 'min' | 'max'>): QuantParams {
+  return { scale: int8SymmetricScale(Math.max(Math.abs(range.min), Math.abs(range.max))), zeroPoint: 0 };
+}

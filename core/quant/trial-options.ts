@@ -14,6 +14,7 @@ export function quantizeOptionsFor(trial: PtqTrialConfig, threads = 1): Quantize
     ...(trial.roundType === 'adaround' ? { weightRounding: 'adaround', weightRoundingParams: trial.roundParams ?? {} } : {}),
     ...(trial.placement === 'conv-only' ? { integerActivations: false, quantizeDepthwise: false } : {}),
     ...(trial.placement === 'integer-path' ? { integerActivations: true, quantizeDepthwise: true } : {}),
+    ...(trial.backend === 'tensorrt' ? { backend: 'tensorrt' as const } : {}),
     threads,
   };
 }

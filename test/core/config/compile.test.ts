@@ -3,6 +3,7 @@ import { compileConfig, ptqTrials, trialLabel } from '../../../core/config/compi
 import { parseJobConfig } from '../../../core/config/load';
 import { loadPipeline } from '../../../core/pipeline';
 import { SlimflowError } from '../../../core/errors';
+import { quantizeOptionsFor } from '../../../core/quant/trial-options';
 
 const base = {
   Global: {
@@ -42,6 +43,16 @@ describe('compiling a job config into a pipeline', () => {
     const trials = ptqTrials(parseJobConfig({ ...base, QuantPost: { algo: 'abs_max' } }));
     expect(trials.map((t) => t.placement)).toEqual(['integer-path', 'conv-only']);
     expect(ptqTrials(parseJobConfig({ ...base, QuantPost: { qdq_placement: 'integer-path' } })).map((t) => t.placement)).toEqual(['integer-path']);
+  });
+
+  it("makes TensorRT-preset trials (deploy_backend: tensorrt) without placement variants, and labels them", () => {
+    const trials = ptqTrials(parseJobConfig({ ...base, QuantPost: { algo: 'KL', deploy_backend: 'tensorrt' } }));
+    expect(trials).toHaveLength(1);
+    expect(trials[0]).toMatchObject({ calibrator: 'KL', backend: 'tensorrt' });
+    expect(trials[0].placement).toBeUndefined();
+    expect(trialLabel(trials[0])).toContain('tensorrt');
+    expect(quantizeOptionsFor(trials[0])).toMatchObject({ backend: 'tensorrt' });
+    expect(ptqTrials(parseJobConfig({ ...base, QuantPost: { algo: 'KL' } })).every((t) => t.backend === undefined)).toBe(true);
   });
 
   it('compiles a training section into trainStrategy, run only when the best INT8 candidate misses the tolerance', () => {
