@@ -33,13 +33,14 @@ export async function evaluateModels(
   models: Array<string | Uint8Array>,
   teacher: string | Uint8Array,
   batches: AsyncIterable<Batch> | Iterable<Batch>,
-  opts: { task: string; inputName: string; threads?: number; onBatch?: (b: Batch) => void },
+  /** simulated: run the evaluated models with Q/DQ unfused (exact int8 arithmetic, as TensorRT computes it). */
+  opts: { task: string; inputName: string; threads?: number; simulated?: boolean; onBatch?: (b: Batch) => void },
 ): Promise<{ teacher: Omit<ModelEvaluation, 'agreement'>; models: ModelEvaluation[] }> {
   const threads = opts.threads ?? 1;
   const t = await ModelSession.create(teacher, { threads }, 'teacher');
   const sessions: ModelSession[] = [];
   try {
-    for (const m of models) sessions.push(await ModelSession.create(m, { threads }));
+    for (const m of models) sessions.push(await ModelSession.create(m, { threads, ...(opts.simulated ? { graphOptimization: 'basic' as const } : {}) }));
     for (const s of [t, ...sessions]) {
       if (!s.inputNames.includes(opts.inputName)) throw new SlimflowError('SHAPE_MISMATCH', `model has no input named "${opts.inputName}"; its inputs are ${s.inputNames.join(', ')}`, 'Global.input_name');
     }
@@ -94,16 +95,18 @@ export const evalCommand = new Command('eval')
       const config = absolutizeConfig(loadJobConfig(opts.config), process.cwd());
       const g = config.Global;
       const model = path.resolve(modelPath);
-      info(`evaluating ${model} on ${g.task} against ${g.model}`);
+      // A TensorRT-preset model is scored as the job scores it (see activities/validate-candidate.ts).
+      const simulated = config.QuantPost?.deploy_backend === 'tensorrt';
+      info(`evaluating ${model} on ${g.task} against ${g.model}${simulated ? ' (int8 arithmetic simulated: QuantPost.deploy_backend is tensorrt)' : ''}`);
       let first: Batch | undefined;
       const { models: [r] } = await evaluateModels([model], g.model, evalBatches(config, opts.limit), {
-        task: g.task, inputName: g.input_name, threads: g.deploy.threads, onBatch: (b) => { first ??= b; },
+        task: g.task, inputName: g.input_name, threads: g.deploy.threads, simulated, onBatch: (b) => { first ??= b; },
       });
       const latency = await measureLatency(model, fullBatch(first, config), { threads: g.deploy.threads });
       const figures = {
         model, task: g.task, metric: r.metric, details: r.details,
         agreement: { top1: r.agreement.top1, cosine: r.agreement.cosine }, samples: r.agreement.samples,
-        latencyMs: latency.medianMs, shape: g.input_shape, threads: g.deploy.threads,
+        latencyMs: latency.medianMs, shape: g.input_shape, threads: g.deploy.threads, scoredBy: simulated ? 'simulated int8 arithmetic' : 'onnxruntime kernels',
       };
       emit(!!opts.json, figures, () => [
         `${model}`,
