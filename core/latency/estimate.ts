@@ -10,6 +10,7 @@ import { optimizedGraph } from './ort-graph';
 import { CostMethod, LatencyPredictor } from './predictor';
 import { inferShapes } from './shapes';
 import { NodeConfig, nodeConfig } from './signature';
+import { sparsityFactor, SparsityProbe, SPARSITY_NOISE, WEIGHTED_OP } from './sparsity-probe';
 import { structureKey } from './structure-key';
 
 /** Add to a bounded cache, dropping the oldest entry beyond 64. */
@@ -37,7 +38,8 @@ export interface LatencyEstimate {
   /** Nodes whose shapes the shape pass had to guess. */
   shapeGuesses: string[];
   warnings: string[];
-  sparsity: { zeroWeightShare: number; note: string };
+  /** Zero weights found, the factor applied to the weighted kernels for them (from the table's measured probe), and why. */
+  sparsity: { zeroWeightShare: number; factor: number; note: string };
   table: { createdAt: string; threads: number; entries: number; onnxruntimeVersion: string; cpuModel: string };
   timing: { optimizeMs: number; walkMs: number; cachedGraph: boolean };
   shapes: InputShapes;
@@ -61,6 +63,15 @@ export function costOptimizedGraph(graph: GraphProto, shapes: InputShapes, predi
   const kernelUs = breakdown.reduce((s, b) => s + b.us, 0);
   const overheadUs = perRunUs + perNodeUs * breakdown.length;
   return { breakdown, kernelUs, overheadUs, shapeGuesses };
+}
+
+/** Why zero weights did or did not change the estimate, with the table's measured figures. */
+function sparsityNote(probe: SparsityProbe | undefined, zero: number, factor: number): string {
+  const share = `${(zero * 100).toFixed(1)}% of conv/matmul weights are zero`;
+  if (!probe) return `${share}; this table did not measure sparsity (built before it was probed), so zero weights are costed as dense kernels`;
+  const measured = `the table measured ${probe.source}'s weighted kernels with ${(probe.ratio * 100).toFixed(0)}% zeros at ×${probe.kernelRatio.toFixed(3)} their dense time`;
+  if (factor === 1) return zero > 0 && Math.abs(probe.kernelRatio - 1) <= SPARSITY_NOISE ? `${share}; ${measured} (within ±${SPARSITY_NOISE * 100}%: these kernels do not exploit sparsity), so unstructured sparsity predicts no speedup; channel pruning does, it makes the graph smaller` : `${share}; ${measured}`;
+  return `${share}; ${measured}, so weighted kernels are costed ×${factor.toFixed(3)}`;
 }
 
 /** Share of exactly-zero weights in conv/matmul weights: unstructured sparsity, which dense kernels do not exploit. */
@@ -119,10 +130,13 @@ export async function estimateLatency(model: Model | Uint8Array, predictor: Late
     costed = costOptimizedGraph(graph, shapes, predictor);
     if (key) remember(costedHere, key, costed);
   }
-  const { kernelUs, overheadUs, shapeGuesses } = costed;
+  const { overheadUs, shapeGuesses } = costed;
   // Copies: the cached costs stay as they were whatever a caller does with its breakdown.
   const breakdown = costed.breakdown.map((b) => ({ ...b }));
   const zero = zeroWeightShare(m);
+  const factor = sparsityFactor(predictor.table.sparsity, zero);
+  if (factor !== 1) for (const b of breakdown) if (WEIGHTED_OP.test(b.op)) b.us *= factor;
+  const kernelUs = factor === 1 ? costed.kernelUs : breakdown.reduce((s, b) => s + b.us, 0);
   const t2 = performance.now();
   if (!breakdown.length) throw new SlimflowError('INVALID_MODEL', 'the optimized graph has no nodes to cost');
   const byOp: Record<string, number> = {};
@@ -148,10 +162,7 @@ export async function estimateLatency(model: Model | Uint8Array, predictor: Late
     methods,
     shapeGuesses,
     warnings,
-    sparsity: {
-      zeroWeightShare: zero,
-      note: `${(zero * 100).toFixed(1)}% of conv/matmul weights are zero; onnxruntime's CPU kernels are dense and the table measured dense kernels, so unstructured sparsity predicts no speedup (channel pruning does: it makes the graph smaller)`,
-    },
+    sparsity: { zeroWeightShare: zero, factor, note: sparsityNote(predictor.table.sparsity, zero, factor) },
     table: { createdAt: t.createdAt, threads: t.threads, entries: t.entries.length, onnxruntimeVersion: t.device.onnxruntimeVersion, cpuModel: t.device.cpuModel },
     timing: { optimizeMs: t1 - t0, walkMs: t2 - t1, cachedGraph: cached },
     shapes,

@@ -6,6 +6,7 @@ import { thisDevice } from './device';
 import { encodeWithFixedInputs, InputShapes, patternFeed } from './fixed-shape';
 import { profileNodes, wallTimeMs, wallTimes } from './ort-graph';
 import { inferShapes } from './shapes';
+import { measureSparsity } from './sparsity-probe';
 import { nodeConfig } from './signature';
 import { LatencyTable, TABLE_FORMAT, TABLE_VERSION, TableEntry } from './table';
 import { firstAndLastConv, int8ForLatency, loadPpOcr, PP_OCR_MODELS, prunedForLatency } from './variants';
@@ -136,6 +137,9 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
       onProgress?.(`[pass ${pass + 1}/${passes}, ${i + 1}/${sources.length}] ${src.label}: ${nodeCounts[i]} nodes, kernels ${kernelMs.toFixed(2)} ms, wall ${Math.min(...walls[i]).toFixed(2)}–${median(walls[i]).toFixed(2)} ms (fastest–median), load ${loads[i][pass]}${mismatches[i] ? `, ${mismatches[i]} shape mismatches` : ''}`);
     }
   }
+  // Sparsity is measured, not assumed: the first source dense against 75% of its weights zeroed.
+  const sparsity = sources.length ? await measureSparsity(sources[0].label, await sources[0].make(), sources[0].shapes, { threads }) : undefined;
+  if (sparsity) onProgress?.(`sparsity: ${sparsity.source} at ${sparsity.ratio * 100}% zeros, weighted kernels ${sparsity.sparseKernelMs.toFixed(2)} vs ${sparsity.denseKernelMs.toFixed(2)} ms dense (×${sparsity.kernelRatio.toFixed(3)})`);
   const entries: TableEntry[] = [];
   const table: LatencyTable['sources'] = sources.map((src, i) => {
     let kernelUs = 0;
@@ -161,5 +165,6 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
     sources: table,
     build: { seconds: (performance.now() - t0) / 1000, runsPerModel: perPass * passes, passes, loadAverage: [loadAtStart, os.loadavg()[0]].map((v) => +v.toFixed(2)) },
     entries,
+    ...(sparsity ? { sparsity } : {}),
   };
 }

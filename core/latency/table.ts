@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../artifacts/atomic';
 import { SlimflowError } from '../errors';
 import { DeviceInfo } from './device';
 import { NodeConfig } from './signature';
+import type { SparsityProbe } from './sparsity-probe';
 
 export const TABLE_FORMAT = 'slimflow-latency-table';
 export const TABLE_VERSION = 1;
@@ -32,6 +33,8 @@ export interface LatencyTable {
   /** How the table was measured; `loadAverage` is the 1-minute load at the start and the end (a shared machine's timings carry it). */
   build: { seconds: number; runsPerModel: number; passes?: number; loadAverage?: number[] };
   entries: TableEntry[];
+  /** Unstructured sparsity as measured on this device (absent in tables built before it was probed). */
+  sparsity?: SparsityProbe;
 }
 
 const configSchema = z.object({
@@ -54,6 +57,7 @@ const tableSchema = z.object({
   sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), wallMedianMs: z.number().optional(), kernelSumMs: z.number(), kernelMedianSumMs: z.number().optional(), shapeMismatches: z.number().optional(), loadAverage: z.array(z.number()).optional() })),
   build: z.object({ seconds: z.number(), runsPerModel: z.number(), passes: z.number().int().positive().optional(), loadAverage: z.array(z.number()).optional() }),
   entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number(), medianUs: z.number().optional() })).min(1),
+  sparsity: z.object({ source: z.string(), ratio: z.number().gt(0).max(1), denseKernelMs: z.number().nonnegative(), sparseKernelMs: z.number().nonnegative(), kernelRatio: z.number().positive() }).optional(),
 });
 
 /** Write a table atomically (a crash never leaves a half-written table that parses). */

@@ -1,0 +1,65 @@
+import { cloneModel } from '../onnx/clone';
+import { producerMap, readWeight, replaceWeight } from '../onnx/graph';
+import { Model } from '../onnx/proto';
+import { magnitudeMask } from '../sparsity/unstructured';
+import { masked } from '../sparsity/masks';
+import { encodeWithFixedInputs, InputShapes, patternFeed } from './fixed-shape';
+import { profileNodes } from './ort-graph';
+
+/**
+ * What the table measured of unstructured sparsity: one source's weighted kernels (conv, matmul,
+ * gemm) with dense weights and with `ratio` of each weight zeroed by magnitude. A backend whose
+ * kernels skip zeros shows a kernel ratio below 1; onnxruntime's dense CPU kernels show about 1.
+ */
+export interface SparsityProbe { source: string; ratio: number; denseKernelMs: number; sparseKernelMs: number; /** sparse ÷ dense kernel time. */ kernelRatio: number }
+
+/** Optimized-graph ops that carry weights (the kernels sparsity could speed up). */
+export const WEIGHTED_OP = /Conv|MatMul|Gemm/;
+
+/** Measured kernel ratios within this of 1 are run-to-run noise, not a speedup (or slowdown). */
+export const SPARSITY_NOISE = 0.05;
+
+/** A copy of `model` with `ratio` of every conv/matmul/gemm float weight set to zero (smallest magnitudes first). */
+export function unstructuredCopy(model: Model, ratio: number): Model {
+  const out = cloneModel(model);
+  const producers = producerMap(out.graph);
+  for (const n of out.graph.node) {
+    if (!['Conv', 'ConvTranspose', 'MatMul', 'Gemm'].includes(n.opType) || !n.input[1]) continue;
+    const w = readWeight(out.graph, n.input[1], producers);
+    if (!w) continue;
+    replaceWeight(out.graph, n.input[1], { data: masked(w.data, magnitudeMask(w.data, ratio)), dims: w.dims }, producers);
+  }
+  return out;
+}
+
+/**
+ * Profile a model dense and `ratio`-sparse, alternating `rounds` times, and compare the sums of their
+ * weighted kernels (each node's fastest run): the table's evidence for what sparsity buys on this device.
+ */
+export async function measureSparsity(label: string, model: Model, shapes: InputShapes, opts: { threads?: number; ratio?: number; rounds?: number } = {}): Promise<SparsityProbe> {
+  const { threads = 1, ratio = 0.75, rounds = 3 } = opts;
+  const feeds = patternFeed(shapes);
+  const variants = [encodeWithFixedInputs(model, shapes), encodeWithFixedInputs(unstructuredCopy(model, ratio), shapes)];
+  const fastest = variants.map(() => new Map<string, number>());
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, bytes] of variants.entries()) {
+      const prof = await profileNodes(bytes, feeds, { threads, runs: 3 });
+      for (const n of prof.nodes) {
+        if (!WEIGHTED_OP.test(n.opName)) continue;
+        fastest[k].set(n.name, Math.min(fastest[k].get(n.name) ?? Infinity, n.minUs));
+      }
+    }
+  }
+  const [dense, sparse] = fastest.map((m) => [...m.values()].reduce((a, b) => a + b, 0) / 1000);
+  return { source: label, ratio, denseKernelMs: dense, sparseKernelMs: sparse, kernelRatio: dense > 0 ? sparse / dense : 1 };
+}
+
+/**
+ * The factor a model with `zeroShare` of its weights zero multiplies its weighted kernels' cost by,
+ * from the table's probe: linear in the zero share up to the probed ratio. 1 when the probe measured
+ * no difference beyond noise (dense kernels) or when the table has no probe.
+ */
+export function sparsityFactor(probe: SparsityProbe | undefined, zeroShare: number): number {
+  if (!probe || zeroShare <= 0 || Math.abs(probe.kernelRatio - 1) <= SPARSITY_NOISE) return 1;
+  return 1 + (probe.kernelRatio - 1) * Math.min(1, zeroShare / probe.ratio);
+}
