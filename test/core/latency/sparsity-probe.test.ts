@@ -20,6 +20,7 @@ describe('unstructured sparsity in the latency table', () => {
     expect(table.sparsity).toMatchObject({ source: 'c', ratio: 0.75 });
     expect(table.sparsity!.denseKernelMs).toBeGreaterThan(0);
     expect(table.sparsity!.sparseKernelMs).toBeGreaterThan(0);
+    // One weighted node here (the conv): the median of per-node ratios is that node's ratio, the sums' too.
     expect(table.sparsity!.kernelRatio).toBeCloseTo(table.sparsity!.sparseKernelMs / table.sparsity!.denseKernelMs, 9);
   });
 
