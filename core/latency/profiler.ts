@@ -5,9 +5,8 @@ import { DataType, Model } from '../onnx/proto';
 import { thisDevice } from './device';
 import { encodeWithFixedInputs, InputShapes, patternFeed } from './fixed-shape';
 import { profileNodes, wallTimeMs, wallTimes } from './ort-graph';
-import { inferShapes } from './shapes';
+import { slottedNodes } from './node-slots';
 import { measureSparsity } from './sparsity-probe';
-import { nodeConfig } from './signature';
 import { LatencyTable, TABLE_FORMAT, TABLE_VERSION, TableEntry } from './table';
 import { firstAndLastConv, int8ForLatency, loadPpOcr, PP_OCR_MODELS, prunedForLatency } from './variants';
 
@@ -117,21 +116,16 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
       const wall = (await wallTimes(bytes, feeds, { threads, warmup: 1, runs: Math.max(5, perPass) })).samplesMs;
       walls[i].push(...wall);
       windows.push(wall);
-      if (pass === 0) {
-        const graph = prof.graph.graph;
-        const shapes = inferShapes(graph, src.shapes);
-        const constants = new Set(graph.initializer.map((t) => t.name ?? ''));
-        const byName = new Map(graph.node.map((n) => [n.name, n]));
-        nodeCounts[i] = prof.nodes.length;
-        for (const p of prof.nodes) {
-          const node = byName.get(p.name);
-          if (!node) continue;
-          // onnxruntime reports the shapes it ran: a disagreement means the estimator would key this node wrongly.
-          if (JSON.stringify(shapes.tensors.get(node.output[0])?.dims) !== JSON.stringify(p.outputShapes[0])) mismatches[i]++;
-          pooled[i].set(p.name, { config: nodeConfig(graph, node, shapes, constants), samples: [...p.samplesUs] });
+      // Matched across passes by slot, not by name (see slottedNodes).
+      const slotted = slottedNodes(prof, src.shapes);
+      if (pass === 0) nodeCounts[i] = prof.nodes.length;
+      for (const { slot, config, profiled, shapeMismatch } of slotted) {
+        if (pass === 0) {
+          if (shapeMismatch) mismatches[i]++;
+          pooled[i].set(slot, { config, samples: [...profiled.samplesUs] });
+        } else {
+          pooled[i].get(slot)?.samples.push(...profiled.samplesUs);
         }
-      } else {
-        for (const p of prof.nodes) pooled[i].get(p.name)?.samples.push(...p.samplesUs);
       }
       const kernelMs = [...pooled[i].values()].reduce((s, p) => s + Math.min(...p.samples), 0) / 1000;
       onProgress?.(`[pass ${pass + 1}/${passes}, ${i + 1}/${sources.length}] ${src.label}: ${nodeCounts[i]} nodes, kernels ${kernelMs.toFixed(2)} ms, wall ${Math.min(...walls[i]).toFixed(2)}–${median(walls[i]).toFixed(2)} ms (fastest–median), load ${loads[i][pass]}${mismatches[i] ? `, ${mismatches[i]} shape mismatches` : ''}`);

@@ -4,6 +4,7 @@ import { Model } from '../onnx/proto';
 import { magnitudeMask } from '../sparsity/unstructured';
 import { masked } from '../sparsity/masks';
 import { encodeWithFixedInputs, InputShapes, patternFeed } from './fixed-shape';
+import { slottedNodes } from './node-slots';
 import { profileNodes } from './ort-graph';
 
 /**
@@ -45,10 +46,10 @@ export async function measureSparsity(label: string, model: Model, shapes: Input
   const fastest = variants.map(() => new Map<string, number>());
   for (let r = 0; r < rounds; r++) {
     for (const [k, bytes] of variants.entries()) {
-      const prof = await profileNodes(bytes, feeds, { threads, runs: 3 });
-      for (const n of prof.nodes) {
-        if (!WEIGHTED_OP.test(n.opName)) continue;
-        fastest[k].set(n.name, Math.min(fastest[k].get(n.name) ?? Infinity, n.minUs));
+      // By slot, not by name: sessions name inserted nodes afresh (see slottedNodes).
+      for (const { slot, profiled } of slottedNodes(await profileNodes(bytes, feeds, { threads, runs: 3 }), shapes)) {
+        if (!WEIGHTED_OP.test(profiled.opName)) continue;
+        fastest[k].set(slot, Math.min(fastest[k].get(slot) ?? Infinity, profiled.minUs));
       }
     }
   }
