@@ -1,5 +1,8 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 
+/** The details of each running activity's last beat, re-sent by the liveness timer (see keptAlive). */
+const lastDetails = new WeakMap<Context, unknown>();
+
 /**
  * Heartbeat when running inside an activity; a no-op when the core is called directly (tests, CLI).
  * A cancelled activity throws here, at its next beat: a stopped search then waits for the
@@ -13,6 +16,7 @@ export function beat(details?: unknown): void {
     return; // Not in an activity context.
   }
   ctx.heartbeat(details);
+  lastDetails.set(ctx, details);
   const signal = ctx.cancellationSignal;
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledFailure(String(signal.reason ?? 'CANCELLED'));
 }
@@ -26,13 +30,15 @@ export async function* heartbeating<T>(items: AsyncIterable<T>, label: string): 
   }
 }
 
-/** How often a short activity tells the server it is alive: well inside SHORT_IO's heartbeat timeout. */
+/** How often a running activity tells the server it is alive: well inside every heartbeat timeout. */
 const LIVENESS_MS = 5_000;
 
 /**
- * Wrap short activities (which carry no heartbeat details) so they heartbeat on a timer while they run:
- * an attempt lost with its worker, or with a restarted server, is retried once the heartbeat timeout
- * passes instead of waiting out the whole start-to-close timeout.
+ * Wrap activities so they heartbeat on a timer while they run, re-sending the details of their last
+ * beat (a checkpoint ref stays the one a retry resumes from). Between their own beats an activity
+ * may work for long: opening a QAT run on the PP-OCR recognizer takes 75 s before its first step,
+ * which outlived the 30 s heartbeat timeout. An attempt lost with its worker, or with a restarted
+ * server, is still noticed within the timeout: the timer dies with the process.
  */
 export function keptAlive<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
   const out: Record<string, (...args: never[]) => Promise<unknown>> = {};
@@ -44,7 +50,7 @@ export function keptAlive<T extends Record<string, (...args: never[]) => Promise
       } catch {
         return fn(...args); // Called directly (tests, CLI): nothing to keep alive.
       }
-      const timer = setInterval(() => ctx.heartbeat(), LIVENESS_MS);
+      const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), LIVENESS_MS);
       try {
         return await fn(...args);
       } finally {

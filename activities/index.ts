@@ -12,13 +12,13 @@ import { createValidationActivities } from './validate-candidate';
 /** Every slimflow activity, bound to its dependencies. The worker registers exactly this. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    // The short ones (SHORT_IO) heartbeat on a timer; the long ones beat with their own progress and details.
+    // Every activity heartbeats on a timer too, re-sending its last details (see keptAlive).
     ...keptAlive(createModelActivities(deps)),
-    ...createPtqActivities(deps),
-    ...createSensitivityActivities(deps),
-    ...createStrategyVariantActivities(deps),
-    ...createTrainActivities(deps),
-    ...createValidationActivities(deps),
+    ...keptAlive(createPtqActivities(deps)),
+    ...keptAlive(createSensitivityActivities(deps)),
+    ...keptAlive(createStrategyVariantActivities(deps)),
+    ...keptAlive(createTrainActivities(deps)),
+    ...keptAlive(createValidationActivities(deps)),
     ...keptAlive(createJobActivities(deps)),
     ...keptAlive(createFleetActivities()),
   };

@@ -55,10 +55,13 @@ export function createJobActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Copy the chosen model out of the store to the output folder, atomically; returns its path. */
-    async publishModel(input: { model: ArtifactRef; outputDir: string; label?: string }): Promise<{ path: string }> {
+    /** Copy the chosen model out of the store to the output folder (as `file`, default model.onnx), atomically; returns its path. */
+    async publishModel(input: { model: ArtifactRef; outputDir: string; label?: string; file?: string }): Promise<{ path: string }> {
       return asActivity(() => {
-        const file = path.join(input.outputDir, 'model.onnx');
+        if (input.file !== undefined && (path.basename(input.file) !== input.file || !input.file.endsWith('.onnx'))) {
+          throw new SlimflowError('INVALID_PIPELINE', `publishModel file must be a plain .onnx file name, got "${input.file}"`, 'file');
+        }
+        const file = path.join(input.outputDir, input.file ?? 'model.onnx');
         writeFileAtomic(file, deps.store.read(input.model));
         return { path: file };
       });

@@ -116,7 +116,10 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     else if (paused) forward('pause');
   });
 
-  const out = result.outputs as { baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string; searchStoppedBy?: string };
+  const out = result.outputs as {
+    baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string; searchStoppedBy?: string;
+    trained?: Candidate | null; trainedPath?: string | null;
+  };
   // A tester far from the tolerance ends the search: record, for training strategies, that only they could close the gap.
   const skipped = out.searchStoppedBy?.includes('only QAT/distillation') ? [...plan.skipped, { strategy: 'PTQ search', reason: out.searchStoppedBy }] : plan.skipped;
   const report = buildReport({
@@ -135,6 +138,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     targetSpeedup: g.deploy.target_speedup,
     strategies: plan.estimates,
     sensitivity: inputs?.sensitivity,
+    trained: out.trained && out.trainedPath ? { ...out.trained, modelPath: out.trainedPath } : null,
   });
   progress = { ...progress, stage: 'writeReport', percent: 98 };
   await checkpoint('writeReport');

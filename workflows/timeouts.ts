@@ -6,8 +6,9 @@ import type { ActivityOptions } from '@temporalio/workflow';
 const NON_RETRYABLE = ['INVALID_CONFIG', 'INVALID_PIPELINE', 'INVALID_MODEL', 'INVALID_DATA', 'SHAPE_MISMATCH', 'NOT_SUPPORTED', 'NOT_FOUND'];
 
 /**
- * Short I/O: import, clone, analyse — seconds of work, retried quickly. They heartbeat on a timer
- * (activities/heartbeat.ts keptAlive), so an attempt lost with its worker is retried after a minute.
+ * Short I/O: import, clone, analyse — seconds of work, retried quickly. Like every activity they
+ * heartbeat on a timer (activities/heartbeat.ts keptAlive), so an attempt lost with its worker is
+ * retried after a minute.
  */
 export const SHORT_IO: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
@@ -19,7 +20,7 @@ export const SHORT_IO: ActivityOptions = {
 /** Long compute: calibration, validation, latency runs. Heartbeats so a dead worker is noticed in minutes, not hours. */
 export const LONG_HEARTBEAT: ActivityOptions = {
   startToCloseTimeout: '4 hours',
-  // Activities beat once per batch or round (well under a second); 30 s without one means the worker is gone.
+  // Activities beat once per batch or round and every 5 s on a timer; 30 s without one means the worker is gone.
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 };

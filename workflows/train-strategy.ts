@@ -47,6 +47,8 @@ export async function trainStrategy(input: TrainStrategyInput): Promise<TrainStr
   const patience = cfg.patience ?? 2;
   const minDelta = cfg.minDelta ?? 0;
   const trainConfig = Object.fromEntries(Object.entries(cfg).filter(([k]) => !LOOP_KEYS.includes(k)));
+  // Reports show this: which training it was, and after which epoch.
+  const kind = (trainConfig.strategy as { kind?: string } | undefined)?.kind ?? 'distill';
   let paused = false;
   let stop = false;
   const progress: TrainProgress = { status: 'training', epoch: 0, epochs, history: [], best: null, stoppedBy: null };
@@ -72,7 +74,7 @@ export async function trainStrategy(input: TrainStrategyInput): Promise<TrainStr
     let candidate: Candidate | null = null;
     if (input.eval) {
       progress.status = 'validating';
-      const v = await acts.validateCandidate({ model: r.model, teacher: input.teacher, eval: input.eval, label: `train-epoch-${epoch}`, config: trainConfig, input: input.input });
+      const v = await acts.validateCandidate({ model: r.model, teacher: input.teacher, eval: input.eval, label: `${kind} train-epoch-${epoch}`, config: trainConfig, input: input.input });
       metric = v.accuracy ?? v.agreement;
       candidate = v.candidate;
     }

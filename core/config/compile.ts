@@ -172,7 +172,9 @@ const trainStepId = (i: number) => (i === 0 ? 'train' : `train${i + 1}`);
  * A chain (prune, then QAT) starts from the previous step's student and is skipped with it.
  */
 function trainSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
-  return Object.fromEntries(trainingConfigs(config).map((train, i) => [trainStepId(i), {
+  const configs = trainingConfigs(config);
+  if (configs.length === 0) return {};
+  const steps: Record<string, unknown> = Object.fromEntries(configs.map((train, i) => [trainStepId(i), {
     stage: 'trainStrategy',
     ...(i === 0 ? { when: '${{ steps.int8.accuracyDrop > inputs.tolerance }}' } : {}),
     with: {
@@ -180,6 +182,9 @@ function trainSteps(config: JobConfig, evalInput: string): Record<string, unknow
       config: train, input: ref('inputs.input'),
     },
   }]));
+  // The trained student goes out next to the chosen model (skipped, like the training, when PTQ sufficed).
+  steps.publishTrained = { stage: 'publishModel', with: { model: ref(`steps.${trainStepId(configs.length - 1)}.model`), outputDir: ref('inputs.outputDir'), file: 'trained.onnx' } };
+  return steps;
 }
 
 /** Compile an ACT-style config into the pipeline that runs it. */
@@ -262,7 +267,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       int8: ref('steps.int8.best'),
       modelPath: ref('steps.publish.path'),
       ...(searching ? { searchStoppedBy: ref('steps.search.stoppedBy') } : {}),
-      ...(trainCount ? { trained: ref(`steps.${trainStepId(trainCount - 1)}.candidate`) } : {}),
+      ...(trainCount ? { trained: ref(`steps.${trainStepId(trainCount - 1)}.candidate`), trainedPath: ref('steps.publishTrained.path') } : {}),
     },
   };
 }

@@ -62,7 +62,7 @@ export const STAGES: Record<string, StageSpec> = {
   },
   publishModel: {
     kind: 'activity', doc: 'Copy a model out of the artifact store into an output folder (atomically).',
-    inputs: { model: req('model'), outputDir: req('string'), label: opt('string') }, outputs: { path: 'string' },
+    inputs: { model: req('model'), outputDir: req('string'), label: opt('string'), file: opt('string') }, outputs: { path: 'string' },
   },
   measureSensitivity: {
     kind: 'activity', doc: 'Per-layer error (SQNR, MSE) of a quantized model against its float model on calibration data, most sensitive first.',

@@ -48,8 +48,9 @@ function comparison(r: JobReport): string {
   return `<table id="comparison"><thead><tr><th>model</th><th>accuracy</th><th>agreement</th><th>cosine</th><th>latency (ms)</th><th>size</th><th>speedup</th></tr></thead><tbody>
 ${row('FP32 baseline', r.baseline, '1.00x')}
 ${row(`chosen: ${r.best.label}`, r.best, `${num(r.speedup)}x`)}
+${r.trained ? row(`trained: ${r.trained.label}`, r.trained, `${num(r.trained.speedup)}x`) : ''}
 </tbody></table>
-<p class="muted">Latencies of this table were measured side by side; the compressed model is at <code>${esc(r.best.modelPath)}</code>.</p>`;
+<p class="muted">Latencies of this table were measured side by side${r.trained ? ' (the trained student\'s in its validation)' : ''}; the compressed model is at <code>${esc(r.best.modelPath)}</code>${r.trained ? `, the trained student (${r.trained.withinTolerance ? 'within' : 'not within'} the accuracy tolerance) at <code>${esc(r.trained.modelPath)}</code>` : ''}.</p>`;
 }
 
 function history(r: JobReport): string {

@@ -46,6 +46,8 @@ export interface JobReport {
   strategies?: StrategyRow[];
   /** Per-layer sensitivity, when measured. */
   sensitivity?: SensitivityFigures[];
+  /** The distilled student of the training sections (QAT, pruning…), when training ran: its figures against FP32 and where it was written. */
+  trained?: CandidateFigures & { modelPath: string; speedup: number; accuracyDrop: number | null; withinTolerance: boolean };
 }
 
 /** Assemble the job report from the measured baseline and the chosen candidate. Pure. */
@@ -65,6 +67,7 @@ export function buildReport(args: {
   targetSpeedup: number;
   strategies?: StrategyRow[];
   sensitivity?: SensitivityFigures[];
+  trained?: (CandidateFigures & { modelPath: string }) | null;
 }): JobReport {
   const speedup = args.baseline.latencyMs / args.best.latencyMs;
   const accuracyDrop =
@@ -91,7 +94,14 @@ export function buildReport(args: {
     skipped: args.skipped,
     ...(args.strategies ? { strategies: args.strategies } : {}),
     ...(args.sensitivity?.length ? { sensitivity: args.sensitivity } : {}),
+    ...(args.trained ? { trained: trainedFigures(args.baseline, args.trained, args.maxAccuracyDrop) } : {}),
   };
+}
+
+/** A trained student's figures against the FP32 baseline (its latency from validation, not the side-by-side timing). */
+function trainedFigures(baseline: CandidateFigures, t: CandidateFigures & { modelPath: string }, maxAccuracyDrop: number): NonNullable<JobReport['trained']> {
+  const accuracyDrop = baseline.accuracy != null && t.accuracy != null ? baseline.accuracy - t.accuracy : null;
+  return { ...t, speedup: baseline.latencyMs / t.latencyMs, accuracyDrop, withinTolerance: (accuracyDrop ?? 100 - t.agreement) <= maxAccuracyDrop };
 }
 
 const pct = (v: number | null) => (v == null ? 'n/a' : `${v.toFixed(2)}`);
@@ -121,6 +131,7 @@ export function formatReport(r: JobReport): string {
     `speedup ${r.speedup.toFixed(2)}x (chosen${int8}${rewrites}), accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
       `target (drop <= ${r.target.maxAccuracyDrop}, speedup >= ${r.target.targetSpeedup}) ${r.target.met ? 'met' : 'NOT met'}`,
     `compressed model: ${r.best.modelPath}`,
+    ...(r.trained ? [`trained (${r.trained.label}): accuracy ${pct(r.trained.accuracy)}, agreement ${pct(r.trained.agreement)}, drop ${r.trained.accuracyDrop == null ? 'n/a' : r.trained.accuracyDrop.toFixed(2)} (${r.trained.withinTolerance ? 'within' : 'NOT within'} tolerance), ${r.trained.latencyMs.toFixed(2)} ms in validation: ${r.trained.modelPath}`] : []),
     ...r.skipped.map((s) => `skipped ${s.strategy}: ${s.reason}`),
   ].join('\n');
 }

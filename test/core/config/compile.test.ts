@@ -82,6 +82,11 @@ describe('compiling a job config into a pipeline', () => {
     // No condition of its own: a skipped pruning skips it (skips propagate).
     expect(steps.train2.when).toBeUndefined();
     expect(doc.outputs?.trained).toBe('${{ steps.train2.candidate }}');
+    // The last trained student is written next to the chosen model, as trained.onnx.
+    expect((doc.steps as unknown as Record<string, { stage: string; with: Record<string, unknown> }>).publishTrained).toEqual({
+      stage: 'publishModel', with: { model: '${{ steps.train2.model }}', outputDir: '${{ inputs.outputDir }}', file: 'trained.onnx' },
+    });
+    expect(doc.outputs?.trainedPath).toBe('${{ steps.publishTrained.path }}');
     expect(() => loadPipeline(doc)).not.toThrow();
     const l1 = compileConfig(parseJobConfig({ ...base, ChannelPrune: { pruned_ratio: 0.3 } }));
     expect((l1.steps as unknown as Record<string, Step>).train.with.config.strategy.params).toMatchObject({ criterion: 'l1' });
