@@ -69,6 +69,7 @@ export function costOptimizedGraph(graph: GraphProto, shapes: InputShapes, predi
 function sparsityNote(probe: SparsityProbe | undefined, zero: number, factor: number): string {
   const share = `${(zero * 100).toFixed(1)}% of conv/matmul weights are zero`;
   if (!probe) return `${share}; this table did not measure sparsity (built before it was probed), so zero weights are costed as dense kernels`;
+  if (probe.conclusive === false) return `${share}; this table's sparsity probe (${probe.source}: ${probe.weightedNodes ?? '?'} weighted kernels, ${probe.denseKernelMs.toFixed(2)} ms) was too small to conclude from: zero weights are costed as dense kernels, and unstructured sparsity predicts no speedup`;
   const measured = `the table measured ${probe.source}'s weighted kernels with ${(probe.ratio * 100).toFixed(0)}% zeros at ×${probe.kernelRatio.toFixed(3)} their dense time`;
   if (factor === 1) return zero > 0 && Math.abs(probe.kernelRatio - 1) <= SPARSITY_NOISE ? `${share}; ${measured} (within ±${SPARSITY_NOISE * 100}%: these kernels do not exploit sparsity), so unstructured sparsity predicts no speedup; channel pruning does, it makes the graph smaller` : `${share}; ${measured}`;
   return `${share}; ${measured}, so weighted kernels are costed ×${factor.toFixed(3)}`;

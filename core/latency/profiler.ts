@@ -133,7 +133,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
   }
   // Sparsity is measured, not assumed: the first source dense against 75% of its weights zeroed.
   const sparsity = sources.length ? await measureSparsity(sources[0].label, await sources[0].make(), sources[0].shapes, { threads }) : undefined;
-  if (sparsity) onProgress?.(`sparsity: ${sparsity.source} at ${sparsity.ratio * 100}% zeros, weighted kernels ${sparsity.sparseKernelMs.toFixed(2)} vs ${sparsity.denseKernelMs.toFixed(2)} ms dense (×${sparsity.kernelRatio.toFixed(3)})`);
+  if (sparsity) onProgress?.(`sparsity: ${sparsity.source} at ${sparsity.ratio * 100}% zeros, weighted kernels ${sparsity.sparseKernelMs.toFixed(2)} vs ${sparsity.denseKernelMs.toFixed(2)} ms dense (×${sparsity.kernelRatio.toFixed(3)} median over ${sparsity.weightedNodes} nodes${sparsity.conclusive ? '' : ', too small to conclude from'})`);
   const entries: TableEntry[] = [];
   const table: LatencyTable['sources'] = sources.map((src, i) => {
     let kernelUs = 0;

@@ -12,7 +12,19 @@ import { profileNodes } from './ort-graph';
  * gemm) with dense weights and with `ratio` of each weight zeroed by magnitude. A backend whose
  * kernels skip zeros shows a kernel ratio below 1; onnxruntime's dense CPU kernels show about 1.
  */
-export interface SparsityProbe { source: string; ratio: number; denseKernelMs: number; sparseKernelMs: number; /** Median over the weighted nodes of sparse ÷ dense kernel time. */ kernelRatio: number }
+export interface SparsityProbe {
+  source: string; ratio: number; denseKernelMs: number; sparseKernelMs: number;
+  /** Median over the weighted nodes of sparse ÷ dense kernel time. */
+  kernelRatio: number;
+  /** Weighted nodes compared. */
+  weightedNodes?: number;
+  /** Enough work to conclude from: at least MIN_NODES weighted nodes and MIN_KERNEL_MS of them. A smaller probe is reported, not used. */
+  conclusive?: boolean;
+}
+
+/** A probe below this decides nothing: a few microsecond-long kernels differ by more than 5 % from run to run. */
+const MIN_NODES = 8;
+const MIN_KERNEL_MS = 1;
 
 /** Optimized-graph ops that carry weights (the kernels sparsity could speed up). */
 export const WEIGHTED_OP = /Conv|MatMul|Gemm/;
@@ -56,15 +68,19 @@ export async function measureSparsity(label: string, model: Model, shapes: Input
   const [dense, sparse] = fastest;
   const ratios = [...dense].filter(([name, us]) => us > 0 && sparse.has(name)).map(([name, us]) => sparse.get(name)! / us).sort((a, b) => a - b);
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0) / 1000;
-  return { source: label, ratio, denseKernelMs: sum(dense), sparseKernelMs: sum(sparse), kernelRatio: ratios.length ? ratios[ratios.length >> 1] : 1 };
+  const denseKernelMs = sum(dense);
+  return {
+    source: label, ratio, denseKernelMs, sparseKernelMs: sum(sparse), kernelRatio: ratios.length ? ratios[ratios.length >> 1] : 1,
+    weightedNodes: ratios.length, conclusive: ratios.length >= MIN_NODES && denseKernelMs >= MIN_KERNEL_MS,
+  };
 }
 
 /**
  * The factor a model with `zeroShare` of its weights zero multiplies its weighted kernels' cost by,
  * from the table's probe: linear in the zero share up to the probed ratio. 1 when the probe measured
- * no difference beyond noise (dense kernels) or when the table has no probe.
+ * no difference beyond noise (dense kernels), was too small to conclude from, or is absent.
  */
 export function sparsityFactor(probe: SparsityProbe | undefined, zeroShare: number): number {
-  if (!probe || zeroShare <= 0 || Math.abs(probe.kernelRatio - 1) <= SPARSITY_NOISE) return 1;
+  if (!probe || probe.conclusive === false || zeroShare <= 0 || Math.abs(probe.kernelRatio - 1) <= SPARSITY_NOISE) return 1;
   return 1 + (probe.kernelRatio - 1) * Math.min(1, zeroShare / probe.ratio);
 }

@@ -57,7 +57,10 @@ const tableSchema = z.object({
   sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), wallMedianMs: z.number().optional(), kernelSumMs: z.number(), kernelMedianSumMs: z.number().optional(), shapeMismatches: z.number().optional(), loadAverage: z.array(z.number()).optional() })),
   build: z.object({ seconds: z.number(), runsPerModel: z.number(), passes: z.number().int().positive().optional(), loadAverage: z.array(z.number()).optional() }),
   entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number(), medianUs: z.number().optional() })).min(1),
-  sparsity: z.object({ source: z.string(), ratio: z.number().gt(0).max(1), denseKernelMs: z.number().nonnegative(), sparseKernelMs: z.number().nonnegative(), kernelRatio: z.number().positive() }).optional(),
+  sparsity: z.object({
+    source: z.string(), ratio: z.number().gt(0).max(1), denseKernelMs: z.number().nonnegative(), sparseKernelMs: z.number().nonnegative(), kernelRatio: z.number().positive(),
+    weightedNodes: z.number().int().nonnegative().optional(), conclusive: z.boolean().optional(),
+  }).optional(),
 });
 
 /** Write a table atomically (a crash never leaves a half-written table that parses). */
