@@ -66,7 +66,7 @@ export async function measureSparsity(label: string, model: Model, shapes: Input
     }
   }
   const [dense, sparse] = fastest;
-  const ratios = [...dense].filter(([name, us]) => us > 0 && sparse.has(name)).map(([name, us]) => sparse.get(name)! / us).sort((a, b) => a - b);
+  const ratios = [...dense].filter(([slot, us]) => us > 0 && sparse.has(slot)).map(([slot, us]) => sparse.get(slot)! / us).sort((a, b) => a - b);
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0) / 1000;
   const denseKernelMs = sum(dense);
   return {
