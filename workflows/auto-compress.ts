@@ -119,7 +119,10 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   const out = result.outputs as {
     baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string; searchStoppedBy?: string;
     trained?: Candidate | null; trainedPath?: string | null;
+    // The trained student's contest for model.onnx (null when training was skipped).
+    finalTiming?: Candidate[] | null; finalBaseline?: Candidate | null; final?: Candidate | null; finalPath?: string | null;
   };
+  const [ptqPick, trainedTimed] = out.finalTiming ?? [];
   // A tester far from the tolerance ends the search: record, for training strategies, that only they could close the gap.
   const skipped = out.searchStoppedBy?.includes('only QAT/distillation') ? [...plan.skipped, { strategy: 'PTQ search', reason: out.searchStoppedBy }] : plan.skipped;
   const report = buildReport({
@@ -139,13 +142,16 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     strategies: plan.estimates,
     sensitivity: inputs?.sensitivity,
     trained: out.trained && out.trainedPath ? { ...out.trained, modelPath: out.trainedPath } : null,
+    final: out.final && out.finalPath && out.finalBaseline && ptqPick && trainedTimed
+      ? { baseline: out.finalBaseline, ptqPick, trained: trainedTimed, best: out.final, bestPath: out.finalPath }
+      : null,
   });
   progress = { ...progress, stage: 'writeReport', percent: 98 };
   await checkpoint('writeReport');
   await writeReport({ report, outputDir: g.output_dir, config, pipeline: plan.pipeline });
   upsertSearchAttributes([
     { key: SlimflowSearchAttributes.status, value: report.target.met ? 'done' : 'done-target-missed' },
-    { key: SlimflowSearchAttributes.bestScore, value: out.best.accuracy ?? out.best.agreement },
+    { key: SlimflowSearchAttributes.bestScore, value: report.best.accuracy ?? report.best.agreement },
   ]);
   progress = { ...progress, stage: 'done', percent: 100 };
   return report;

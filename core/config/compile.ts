@@ -182,8 +182,21 @@ function trainSteps(config: JobConfig, evalInput: string): Record<string, unknow
       config: train, input: ref('inputs.input'),
     },
   }]));
+  const last = trainStepId(configs.length - 1);
   // The trained student goes out next to the chosen model (skipped, like the training, when PTQ sufficed).
-  steps.publishTrained = { stage: 'publishModel', with: { model: ref(`steps.${trainStepId(configs.length - 1)}.model`), outputDir: ref('inputs.outputDir'), file: 'trained.onnx' } };
+  steps.publishTrained = { stage: 'publishModel', with: { model: ref(`steps.${last}.model`), outputDir: ref('inputs.outputDir'), file: 'trained.onnx' } };
+  // Then it competes with the PTQ pick for model.onnx, timed side by side with it and FP32 (its
+  // validation latency was taken alone). The same rule chooses; the PTQ pick wins ties.
+  steps.trainedTiming = {
+    stage: 'compareLatency',
+    with: { baseline: ref('steps.timing.baseline'), candidates: [ref('steps.best.best'), ref(`steps.${last}.candidate`)], input: ref('inputs.input') },
+  };
+  steps.final = {
+    stage: 'selectBest',
+    with: { candidates: ref('steps.trainedTiming.candidates'), baseline: ref('steps.trainedTiming.baseline'), tolerance: ref('inputs.tolerance') },
+  };
+  // After `publish`, so the final choice is the model.onnx that stays.
+  steps.publishFinal = { stage: 'publishModel', needs: ['publish'], with: { model: ref('steps.final.model'), outputDir: ref('inputs.outputDir'), label: ref('steps.final.best.label') } };
   return steps;
 }
 
@@ -267,7 +280,15 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
       int8: ref('steps.int8.best'),
       modelPath: ref('steps.publish.path'),
       ...(searching ? { searchStoppedBy: ref('steps.search.stoppedBy') } : {}),
-      ...(trainCount ? { trained: ref(`steps.${trainStepId(trainCount - 1)}.candidate`), trainedPath: ref('steps.publishTrained.path') } : {}),
+      ...(trainCount ? {
+        trained: ref(`steps.${trainStepId(trainCount - 1)}.candidate`),
+        trainedPath: ref('steps.publishTrained.path'),
+        // Null when training was skipped: the PTQ pick (`best`, `modelPath`) stands.
+        finalTiming: ref('steps.trainedTiming.candidates'),
+        finalBaseline: ref('steps.trainedTiming.baseline'),
+        final: ref('steps.final.best'),
+        finalPath: ref('steps.publishFinal.path'),
+      } : {}),
     },
   };
 }

@@ -47,7 +47,12 @@ export interface JobReport {
   /** Per-layer sensitivity, when measured. */
   sensitivity?: SensitivityFigures[];
   /** The distilled student of the training sections (QAT, pruning…), when training ran: its figures against FP32 and where it was written. */
-  trained?: CandidateFigures & { modelPath: string; speedup: number; accuracyDrop: number | null; withinTolerance: boolean };
+  trained?: CandidateFigures & { modelPath: string; speedup: number; accuracyDrop: number | null; withinTolerance: boolean; timedWith: 'validation' | 'side by side' };
+  /**
+   * When training ran: the PTQ pick and the trained student timed side by side with FP32, and which
+   * of the two the job chose (`best`). `speedup` then comes from this timing.
+   */
+  final?: { baselineMs: number; ptqPick: CandidateFigures; chose: 'trained' | 'ptq' };
 }
 
 /** Assemble the job report from the measured baseline and the chosen candidate. Pure. */
@@ -68,7 +73,11 @@ export function buildReport(args: {
   strategies?: StrategyRow[];
   sensitivity?: SensitivityFigures[];
   trained?: (CandidateFigures & { modelPath: string }) | null;
+  /** The trained student's contest for model.onnx (compileConfig's trainedTiming and final steps); null when training was skipped. */
+  final?: { baseline: CandidateFigures; ptqPick: CandidateFigures; trained: CandidateFigures; best: CandidateFigures; bestPath: string } | null;
 }): JobReport {
+  const f = args.final;
+  if (f) return { ...buildReport({ ...args, final: null, best: f.best, bestPath: f.bestPath, trained: { ...f.trained, modelPath: args.trained?.modelPath ?? '' } }), ...finalFigures(args, f) };
   const speedup = args.baseline.latencyMs / args.best.latencyMs;
   const accuracyDrop =
     args.baseline.accuracy != null && args.best.accuracy != null ? args.baseline.accuracy - args.best.accuracy : null;
@@ -94,14 +103,33 @@ export function buildReport(args: {
     skipped: args.skipped,
     ...(args.strategies ? { strategies: args.strategies } : {}),
     ...(args.sensitivity?.length ? { sensitivity: args.sensitivity } : {}),
-    ...(args.trained ? { trained: trainedFigures(args.baseline, args.trained, args.maxAccuracyDrop) } : {}),
+    ...(args.trained ? { trained: trainedFigures(args.baseline, args.trained, args.maxAccuracyDrop, 'validation') } : {}),
   };
 }
 
-/** A trained student's figures against the FP32 baseline (its latency from validation, not the side-by-side timing). */
-function trainedFigures(baseline: CandidateFigures, t: CandidateFigures & { modelPath: string }, maxAccuracyDrop: number): NonNullable<JobReport['trained']> {
+/** A trained student's figures against the FP32 baseline, from its validation or from the side-by-side timing. */
+function trainedFigures(
+  baseline: CandidateFigures, t: CandidateFigures & { modelPath: string }, maxAccuracyDrop: number, timedWith: 'validation' | 'side by side',
+): NonNullable<JobReport['trained']> {
   const accuracyDrop = baseline.accuracy != null && t.accuracy != null ? baseline.accuracy - t.accuracy : null;
-  return { ...t, speedup: baseline.latencyMs / t.latencyMs, accuracyDrop, withinTolerance: (accuracyDrop ?? 100 - t.agreement) <= maxAccuracyDrop };
+  return { ...t, speedup: baseline.latencyMs / t.latencyMs, accuracyDrop, withinTolerance: (accuracyDrop ?? 100 - t.agreement) <= maxAccuracyDrop, timedWith };
+}
+
+/**
+ * Speedups of the contest between the PTQ pick and the trained student come from its own timing:
+ * the three models there were timed side by side, the first timing's baseline was not timed with the student.
+ */
+function finalFigures(args: Parameters<typeof buildReport>[0], f: NonNullable<Parameters<typeof buildReport>[0]['final']>): Partial<JobReport> {
+  const speedup = f.baseline.latencyMs / f.best.latencyMs;
+  const chose = f.best.model.sha256 === f.trained.model.sha256 && f.best.model.sha256 !== f.ptqPick.model.sha256 ? 'trained' : 'ptq';
+  const accuracyDrop = args.baseline.accuracy != null && f.best.accuracy != null ? args.baseline.accuracy - f.best.accuracy : null;
+  const dropForTarget = accuracyDrop ?? 100 - f.best.agreement;
+  return {
+    speedup,
+    target: { maxAccuracyDrop: args.maxAccuracyDrop, targetSpeedup: args.targetSpeedup, met: dropForTarget <= args.maxAccuracyDrop && speedup >= args.targetSpeedup },
+    trained: trainedFigures(f.baseline, { ...f.trained, modelPath: args.trained?.modelPath ?? '' }, args.maxAccuracyDrop, 'side by side'),
+    final: { baselineMs: f.baseline.latencyMs, ptqPick: f.ptqPick, chose },
+  };
 }
 
 const pct = (v: number | null) => (v == null ? 'n/a' : `${v.toFixed(2)}`);
@@ -131,7 +159,8 @@ export function formatReport(r: JobReport): string {
     `speedup ${r.speedup.toFixed(2)}x (chosen${int8}${rewrites}), accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
       `target (drop <= ${r.target.maxAccuracyDrop}, speedup >= ${r.target.targetSpeedup}) ${r.target.met ? 'met' : 'NOT met'}`,
     `compressed model: ${r.best.modelPath}`,
-    ...(r.trained ? [`trained (${r.trained.label}): accuracy ${pct(r.trained.accuracy)}, agreement ${pct(r.trained.agreement)}, drop ${r.trained.accuracyDrop == null ? 'n/a' : r.trained.accuracyDrop.toFixed(2)} (${r.trained.withinTolerance ? 'within' : 'NOT within'} tolerance), ${r.trained.latencyMs.toFixed(2)} ms in validation: ${r.trained.modelPath}`] : []),
+    ...(r.trained ? [`trained (${r.trained.label}): accuracy ${pct(r.trained.accuracy)}, agreement ${pct(r.trained.agreement)}, drop ${r.trained.accuracyDrop == null ? 'n/a' : r.trained.accuracyDrop.toFixed(2)} (${r.trained.withinTolerance ? 'within' : 'NOT within'} tolerance), ${r.trained.latencyMs.toFixed(2)} ms ${r.trained.timedWith === 'validation' ? 'in validation' : 'side by side'}: ${r.trained.modelPath}`] : []),
+    ...(r.final ? [`trained student against the PTQ pick (${r.final.ptqPick.label}), timed side by side with FP32 at ${r.final.baselineMs.toFixed(2)} ms: ${r.final.ptqPick.latencyMs.toFixed(2)} vs ${r.trained!.latencyMs.toFixed(2)} ms; chosen: ${r.final.chose === 'trained' ? 'the trained student' : 'the PTQ pick'}`] : []),
     ...r.skipped.map((s) => `skipped ${s.strategy}: ${s.reason}`),
   ].join('\n');
 }

@@ -2,6 +2,7 @@
 // running: the search holds its trials while paused, goes on after resume, and stop ends it with its
 // best so far, which the job then reports. A pause sent before the search started holds it too.
 // Training holds between epochs and stops with the best epoch so far.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,5 +159,11 @@ describe('autoCompress passes control signals on to its search', () => {
     expect(result.history).toHaveLength(again.history.length);
     const report = (await job.result()) as JobReport;
     expect(fs.existsSync(report.best.modelPath)).toBe(true);
+    // The stopped student still competed with the PTQ pick for model.onnx, and what was chosen is what was written.
+    expect(report.final).toBeDefined();
+    expect(report.trained!.model.sha256).toBe(result.candidate!.model.sha256);
+    const chosen = report.final!.chose === 'trained' ? report.trained!.model : report.final!.ptqPick.model;
+    expect(report.best.model.sha256).toBe(chosen.sha256);
+    expect(createHash('sha256').update(fs.readFileSync(report.best.modelPath)).digest('hex')).toBe(chosen.sha256);
   }, 600_000);
 });

@@ -87,7 +87,11 @@ describe('compiling a job config into a pipeline', () => {
       stage: 'publishModel', with: { model: '${{ steps.train2.model }}', outputDir: '${{ inputs.outputDir }}', file: 'trained.onnx' },
     });
     expect(doc.outputs?.trainedPath).toBe('${{ steps.publishTrained.path }}');
-    expect(() => loadPipeline(doc)).not.toThrow();
+    // Then it competes with the PTQ pick for model.onnx, after the first publish (test/workflows/trained-contest.test.ts runs it).
+    const cp = loadPipeline(doc);
+    expect(cp.deps.trainedTiming).toEqual(expect.arrayContaining(['timing', 'best', 'train2']));
+    expect(cp.deps.publishFinal).toEqual(expect.arrayContaining(['final', 'publish']));
+    expect(doc.outputs?.final).toBe('${{ steps.final.best }}');
     const l1 = compileConfig(parseJobConfig({ ...base, ChannelPrune: { pruned_ratio: 0.3 } }));
     expect((l1.steps as unknown as Record<string, Step>).train.with.config.strategy.params).toMatchObject({ criterion: 'l1' });
   });

@@ -23,4 +23,23 @@ describe('the trained student in the job report', () => {
     expect(buildReport({ ...args, trained: null }).trained).toBeUndefined();
     expect(formatReport(buildReport(args))).not.toMatch(/trained/);
   });
+
+  it('reports the contest for model.onnx with the speedups of its own side-by-side timing', () => {
+    const trained = { ...cand('qat', 99.5, 70), modelPath: '/out/trained.onnx' };
+    // Retimed together: FP32 130 ms, the PTQ pick 85 ms, the student 65 ms; the student was chosen.
+    const final = { baseline: cand('fp32', 100, 130), ptqPick: cand('fp32 rewritten', 100, 85), trained: cand('qat', 99.5, 65), best: cand('qat', 99.5, 65), bestPath: '/out/model.onnx' };
+    const r = buildReport({ ...args, trained, final });
+    expect(r.best).toMatchObject({ label: 'qat', modelPath: '/out/model.onnx', latencyMs: 65 });
+    expect(r.speedup).toBeCloseTo(2, 12);
+    expect(r.accuracyDrop).toBeCloseTo(0.5, 12);
+    expect(r.trained).toMatchObject({ timedWith: 'side by side', latencyMs: 65, modelPath: '/out/trained.onnx', withinTolerance: true });
+    expect(r.final).toEqual({ baselineMs: 130, ptqPick: final.ptqPick, chose: 'trained' });
+    expect(formatReport(r)).toMatch(/timed side by side with FP32 at 130\.00 ms: 85\.00 vs 65\.00 ms; chosen: the trained student/);
+    expect(renderReportHtml(r)).toContain('PTQ pick: fp32 rewritten');
+    // The PTQ pick kept: its speedup is still the contest's timing, not the first one's.
+    const kept = buildReport({ ...args, trained, final: { ...final, best: final.ptqPick } });
+    expect(kept.final!.chose).toBe('ptq');
+    expect(kept.speedup).toBeCloseTo(130 / 85, 12);
+    expect(formatReport(kept)).toMatch(/chosen: the PTQ pick/);
+  });
 });
