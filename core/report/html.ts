@@ -46,12 +46,12 @@ function comparison(r: JobReport): string {
   const row = (name: string, c: JobReport['baseline'], speed: string) =>
     `<tr><td>${esc(name)}</td><td>${num(c.accuracy)}</td><td>${num(c.agreement)}</td><td>${num(c.cosine, 4)}</td><td>${num(c.latencyMs)}</td><td>${kib(c.sizeBytes)}</td><td>${speed}</td></tr>`;
   return `<table id="comparison"><thead><tr><th>model</th><th>accuracy</th><th>agreement</th><th>cosine</th><th>latency (ms)</th><th>size</th><th>speedup</th></tr></thead><tbody>
-${row('FP32 baseline', r.final ? { ...r.baseline, latencyMs: r.final.baselineMs } : r.baseline, '1.00x')}
+${row('FP32 baseline', r.final?.chose === 'trained' ? { ...r.baseline, latencyMs: r.final.baselineMs } : r.baseline, '1.00x')}
 ${row(`chosen: ${r.best.label}`, r.best, `${num(r.speedup)}x`)}
 ${r.final && r.final.chose === 'trained' ? row(`PTQ pick: ${r.final.ptqPick.label}`, r.final.ptqPick, `${num(r.final.baselineMs / r.final.ptqPick.latencyMs)}x`) : ''}
 ${r.trained && r.final?.chose !== 'trained' ? row(`trained: ${r.trained.label}`, r.trained, `${num(r.trained.speedup)}x`) : ''}
 </tbody></table>
-<p class="muted">Latencies of this table were measured side by side${r.trained?.timedWith === 'validation' ? ' (the trained student\'s in its validation)' : r.final ? ' (FP32, the PTQ pick and the trained student in one timing, after training)' : ''}; the compressed model is at <code>${esc(r.best.modelPath)}</code>${r.trained ? `, the trained student (${r.trained.withinTolerance ? 'within' : 'not within'} the accuracy tolerance) at <code>${esc(r.trained.modelPath)}</code>` : ''}.</p>`;
+<p class="muted">Latencies of this table were measured side by side${r.trained?.timedWith === 'validation' ? ' (the trained student\'s in its validation)' : r.final?.chose === 'trained' ? ' (FP32, the PTQ pick and the trained student in one timing, after training)' : r.final ? ' (the trained student\'s in a second timing, beside FP32 and the PTQ pick)' : ''}; the compressed model is at <code>${esc(r.best.modelPath)}</code>${r.trained ? `, the trained student (${r.trained.withinTolerance ? 'within' : 'not within'} the accuracy tolerance) at <code>${esc(r.trained.modelPath)}</code>` : ''}.</p>`;
 }
 
 function history(r: JobReport): string {

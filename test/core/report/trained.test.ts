@@ -36,10 +36,12 @@ describe('the trained student in the job report', () => {
     expect(r.final).toEqual({ baselineMs: 130, ptqPick: final.ptqPick, chose: 'trained' });
     expect(formatReport(r)).toMatch(/timed side by side with FP32 at 130\.00 ms: 85\.00 vs 65\.00 ms; chosen: the trained student/);
     expect(renderReportHtml(r)).toContain('PTQ pick: fp32 rewritten');
-    // The PTQ pick kept: its speedup is still the contest's timing, not the first one's.
+    // The PTQ pick kept: it keeps the first timing's figures (those of the table); the student's speedup is still the contest's.
     const kept = buildReport({ ...args, trained, final: { ...final, best: final.ptqPick } });
     expect(kept.final!.chose).toBe('ptq');
-    expect(kept.speedup).toBeCloseTo(130 / 85, 12);
+    expect(kept.best).toMatchObject({ label: 'fp32 rewritten', latencyMs: 80, modelPath: '/out/model.onnx' });
+    expect(kept.speedup).toBeCloseTo(120 / 80, 12);
+    expect(kept.trained!.speedup).toBeCloseTo(2, 12);
     expect(formatReport(kept)).toMatch(/chosen: the PTQ pick/);
   });
 });
