@@ -35,6 +35,7 @@ describe('the trained student in the job report', () => {
     expect(r.trained).toMatchObject({ timedWith: 'side by side', latencyMs: 65, modelPath: '/out/trained.onnx', withinTolerance: true });
     expect(r.final).toEqual({ baselineMs: 130, ptqPick: final.ptqPick, chose: 'trained' });
     expect(formatReport(r)).toMatch(/timed side by side with FP32 at 130\.00 ms: 85\.00 vs 65\.00 ms; chosen: the trained student/);
+    expect(formatReport(r)).toMatch(/trained \(qat\) \*: accuracy/);
     expect(renderReportHtml(r)).toContain('PTQ pick: fp32 rewritten');
     // The PTQ pick kept: it keeps the first timing's figures (those of the table); the student's speedup is still the contest's.
     const kept = buildReport({ ...args, trained, final: { ...final, best: final.ptqPick } });
