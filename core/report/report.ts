@@ -50,7 +50,7 @@ export interface JobReport {
   trained?: CandidateFigures & { modelPath: string; speedup: number; accuracyDrop: number | null; withinTolerance: boolean; timedWith: 'validation' | 'side by side' };
   /**
    * When training ran: the PTQ pick and the trained student timed side by side with FP32, and which
-   * of the two the job chose (`best`). `speedup` then comes from this timing.
+   * of the two the job chose (`best`). When the student won, `speedup` comes from this timing.
    */
   final?: { baselineMs: number; ptqPick: CandidateFigures; chose: 'trained' | 'ptq' };
 }

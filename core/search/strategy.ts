@@ -91,7 +91,7 @@ export function rankStrategies(targetSpeedup: number, latency?: StrategyLatency)
     const short = targetSpeedup > 0 && speedup !== null && speedup < targetSpeedup;
     const fig = speedup !== null ? `${speedup.toFixed(2)}x${ms ? ` (${latency!.method})` : ' (no CPU kernels)'}` : 'not estimated (no latency table)';
     if (short) return { strategy, predictedMs, speedup, decision: 'skip', reason: `cannot reach the ${targetSpeedup}x target: ${fig}` };
-    if (NEEDS_TRAINING.has(strategy)) return { strategy, predictedMs, speedup, decision: 'skip', reason: `needs training to recover accuracy; not chained automatically yet (give a ChannelPrune/ASPPrune/UnstructurePrune section to train it); speedup ${fig}` };
+    if (NEEDS_TRAINING.has(strategy)) return { strategy, predictedMs, speedup, decision: 'skip', reason: `needs training to recover accuracy, which the automatic mode does not start on its own (a ChannelPrune, ASPPrune or UnstructurePrune section trains the variant it configures); speedup ${fig}` };
     return { strategy, predictedMs, speedup, decision: 'run', reason: `speedup ${fig}` };
   });
   // Runnable first, fastest-predicted first; unestimated after estimated; ties keep the list order.
