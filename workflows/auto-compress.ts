@@ -98,7 +98,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
       await checkpoint('measureSensitivity');
       inputs = await gatherStrategyInputs(config, effectiveConfig(config, analysis), model);
     }
-    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity);
+    // Jobs recorded before the trained student competed for model.onnx replay without that contest.
+    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity, { trainedContest: patched('trained-contest') });
     cp = loadPipeline(plan.pipeline);
   } catch (e) {
     if (e instanceof SlimflowError) throw ApplicationFailure.nonRetryable(e.message, e.code);

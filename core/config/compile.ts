@@ -171,7 +171,7 @@ const trainStepId = (i: number) => (i === 0 ? 'train' : `train${i + 1}`);
  * With training sections: trainStrategy runs when the best INT8 candidate lost more than the tolerance.
  * A chain (prune, then QAT) starts from the previous step's student and is skipped with it.
  */
-function trainSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
+function trainSteps(config: JobConfig, evalInput: string, contest: boolean): Record<string, unknown> {
   const configs = trainingConfigs(config);
   if (configs.length === 0) return {};
   const steps: Record<string, unknown> = Object.fromEntries(configs.map((train, i) => [trainStepId(i), {
@@ -185,6 +185,7 @@ function trainSteps(config: JobConfig, evalInput: string): Record<string, unknow
   const last = trainStepId(configs.length - 1);
   // The trained student goes out next to the chosen model (skipped, like the training, when PTQ sufficed).
   steps.publishTrained = { stage: 'publishModel', with: { model: ref(`steps.${last}.model`), outputDir: ref('inputs.outputDir'), file: 'trained.onnx' } };
+  if (!contest) return steps;
   // Then it competes with the PTQ pick for model.onnx, timed side by side with it and FP32 (its
   // validation latency was taken alone). The same rule chooses; the PTQ pick wins ties.
   steps.trainedTiming = {
@@ -200,8 +201,15 @@ function trainSteps(config: JobConfig, evalInput: string): Record<string, unknow
   return steps;
 }
 
+/** Options of compileConfig; workflows pass what their history was recorded with. */
+export interface CompileOptions {
+  /** The trained student competes for model.onnx (steps trainedTiming, final, publishFinal). Default true. */
+  trainedContest?: boolean;
+}
+
 /** Compile an ACT-style config into the pipeline that runs it. */
-export function compileConfig(config: JobConfig, name = 'compress'): PipelineDocument {
+export function compileConfig(config: JobConfig, name = 'compress', opts: CompileOptions = {}): PipelineDocument {
+  const contest = opts.trainedContest ?? true;
   assertSupported(config);
   const trials = ptqTrials(config);
   const g = config.Global;
@@ -266,7 +274,7 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
         with: { candidates: ref('steps.timing.candidates'), baseline: ref('steps.timing.baseline'), tolerance: ref('inputs.tolerance') },
       },
       ...searchSteps(config, evalInput),
-      ...trainSteps(config, evalInput),
+      ...trainSteps(config, evalInput, contest),
       publish: {
         stage: 'publishModel',
         with: { model: ref('steps.best.model'), outputDir: ref('inputs.outputDir'), label: ref('steps.best.best.label') },
@@ -284,10 +292,12 @@ export function compileConfig(config: JobConfig, name = 'compress'): PipelineDoc
         trained: ref(`steps.${trainStepId(trainCount - 1)}.candidate`),
         trainedPath: ref('steps.publishTrained.path'),
         // Null when training was skipped: the PTQ pick (`best`, `modelPath`) stands.
-        finalTiming: ref('steps.trainedTiming.candidates'),
-        finalBaseline: ref('steps.trainedTiming.baseline'),
-        final: ref('steps.final.best'),
-        finalPath: ref('steps.publishFinal.path'),
+        ...(contest ? {
+          finalTiming: ref('steps.trainedTiming.candidates'),
+          finalBaseline: ref('steps.trainedTiming.baseline'),
+          final: ref('steps.final.best'),
+          finalPath: ref('steps.publishFinal.path'),
+        } : {}),
       } : {}),
     },
   };

@@ -24,7 +24,7 @@
 import type { GraphAnalysis } from '../onnx/analysis';
 import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
-import { compileConfig, trainingConfigs } from '../config/compile';
+import { CompileOptions, compileConfig, trainingConfigs } from '../config/compile';
 import { SlimflowError } from '../errors';
 import type { SkippedStrategy } from '../report/report';
 
@@ -148,7 +148,7 @@ export function effectiveConfig(config: JobConfig, analysis: GraphAnalysis): Job
  * sensitivity) so the workflow can call it. PTQ runs (a search with a tester when the config has
  * HyperParameterOptimization); every other strategy is reported as skipped with its reason.
  */
-export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency, sensitivity?: SensitiveLayer[]): AutoPlan {
+export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency, sensitivity?: SensitiveLayer[], compile: CompileOptions = {}): AutoPlan {
   const effective = effectiveConfig(config, analysis);
   const target = config.Global.deploy.target_speedup;
   const estimates = rankStrategies(target, latency);
@@ -169,7 +169,7 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, lat
     ...estimates.filter((e) => e.decision === 'skip').map((e) => ({ strategy: LABELS[e.strategy], reason: e.reason })),
     ...(hpo && !sensitivity?.length ? [{ strategy: 'float fallbacks in the search', reason: 'per-layer sensitivity was not measured, so the search keeps no layer in float' }] : []),
   ];
-  const pipeline = compileConfig(effective, `auto-${analysis.family}`);
+  const pipeline = compileConfig(effective, `auto-${analysis.family}`, compile);
   // autoCompress has analysed the model already; the generated pipeline starts after that.
   const { analyze: _analyzed, ...steps } = pipeline.steps;
   for (const step of Object.values(steps) as Array<{ needs?: string[] }>) {

@@ -12,7 +12,8 @@ import type { PipelineProgress } from '../../core/pipeline';
 import type { PtqSearchProgress, PtqSearchResult } from '../../workflows/ptq-search';
 import type { TrainProgress, TrainStrategyResult } from '../../workflows/train-strategy';
 import { clsJob, Harness, startHarness, tmpDir } from './harness';
-import { sleep, waitFor } from './search-support';
+import { allRuns, recordHistories, sleep, waitFor } from './search-support';
+import { testTemporal } from './setup/server';
 
 let h: Harness;
 beforeAll(async () => {
@@ -158,6 +159,7 @@ describe('autoCompress passes control signals on to its search', () => {
     expect(result.stoppedBy).toBe('signal');
     expect(result.history).toHaveLength(again.history.length);
     const report = (await job.result()) as JobReport;
+    await recordHistories('auto-train', jobId, await allRuns(h.client, jobId), testTemporal(), { keepWorkflowId: true });
     expect(fs.existsSync(report.best.modelPath)).toBe(true);
     // The stopped student still competed with the PTQ pick for model.onnx, and what was chosen is what was written.
     expect(report.final).toBeDefined();

@@ -12,8 +12,9 @@ const DIR = path.join(__dirname, 'histories');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort() : [];
 
 describe('recorded workflow histories', () => {
-  it('exist for the search runs (basic, worker crash, server restart) and autoCompress with a search', () => {
-    for (const name of ['search-basic', 'search-worker-crash', 'search-server-restart', 'auto-search']) {
+  it('exist for the search runs (basic, worker crash, server restart) and autoCompress with a search or training', () => {
+    // auto-train-pre-contest was recorded by the code before the trained student competed for model.onnx.
+    for (const name of ['search-basic', 'search-worker-crash', 'search-server-restart', 'auto-search', 'auto-train', 'auto-train-pre-contest']) {
       expect(files.some((f) => f.startsWith(`${name}-`)), name).toBe(true);
     }
   });

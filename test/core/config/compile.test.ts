@@ -92,6 +92,11 @@ describe('compiling a job config into a pipeline', () => {
     expect(cp.deps.trainedTiming).toEqual(expect.arrayContaining(['timing', 'best', 'train2']));
     expect(cp.deps.publishFinal).toEqual(expect.arrayContaining(['final', 'publish']));
     expect(doc.outputs?.final).toBe('${{ steps.final.best }}');
+    // Histories recorded before the contest replay without it (autoCompress's 'trained-contest' patch).
+    const old = compileConfig(parseJobConfig({ ...base, ChannelPrune: { pruned_ratio: 0.3 }, QuantAware: {} }), 'compress', { trainedContest: false });
+    expect(Object.keys(old.steps).filter((k) => ['trainedTiming', 'final', 'publishFinal'].includes(k))).toEqual([]);
+    expect(old.outputs).not.toHaveProperty('final');
+    expect(old.steps).toHaveProperty('publishTrained');
     const l1 = compileConfig(parseJobConfig({ ...base, ChannelPrune: { pruned_ratio: 0.3 } }));
     expect((l1.steps as unknown as Record<string, Step>).train.with.config.strategy.params).toMatchObject({ criterion: 'l1' });
   });
