@@ -1,5 +1,6 @@
 /** The one host tensor type of slimflow; conversions to onnxruntime live in core/runtime. */
-export type DType = 'float32' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool' | 'float64';
+/** float16 data is carried as its raw 16-bit patterns (Uint16Array), as onnxruntime-node takes it. */
+export type DType = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool' | 'float64';
 
 export type TypedArrayOf<D extends DType> = D extends 'float32'
   ? Float32Array
@@ -11,7 +12,9 @@ export type TypedArrayOf<D extends DType> = D extends 'float32'
         ? Int32Array
         : D extends 'int8'
           ? Int8Array
-          : Uint8Array;
+          : D extends 'float16'
+            ? Uint16Array
+            : Uint8Array;
 
 export interface Tensor<D extends DType = DType> {
   dtype: D;
