@@ -5,6 +5,7 @@ import { esc } from './escape';
 import { PAGE_CSS } from './style';
 import { accuracyLatencyChart } from './svg-chart';
 import type { ChartPoint } from './pareto';
+import { toYaml } from './yaml';
 
 /** Per-layer sensitivity as core/quant/sensitivity.ts measures it (only the fields the page shows). */
 export interface SensitivityRow {
@@ -25,8 +26,14 @@ export interface ReportExtras {
 const num = (v: number | null | undefined, d = 2) => (v == null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
 const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 
-// Accuracy when the eval set has labels, else agreement with the FP32 teacher.
+/** The task metric a candidate was judged by (validateCandidate fills it), when it was recorded. */
+const taskScore = (c: JobReport['baseline']): { score?: number; metric?: string } => c as { score?: number; metric?: string };
+
+// The figure the job decided by: the task metric when every model has one, else accuracy when the
+// eval set has labels, else agreement with the FP32 teacher (reports written before task metrics).
 function scoreOf(r: JobReport): { label: string; of: (c: JobReport['baseline']) => number } {
+  const scored = [r.baseline, ...r.candidates].every((c) => typeof taskScore(c).score === 'number');
+  if (scored) return { label: taskScore(r.baseline).metric ?? 'task metric', of: (c) => taskScore(c).score ?? NaN };
   const labeled = r.baseline.accuracy != null && r.candidates.every((c) => c.accuracy != null);
   return labeled ? { label: 'accuracy', of: (c) => c.accuracy! } : { label: 'teacher agreement', of: (c) => c.agreement };
 }
@@ -83,12 +90,16 @@ function skipped(r: JobReport): string {
 export function renderReportHtml(r: JobReport, extras: ReportExtras = {}): string {
   const score = scoreOf(r);
   const points: ChartPoint[] = r.candidates.map((c) => ({ label: c.label, x: c.latencyMs, y: score.of(c) }));
-  // The chosen model may be a re-measured copy of a candidate; the chart marks it by label.
   const base: ChartPoint = { label: 'FP32', x: r.baseline.latencyMs, y: score.of(r.baseline) };
+  // Models measured beside the candidates: the chosen one may be among them (the FP32 rewrite, a trained student).
+  const others: ChartPoint[] = [r.rewritten, r.trained]
+    .filter((c): c is NonNullable<typeof c> => !!c && !r.candidates.some((k) => k.label === c.label))
+    .map((c) => ({ label: c.label, x: c.latencyMs, y: score.of(c) }))
+    .filter((p) => Number.isFinite(p.y));
   const sens = extras.sensitivity ?? r.sensitivity;
   const reproduce = [
-    extras.config !== undefined ? `<h3>config</h3><pre id="config">${esc(JSON.stringify(extras.config, null, 2))}</pre>` : '',
-    extras.pipeline !== undefined ? `<h3>pipeline</h3><pre id="pipeline">${esc(JSON.stringify(extras.pipeline, null, 2))}</pre>` : '',
+    extras.config !== undefined ? `<h3>config</h3><pre id="config">${esc(toYaml(extras.config))}</pre>` : '',
+    extras.pipeline !== undefined ? `<h3>pipeline</h3><pre id="pipeline">${esc(toYaml(extras.pipeline))}</pre>` : '',
   ].join('\n');
   const title = `slimflow report: ${r.model.split(/[\\/]/).pop()}`;
   return `<!doctype html>
@@ -101,8 +112,8 @@ ${summaryCards(r)}
 <h2>Baseline vs chosen candidate</h2>
 ${comparison(r)}
 <h2>Accuracy vs latency</h2>
-<p class="legend muted"><span><i class="sw" style="background:#8aa4c8"></i>candidate</span><span><i class="sw" style="background:#1f5fbf"></i>on the Pareto front (dashed)</span><span><i class="sw" style="background:#e8a200"></i>chosen</span><span><i class="sw" style="background:#b42318"></i>FP32 baseline</span></p>
-${accuracyLatencyChart(points, base, score.label, r.best.label)}
+<p class="legend muted"><span><i class="sw" style="background:#8aa4c8"></i>candidate</span><span><i class="sw" style="background:#1f5fbf"></i>on the Pareto front (dashed)</span><span><i class="sw" style="background:#e8a200"></i>chosen (ringed, named)</span><span><i class="sw" style="background:#b42318"></i>FP32 baseline</span><span><i class="sw" style="background:#7a5cc2"></i>FP32 rewrite, trained student</span><span><i class="sw" style="background:#b42318;height:2px"></i>accuracy tolerance</span> Numbers are the rows of the search history.</p>
+${accuracyLatencyChart(points, base, score.label, { chosen: r.best.label, others, tolerance: r.target.maxAccuracyDrop, yCap: 100 })}
 <h2>Search history</h2>
 ${history(r)}
 <h2>Per-layer sensitivity</h2>

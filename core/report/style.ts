@@ -13,6 +13,8 @@ td.cfg{text-align:left;font-family:ui-monospace,monospace;font-size:11px;word-br
 pre{background:#f4f6f9;padding:10px;border-radius:6px;overflow:auto;font-size:12px}
 svg .plot{fill:#fbfcfe;stroke:#c9d0db}svg .grid{stroke:#eceff4}svg .tick{font-size:11px;fill:#5b6575}svg .axis{font-size:12px;fill:#1d2430}
 svg .candidate{fill:#8aa4c8;stroke:#fff}svg .candidate.front{fill:#1f5fbf}svg .candidate.chosen{fill:#e8a200;stroke:#1d2430}
-svg .pareto{fill:none;stroke:#1f5fbf;stroke-width:2;stroke-dasharray:5 3}svg .baseline{fill:#b42318}
+svg .pareto{fill:none;stroke:#1f5fbf;stroke-width:2;stroke-dasharray:5 3}svg .baseline{fill:#b42318}svg .other{fill:#7a5cc2;stroke:#fff}svg .other.chosen{fill:#e8a200;stroke:#1d2430}
+svg .chosen-ring{fill:none;stroke:#e8a200;stroke-width:2.5}svg .chosen-label{font-size:12px;font-weight:600;fill:#1d2430}svg .point-label{font-size:10px;fill:#3b4556}
+svg .tolerance{stroke:#b42318;stroke-width:1.2;stroke-dasharray:2 3}svg .tolerance-label{font-size:10px;fill:#b42318}
 .legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 `;
