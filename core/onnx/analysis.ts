@@ -1,4 +1,5 @@
 import { Model, TensorProto, toNum } from './proto';
+import { constantNodeValue } from './graph';
 import { opsetVersion } from './model-io';
 
 export const QUANTIZABLE_OPS = ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'] as const;
@@ -41,7 +42,7 @@ export function constantTensors(model: Model): Map<string, TensorProto> {
   for (const t of model.graph.initializer ?? []) if (t.name) out.set(t.name, t);
   for (const n of model.graph.node) {
     if (n.opType !== 'Constant') continue;
-    const value = n.attribute.find((a) => a.name === 'value')?.t;
+    const value = constantNodeValue(n);
     if (value) out.set(n.output[0], value);
   }
   return out;

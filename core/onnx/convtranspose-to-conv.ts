@@ -44,12 +44,12 @@ export function convTransposeToConv(graph: GraphProto): number {
     const gone: NodeProto[] = [];
     let tail = ct.output[0];
     for (let next = only(tail); next; next = only(tail)) {
-      if (next.opType === 'Add' || next.opType === 'Mul') {
-        const op = constantOperand(graph, next, producers);
-        const c = op && next.input[op.x] === tail ? perChannel(op.c, cout) : undefined;
+      const op = constantOperand(graph, next, producers);
+      if (op) {
+        const c = next.input[op.x] === tail ? perChannel(op.c, cout) : undefined;
         if (!c) break;
         for (let o = 0; o < cout; o++) {
-          if (next.opType === 'Add') shift[o] += c[o];
+          if (op.op === 'Add') shift[o] += c[o];
           else { scale[o] *= c[o]; shift[o] *= c[o]; }
         }
       } else if (next.opType === 'BatchNormalization' && next.input[0] === tail && !next.output.slice(1).some(Boolean)) {

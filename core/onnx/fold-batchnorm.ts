@@ -15,6 +15,8 @@ export function foldBatchNorm(graph: GraphProto): number {
   const folded = new Set<object>();
   for (const bn of graph.node) {
     if (bn.opType !== 'BatchNormalization' || bn.output.length > 1 && bn.output.slice(1).some(Boolean)) continue;
+    // training_mode (opset 14+) normalizes with the batch's own statistics: nothing constant to fold.
+    if (attrInt(bn, 'training_mode', 0) !== 0) continue;
     const conv = producers.get(bn.input[0]);
     if (!conv || (conv.opType !== 'Conv' && conv.opType !== 'ConvTranspose')) continue;
     if ((consumers.get(conv.output[0]) ?? []).length !== 1 || outputs.has(conv.output[0])) continue;
@@ -26,6 +28,7 @@ export function foldBatchNorm(graph: GraphProto): number {
     const [gamma, beta, mean, variance] = params.map((p) => p!.data);
     const eps = attrFloat(bn, 'epsilon', 1e-5);
     const channels = gamma.length;
+    if ([beta, mean, variance].some((p) => p.length !== channels) || (bias && bias.data.length !== channels)) continue;
     const scale = new Float64Array(channels);
     for (let c = 0; c < channels; c++) scale[c] = gamma[c] / Math.sqrt(variance[c] + eps);
 

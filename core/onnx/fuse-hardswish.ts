@@ -1,5 +1,5 @@
 import { GraphProto, NodeProto } from './proto';
-import { attr, attrFloat, consumerMap, getAttr, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes } from './graph';
+import { attr, attrFloat, getAttr, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes, soleReader } from './graph';
 
 const scalarOf = (graph: GraphProto, name: string | undefined, producers: Map<string, NodeProto>): number | undefined => {
   if (!name) return undefined;
@@ -21,9 +21,9 @@ const near = (a: number | undefined, b: number) => a !== undefined && Math.abs(a
  */
 export function fuseHardSwish(graph: GraphProto, opset: number): number {
   const producers = producerMap(graph);
-  const consumers = consumerMap(graph);
   const names = new NameGenerator(graph);
-  const only = (t: string) => { const c = consumers.get(t) ?? []; return c.length === 1 ? c[0] : undefined; };
+  // The Add, Clip and Mul disappear, so none of their outputs may be read elsewhere or be a graph output.
+  const only = soleReader(graph);
   const replaced = new Map<NodeProto, NodeProto[]>();
   for (const add of graph.node) {
     if (add.opType !== 'Add') continue;

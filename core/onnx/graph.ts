@@ -1,6 +1,6 @@
 import { SlimflowError } from '../errors';
 import { AttributeProto, AttrType, GraphProto, NodeProto, TensorProto, toNum } from './proto';
-import { FloatWeight, floatTensorProto, tensorDims, tensorToFloat32, tensorToInts } from './tensor-data';
+import { FloatWeight, floatTensorProto, int64TensorProto, isFloatTensor, tensorDims, tensorToFloat32, tensorToInts } from './tensor-data';
 
 /** Node that produces each tensor name. */
 export function producerMap(graph: GraphProto): Map<string, NodeProto> {
@@ -33,18 +33,37 @@ export function findConstant(graph: GraphProto, name: string, producers = produc
   const init = graph.initializer.find((t) => t.name === name);
   if (init) return init;
   const p = producers.get(name);
-  if (p?.opType === 'Constant') return p.attribute.find((a) => a.name === 'value')?.t;
-  return undefined;
+  return p?.opType === 'Constant' ? constantNodeValue(p) : undefined;
+}
+
+/** A Constant node's value as a tensor, whichever attribute holds it (`value`, or from opset 12 `value_float(s)` / `value_int(s)`). */
+export function constantNodeValue(n: NodeProto): TensorProto | undefined {
+  const a = n.attribute.find((x) => x.name.startsWith('value'));
+  if (!a) return undefined;
+  const name = n.output[0];
+  switch (a.name) {
+    case 'value': return a.t;
+    case 'value_float': return floatTensorProto(name, [], Float32Array.of(a.f ?? 0));
+    case 'value_floats': return floatTensorProto(name, [a.floats?.length ?? 0], Float32Array.from(a.floats ?? []));
+    case 'value_int': return int64TensorProto(name, [], [toNum(a.i)]);
+    case 'value_ints': return int64TensorProto(name, [a.ints?.length ?? 0], (a.ints ?? []).map(toNum));
+    default: return undefined; // sparse_value, value_string(s): never a weight
+  }
 }
 
 /** True when a tensor name is a compile-time constant (initializer or Constant output). */
 export const isConstant = (graph: GraphProto, name: string, producers = producerMap(graph)): boolean =>
   findConstant(graph, name, producers) !== undefined;
 
-/** A float weight by tensor name, from a Constant node or an initializer; undefined if it is not constant. */
+/**
+ * A float weight by tensor name, from a Constant node or an initializer; undefined if it is not a
+ * constant or not FLOAT/DOUBLE: int64/int32/bool constants are shape arithmetic (Reshape targets,
+ * Gather indices, Where masks), never weights, and a float rewrite simply skips them. Use
+ * isConstant to ask whether a name is constant at all.
+ */
 export function readWeight(graph: GraphProto, name: string, producers = producerMap(graph)): FloatWeight | undefined {
   const t = findConstant(graph, name, producers);
-  return t ? { data: tensorToFloat32(t), dims: tensorDims(t) } : undefined;
+  return t && isFloatTensor(t) ? { data: tensorToFloat32(t), dims: tensorDims(t) } : undefined;
 }
 
 /** Integer values of a constant tensor (axes, shapes); undefined if the name is not constant. */
@@ -58,9 +77,9 @@ export function replaceWeight(graph: GraphProto, name: string, w: FloatWeight, p
   const fresh = floatTensorProto(name, w.dims, w.data);
   const i = graph.initializer.findIndex((t) => t.name === name);
   if (i >= 0) { graph.initializer[i] = fresh; return; }
-  const attr = producers.get(name)?.opType === 'Constant' ? producers.get(name)!.attribute.find((a) => a.name === 'value') : undefined;
-  if (!attr) throw new SlimflowError('INVALID_MODEL', 'not a constant tensor, cannot replace its value', name);
-  attr.t = fresh;
+  const p = producers.get(name);
+  if (p?.opType !== 'Constant' || !constantNodeValue(p)) throw new SlimflowError('INVALID_MODEL', 'not a constant tensor, cannot replace its value', name);
+  p.attribute = [{ name: 'value', type: AttrType.TENSOR, t: fresh }];
 }
 
 /** Issues names not yet used by any tensor or node of the graph. */

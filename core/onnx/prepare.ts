@@ -21,7 +21,7 @@ export interface PrepareOptions {
 
 export interface PrepareReport { fromOpset: number; toOpset: number; foldedBatchNorms: number; fusedHardSwish: number; foldedAffine: number; convTransposesRewritten: number; depthToSpaceMoves: number; removedNodes: number }
 
-/** Make a float model ready for quantization: upgrade the opset, fold BN into convs, simplify HardSwish, fold affine blocks into convs. Returns a new model. */
+/** Make a float model ready for quantization: upgrade the opset, fold BN into convs, simplify HardSwish, fold affine blocks and Caffe/TF-style BatchNorm (Sub/Mul/Add, Mul/Add, Div) into convs. Lossless; returns a new model. */
 export function prepareModel(model: Model, opts: PrepareOptions = {}): { model: Model; report: PrepareReport } {
   const fromOpset = opsetVersion(model);
   const toOpset = Math.max(opts.opset ?? 13, fromOpset);

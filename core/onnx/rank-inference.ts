@@ -1,5 +1,5 @@
 import { GraphProto } from './proto';
-import { attrInt, attrInts, findConstant, producerMap, topologicalOrder } from './graph';
+import { attrInt, attrInts, constantNodeValue, findConstant, producerMap, topologicalOrder } from './graph';
 import { tensorDims, tensorToInts } from './tensor-data';
 
 /** What is known statically about a tensor: its rank, and for 1-D shape tensors their length. */
@@ -10,8 +10,12 @@ const SAME_RANK = new Set([
   'BatchNormalization', 'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool',
   'Softmax', 'LogSoftmax', 'Dropout', 'Identity', 'Resize', 'Upsample', 'Pad', 'LeakyRelu', 'PRelu',
   'InstanceNormalization', 'LRN', 'Elu', 'Selu', 'Softplus', 'QuantizeLinear', 'DequantizeLinear',
+  'LayerNormalization', 'Gelu', 'Not', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Sign', 'Sin', 'Cos', 'Softsign', 'Mish', 'CumSum', 'Trilu',
 ]);
-const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'MatMul', 'Where', 'Max', 'Min', 'Sum', 'Equal', 'Less', 'Greater']);
+const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'MatMul', 'Where', 'Max', 'Min', 'Sum', 'Equal', 'Less', 'Greater',
+  'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']);
+/** Ops whose every output has the rank of the first input. */
+const SAME_RANK_OUTPUTS = new Set(['Split', 'TopK']);
 
 /**
  * Ranks by forward propagation over the ops PP-OCR-style exports use; tensors it cannot reason
@@ -38,7 +42,7 @@ export function inferRanks(graph: GraphProto, inputRanks: Record<string, number>
     const out = n.output[0];
     const op = n.opType;
     if (op === 'Constant') {
-      const t = n.attribute.find((a) => a.name === 'value')?.t;
+      const t = constantNodeValue(n);
       if (t) setConst(out, tensorDims(t));
     } else if (SAME_RANK.has(op)) {
       if (r[0] !== undefined) rank.set(out, r[0]);
@@ -76,11 +80,34 @@ export function inferRanks(graph: GraphProto, inputRanks: Record<string, number>
       }
     } else if (op === 'Squeeze' || op === 'Unsqueeze') {
       const axes = attrInts(n, 'axes') ?? (n.input[1] ? constInts(n.input[1]) : undefined);
-      if (r[0] !== undefined && axes) rank.set(out, r[0] + (op === 'Squeeze' ? -axes.length : axes.length));
+      if (r[0] !== undefined && axes) {
+        const outRank = r[0] + (op === 'Squeeze' ? -axes.length : axes.length);
+        rank.set(out, outRank);
+        // Shape arithmetic: Unsqueeze(scalar) → [1] (the pieces Concat joins into a Reshape target).
+        if (outRank === 1 && r[0] === 0) length.set(out, 1);
+        else if (outRank === 1 && length.has(n.input[0])) length.set(out, length.get(n.input[0])!);
+      }
+    } else if (op === 'Gather') {
+      if (r[0] !== undefined && r[1] !== undefined) rank.set(out, r[0] + r[1] - 1);
+      if (r[0] === 1 && r[1] === 1 && length.has(n.input[1])) length.set(out, length.get(n.input[1])!);
+    } else if (op === 'Expand') {
+      const len = length.get(n.input[1]);
+      if (r[0] !== undefined && len !== undefined) rank.set(out, Math.max(r[0], len));
+    } else if (op === 'ConstantOfShape') {
+      const len = length.get(n.input[0]);
+      if (len !== undefined) rank.set(out, len);
+    } else if (op === 'Range' || op === 'NonZero') {
+      rank.set(out, op === 'Range' ? 1 : 2);
+    } else if (op === 'Size') {
+      rank.set(out, 0);
+    } else if (SAME_RANK_OUTPUTS.has(op)) {
+      if (r[0] !== undefined) for (const o of n.output) if (o) rank.set(o, r[0]);
     } else if (op.startsWith('Reduce')) {
       const keep = attrInt(n, 'keepdims', 1);
-      const axes = attrInts(n, 'axes');
-      if (r[0] !== undefined) rank.set(out, keep ? r[0] : axes ? r[0] - axes.length : 0);
+      // From opset 18 (13 for ReduceSum) the axes are an input; none means all, unless noop_with_empty_axes.
+      const axes = attrInts(n, 'axes') ?? (n.input[1] ? constInts(n.input[1]) : undefined);
+      const noop = !axes && attrInt(n, 'noop_with_empty_axes', 0) === 1;
+      if (r[0] !== undefined && (axes || !n.input[1])) rank.set(out, keep || noop ? r[0] : axes ? r[0] - axes.length : 0);
     }
   }
   return { rank, length };

@@ -11,6 +11,13 @@ export const tensorDims = (t: TensorProto): number[] => (t.dims ?? []).map(toNum
 
 const elementCount = (t: TensorProto) => tensorDims(t).reduce((a, b) => a * b, 1);
 
+/** True for FLOAT and DOUBLE tensors: the only ones a float rewrite may read as weights (never int64 shape arithmetic, bool masks or float16). */
+export const isFloatTensor = (t: TensorProto): boolean => t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE;
+
+/** A data type code by its ONNX name, for messages: 7 → "INT64 (7)". */
+export const dataTypeName = (code: number | undefined): string =>
+  `${Object.entries(DataType).find(([, c]) => c === code)?.[0] ?? 'UNDEFINED'} (${code ?? 0})`;
+
 /** Float values of a FLOAT/DOUBLE tensor, whether stored in raw_data or the typed repeated fields. */
 export function tensorToFloat32(t: TensorProto): Float32Array {
   const n = elementCount(t);
@@ -35,7 +42,7 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
     return Float32Array.from(t.doubleData ?? []);
   }
   if (n === 0) return new Float32Array(0);
-  throw new SlimflowError('NOT_SUPPORTED', `tensor has data type ${t.dataType}, expected float`, t.name);
+  throw new SlimflowError('NOT_SUPPORTED', `tensor "${t.name ?? ''}" has data type ${dataTypeName(t.dataType)}, expected FLOAT or DOUBLE`, t.name);
 }
 
 /** Integer values of an INT64/INT32/INT8/UINT8 tensor as JS numbers (shape-like data: axes, starts, pads). */
