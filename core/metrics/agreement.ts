@@ -56,7 +56,7 @@ export class AgreementMeter {
  * Cosine similarity of two slices. Two zero vectors are identical (1); one zero vector shares no direction (0).
  * A non-finite student output counts as 0 rather than poisoning the mean with NaN.
  */
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>, offset: number, n: number): number {
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>, offset: number, n: number): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -13,3 +13,8 @@ export type { TaskMetric, TaskMetricEntry } from './tasks';
 export { emd1d, EmdMeter, standardize } from './emd';
 export { createTeacherMetric, teacherMetricNames } from './teacher-metrics';
 export type { TeacherMeter, TeacherMetricEntry } from './teacher-metrics';
+export { createTaskMeter, taskEntry, taskNames, taskParamsSchema } from './task-meters/registry';
+export type { TaskEntry, TaskMeter, TaskResult } from './task-meters/types';
+export { decodeYolo, nms } from './task-meters/yolo';
+export type { ClassBox, Detection, YoloFormat } from './task-meters/yolo';
+export { cocoBoxes, yoloTxtBoxes } from './task-meters/box-labels';
