@@ -1,10 +1,12 @@
 // The selectBest builtin: pure, so it runs inside the workflow without an activity round-trip.
 //
-// Rule: accuracy and agreement are in points (0–100), and the drop of a candidate is
-// baseline.accuracy − accuracy when both have an accuracy; otherwise the agreement with the
-// teacher stands in: baseline.agreement − agreement, with a baseline agreement of 100 when no
-// baseline is given. Among candidates whose drop ≤ tolerance (default 1 point) the
-// one with the smallest `by` (latencyMs by default, or sizeBytes) wins; ties keep list order.
+// Rule: scores are in points (0–100). When the baseline and the candidate both carry the task
+// metric's `score` (of the same `metric`, where named), the drop is baseline.score − score.
+// Otherwise (results recorded before task scores) it is baseline.accuracy − accuracy when both
+// have an accuracy, else the agreement with the teacher stands in: baseline.agreement −
+// agreement, with a baseline agreement of 100 when no baseline is given. Among candidates whose
+// drop ≤ tolerance (default 1 point) the one with the smallest `by` (latencyMs by default, or
+// sizeBytes) wins; ties keep list order.
 // If none is within tolerance, the candidate with the smallest drop wins (the most accurate).
 import { SlimflowError } from '../errors';
 import type { ArtifactRef, Candidate } from './types';
@@ -26,6 +28,9 @@ const RANK_KEYS = ['latencyMs', 'sizeBytes'] as const;
 
 /** Accuracy drop of a candidate against the baseline, in percentage points (see the rule above). */
 export function accuracyDrop(c: Candidate, baseline?: Candidate | null): number {
+  if (baseline && typeof c.score === 'number' && typeof baseline.score === 'number' && (c.metric === undefined || baseline.metric === undefined || c.metric === baseline.metric)) {
+    return baseline.score - c.score;
+  }
   if (baseline && c.accuracy !== null && baseline.accuracy !== null && baseline.accuracy !== undefined) {
     return baseline.accuracy - c.accuracy;
   }

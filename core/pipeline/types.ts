@@ -33,6 +33,10 @@ export interface Candidate {
   cosine: number;
   /** Earth mover's distance of standardized teacher and student outputs (mean over batches); absent in older results. */
   emd?: number;
+  /** The task metric that decides acceptance, in points (higher is better); absent in older results. */
+  score?: number;
+  /** What `score` measures, e.g. "box F1 vs teacher @IoU0.5" or "top-1 accuracy". */
+  metric?: string;
   latencyMs: number;
   sizeBytes: number;
   config?: unknown;

@@ -27,6 +27,20 @@ describe('selectBest', () => {
     expect(r.best.label).toBe('b');
   });
 
+  it('uses the task score when baseline and candidate both carry one, of the same metric', () => {
+    const scored = (label: string, score: number, latencyMs: number, metric = 'box F1 vs teacher @IoU0.5'): Candidate => ({ ...cand(label, null, 40, latencyMs), score, metric });
+    const base = scored('fp32', 100, 10);
+    // Top-1 agreement (40) would reject both; the box F1 accepts the faster one within 1 point.
+    expect(accuracyDrop(scored('a', 99.2, 3), base)).toBeCloseTo(0.8, 10);
+    const r = selectBest({ candidates: [scored('a', 99.2, 3), scored('b', 97, 2), scored('c', 99.9, 5)], baseline: base, tolerance: 1 });
+    expect(r.best.label).toBe('a');
+    expect(r.accuracyDrop).toBeCloseTo(0.8, 10);
+    // Scores of different metrics are not compared: the recorded rule (accuracy, else agreement) stands.
+    expect(accuracyDrop(scored('d', 50, 1, 'top-1 accuracy'), base)).toBe(0);
+    // A candidate without a score (recorded before task scores) keeps the old answer.
+    expect(accuracyDrop(cand('e', 89, 99, 1), { ...baseline, score: 100, metric: 'top-1 accuracy' })).toBeCloseTo(1, 10);
+  });
+
   it('rejects no candidates and an unknown ranking key', () => {
     expect(() => selectBest({ candidates: [] })).toThrow(/no candidates/);
     expect(() => selectBest({ candidates: [cand('a', 100, 100, 1)], by: 'cosine' })).toThrow(/latencyMs or sizeBytes/);
