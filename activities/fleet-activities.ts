@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../core/artifacts/atomic';
+import { checkOutputDir } from '../core/artifacts/output-roots';
 import { checkAcceptance } from '../core/fleet/acceptance';
 import { fleetKey, KeyParts, slimflowVersion } from '../core/fleet/key';
 import { pipelineFleetKey, PipelineKeyParts } from '../core/fleet/pipeline-key';
@@ -16,6 +17,23 @@ import { renderReportHtml } from '../core/report/html';
 import type { JobReport } from '../core/report/report';
 import { SlimflowError } from '../core/errors';
 import { asActivity } from './failures';
+
+/** The registry must lie under an output root (else the run fails once); an entry whose folder does not carries the error. */
+export function checkFleetOutputs(fleet: ResolvedFleet): ResolvedFleet {
+  checkOutputDir(fleet.registry, 'registry');
+  return {
+    ...fleet,
+    entries: fleet.entries.map((e) => {
+      if (e.error) return e;
+      try {
+        checkOutputDir(e.modelRoot, `models.${e.name}.output`);
+        return e;
+      } catch (err) {
+        return { ...e, error: (err as Error).message };
+      }
+    }),
+  };
+}
 
 /** What fleetModelKey answers: the key, and the version already published for it if any. */
 export interface FleetKeyResult {
@@ -30,7 +48,7 @@ export function createFleetActivities() {
   return {
     /** Read and resolve the fleet manifest (entries that cannot run carry their error). */
     async loadFleet(input: FleetInput): Promise<ResolvedFleet> {
-      return asActivity(() => loadFleet(input));
+      return asActivity(() => checkFleetOutputs(loadFleet(input)));
     },
 
     /** Hash what determines a model's result and look the key up in the registry. */
@@ -53,6 +71,7 @@ export function createFleetActivities() {
     async publishFleetModel(input: { entry: FleetEntry; key: string; parts: KeyParts | PipelineKeyParts; report: JobReport; stagingDir: string; workflowId: string }): Promise<ModelOutcome> {
       return asActivity(() => {
         const { entry, key, report } = input;
+        checkOutputDir(entry.modelRoot, `models.${entry.name}.output`);
         const verdict = checkAcceptance(report, entry.acceptance);
         const reason = verdict.passed ? undefined : verdict.missed.join('; ');
         // A retry after a publish that completed (staging already removed) answers from the registry.
@@ -77,6 +96,7 @@ export function createFleetActivities() {
     /** Write the fleet's index.html (and last-run.json) at the registry root. */
     async writeFleetIndex(input: { fleet: string; registry: string; outcomes: ModelOutcome[]; entries?: Pick<FleetEntry, 'name' | 'modelRoot'>[] }): Promise<{ path: string }> {
       return asActivity(() => {
+        checkOutputDir(input.registry, 'registry');
         const file = path.join(input.registry, 'index.html');
         const roots = new Map((input.entries ?? []).map((e) => [e.name, e.modelRoot]));
         const rows = input.outcomes.map((o) => ({ ...indexRow(input.registry, o), ...latestOf(input.registry, roots.get(o.name)) }));

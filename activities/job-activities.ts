@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ArtifactRef } from '../core/artifacts/store';
 import { writeFileAtomic } from '../core/artifacts/atomic';
+import { checkOutputDir, checkOutputFile } from '../core/artifacts/output-roots';
 import { loadJobConfig, parseJobConfig } from '../core/config/load';
 import { JobConfig } from '../core/config/schema';
 import { SlimflowError } from '../core/errors';
@@ -8,6 +9,17 @@ import { renderReportHtml } from '../core/report/html';
 import type { JobReport } from '../core/report/report';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
+import { guardOutputDir } from './output-guard';
+
+/** Store bytes checked against their hash; a mismatch is corrupt input that a retry cannot mend. */
+function readVerified(deps: ActivityDeps, ref: ArtifactRef): Buffer {
+  try {
+    return deps.store.read(ref);
+  } catch (e) {
+    if (/does not match its hash|artifact missing/.test((e as Error).message)) throw new SlimflowError('INVALID_DATA', (e as Error).message, ref.uri);
+    throw e;
+  }
+}
 
 /** Make every path in a config absolute, so any worker resolves it the same way. */
 export function absolutizeConfig(config: JobConfig, baseDir: string): JobConfig {
@@ -47,32 +59,38 @@ export function createJobActivities(deps: ActivityDeps) {
     async prepareJob(input: { config?: unknown; configPath?: string }): Promise<{ config: JobConfig }> {
       return asActivity(() => {
         if (input.configPath) {
-          const config = loadJobConfig(input.configPath);
-          return { config: withLatencyTable(absolutizeConfig(config, process.cwd())) };
+          const config = withLatencyTable(absolutizeConfig(loadJobConfig(input.configPath), process.cwd()));
+          checkOutputDir(config.Global.output_dir, 'Global.output_dir');
+          return { config };
         }
         if (input.config === undefined) throw new SlimflowError('INVALID_CONFIG', 'the job needs "config" (an object) or "configPath" (a YAML file)');
-        return { config: withLatencyTable(absolutizeConfig(parseJobConfig(input.config, 'job input: config'), process.cwd())) };
+        const config = withLatencyTable(absolutizeConfig(parseJobConfig(input.config, 'job input: config'), process.cwd()));
+        // Found now, not after the whole job: an output folder outside the roots, a link, a file.
+        checkOutputDir(config.Global.output_dir, 'Global.output_dir');
+        return { config };
       });
     },
 
     /** Copy the chosen model out of the store to the output folder (as `file`, default model.onnx), atomically; returns its path. */
     async publishModel(input: { model: ArtifactRef; outputDir: string; label?: string; file?: string }): Promise<{ path: string }> {
-      return asActivity(() => {
+      return asActivity(async () => {
         if (input.file !== undefined && (path.basename(input.file) !== input.file || !input.file.endsWith('.onnx'))) {
           throw new SlimflowError('INVALID_PIPELINE', `publishModel file must be a plain .onnx file name, got "${input.file}"`, 'file');
         }
-        const file = path.join(input.outputDir, input.file ?? 'model.onnx');
-        writeFileAtomic(file, deps.store.read(input.model));
+        const dir = await guardOutputDir(input.outputDir, 'publishModel.outputDir');
+        const file = checkOutputFile(path.join(dir, input.file ?? 'model.onnx'), 'publishModel.file');
+        writeFileAtomic(file, readVerified(deps, input.model));
         return { path: file };
       });
     },
 
     /** Write the job report (report.json, and report.html for people) next to the published model. */
     async writeReport(input: { report: unknown; outputDir: string; config?: unknown; pipeline?: unknown }): Promise<{ path: string; html: string }> {
-      return asActivity(() => {
-        const file = path.join(input.outputDir, 'report.json');
+      return asActivity(async () => {
+        const dir = await guardOutputDir(input.outputDir, 'Global.output_dir');
+        const file = checkOutputFile(path.join(dir, 'report.json'), 'Global.output_dir');
+        const html = checkOutputFile(path.join(dir, 'report.html'), 'Global.output_dir');
         writeFileAtomic(file, `${JSON.stringify(input.report, null, 2)}\n`);
-        const html = path.join(input.outputDir, 'report.html');
         writeFileAtomic(html, renderReportHtml(input.report as JobReport, { config: input.config, pipeline: input.pipeline }));
         return { path: file, html };
       });

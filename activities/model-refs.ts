@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { ArtifactRef } from '../core/artifacts/store';
 import { SlimflowError } from '../core/errors';
-import { decodeModel, encodeModel } from '../core/onnx/model-io';
+import { decodeModel, encodeModel, hasExternalData, readModel } from '../core/onnx/model-io';
 import { Model } from '../core/onnx/proto';
 import { ActivityDeps } from './deps';
 
@@ -20,6 +20,9 @@ export function storeModel(deps: ActivityDeps, model: Model): ArtifactRef {
 export function importModelFile(deps: ActivityDeps, file: string): ArtifactRef {
   if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'model file does not exist', file);
   const bytes = fs.readFileSync(file);
-  decodeModel(bytes, file);
-  return deps.store.put(bytes, 'model', 'onnx');
+  const model = decodeModel(bytes, file);
+  // External weights (within the model's folder only) are pulled in here, so every later stage
+  // sees one self-contained model.
+  if (!hasExternalData(model)) return deps.store.put(bytes, 'model', 'onnx');
+  return storeModel(deps, readModel(file));
 }

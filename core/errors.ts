@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'SHAPE_MISMATCH'
   | 'NOT_SUPPORTED'
   | 'NOT_FOUND'
+  /** A newer job owns the output location this job was to write. */
+  | 'SUPERSEDED'
   | 'RUNTIME';
 
 /** The one error type of slimflow: a code, a message, and the path (file, key, node, tensor) that went wrong. */

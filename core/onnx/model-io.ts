@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SlimflowError } from '../errors';
 import { writeFileAtomic } from '../artifacts/atomic';
+import { isWithin } from '../artifacts/contain';
 import { Model, ModelProto, TensorProto, toNum } from './proto';
 
 /** Decode ONNX bytes; errors name the file. External data stays as references until resolved. */
@@ -23,6 +24,12 @@ export function decodeModel(bytes: Uint8Array, file = '<bytes>'): Model {
 /** Serialize a model to protobuf bytes. */
 export function encodeModel(model: Model): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(model as never)).finish();
+}
+
+/** True when some tensor keeps its bytes in an external file (ONNX data_location EXTERNAL). */
+export function hasExternalData(model: Model): boolean {
+  for (const t of allTensors(model)) if (t.dataLocation === 1) return true;
+  return false;
 }
 
 /** Read an ONNX file, pulling external-data tensors in from their files beside it. */
@@ -78,7 +85,8 @@ function loadExternalData(model: Model, dir: string, file: string): void {
     if (t.dataLocation !== 1) continue;
     const entries = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
     const loc = path.resolve(dir, entries.location ?? '');
-    if (!loc.startsWith(path.resolve(dir))) throw new SlimflowError('INVALID_MODEL', `external data outside the model folder: ${entries.location}`, `${file}#${t.name}`);
+    // By path.relative, not a string prefix: `../ext-secret/w.bin` beside a folder `ext` starts with it.
+    if (!isWithin(dir, loc) || loc === path.resolve(dir)) throw new SlimflowError('INVALID_MODEL', `external data outside the model folder: ${entries.location}`, `${file}#${t.name}`);
     if (!fs.existsSync(loc)) throw new SlimflowError('INVALID_MODEL', `external data file missing: ${entries.location}`, `${file}#${t.name}`);
     const offset = Number(entries.offset ?? 0);
     const buf = fs.readFileSync(loc);
