@@ -24,8 +24,8 @@ export interface NodeMark {
 
 export interface HandlerContext {
   graph: GraphProto; producers: Map<string, NodeProto>; perChannel: boolean; depthwise: boolean;
-  /** Keep convs with ≤ 4 input channels float (onnxruntime CPU: faster so; other backends quantize them). */
-  floatNarrowConvs: boolean;
+  /** Why convs with ≤ 4 input channels stay float (onnxruntime on a CPU without VNNI); undefined: they are quantized. */
+  floatNarrowConvs?: string;
 }
 
 /** A mark, or the reason the node stays float. */
@@ -45,9 +45,10 @@ const convLike = (outAxis: 0 | 1): OpHandler => (n, ctx) => {
     return { skip: 'depthwise conv kept float: onnxruntime\'s uint8 depthwise kernel is slower than its float one on AVX2' };
   }
   if (ctx.floatNarrowConvs && outAxis === 0 && group === 1 && w.dims[1] <= 4 && w.dims.slice(2).some((k) => k > 1)) {
-    // onnxruntime's float NCHWc conv reads a 3-channel image directly; its u8 conv gets an im2col row of
-    // only Cin·k² values per pixel (det's 3→16 stem: 6.7 ms integer vs 2.1 ms float at 640×640).
-    return { skip: `only ${w.dims[1]} input channels: the float conv is faster` };
+    // Without VNNI, onnxruntime's float NCHWc conv reads a 3-channel image directly while its u8 conv gets
+    // an im2col row of only Cin·k² values per pixel (det's 3→16 stem: 6.7 ms integer vs 2.1 ms float at
+    // 640×640); see cpu-placement.ts for the rule.
+    return { skip: `only ${w.dims[1]} input channels: ${ctx.floatNarrowConvs}` };
   }
   const bias = n.input[2] ? constantWeight(ctx, n.input[2]) : undefined;
   if (n.input[2] && !bias) return { skip: 'bias is not a constant' };

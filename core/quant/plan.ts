@@ -3,6 +3,8 @@ import { Model, NodeProto } from '../onnx/proto';
 import { DEFAULT_OP_TYPES, NodeMark, OP_HANDLERS } from './op-handlers';
 import { findHardSwishIsland, LutIsland } from './lut';
 import { DEFAULT_INTEGER_OPS, IntegerOpMark, markIntegerOp } from './integer-ops';
+import { type CpuFeatures, cpuFeatures } from '../runtime/cpu-features';
+import { floatNarrowConvsRule } from './cpu-placement';
 
 export interface PlanOptions {
   opTypes?: string[];
@@ -33,6 +35,8 @@ export interface PlanOptions {
    * quantizers (a symmetric quantizer does not clamp at 0), and narrow convs quantized too.
    */
   int8Activations?: boolean;
+  /** The deploy CPU whose features key the narrow-conv rule (default: this machine's). */
+  cpu?: CpuFeatures;
 }
 
 /** Where a quantized tensor's scale and zero point come from. */
@@ -71,7 +75,9 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const opTypes = new Set(opts.opTypes ?? DEFAULT_OP_TYPES);
   const skipNodes = new Set(opts.skipNodes ?? []);
   const int8 = opts.int8Activations ?? false;
-  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? true, floatNarrowConvs: !int8 };
+  const narrow = floatNarrowConvsRule(opts.cpu ?? cpuFeatures());
+  const floatNarrowConvs = !int8 && narrow.apply ? narrow.reason : undefined;
+  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? true, floatNarrowConvs };
   const marks: NodeMark[] = [];
   const skipped: QuantPlan['skipped'] = [];
   const tensors = new Map<string, TensorQuant>();

@@ -2,11 +2,13 @@ import { SlimflowError } from '../errors';
 import { encodeModel } from '../onnx/model-io';
 import { prepareModel, PrepareReport } from '../onnx/prepare';
 import { Model } from '../onnx/proto';
+import { type CpuFeatures, cpuFeatures } from '../runtime/cpu-features';
 import { countKernels } from '../runtime/kernels';
 import { Tensor } from '../tensor';
 import { calibratorNames, getCalibrator } from './calibrators';
 import { applyBiasCorrection, BiasCorrectionReport, biasCorrectionObserver } from './bias-correction';
 import { collectRanges } from './collect';
+import { type CpuPlacement, decidePlacement } from './cpu-placement';
 import { planQuantization } from './plan';
 import { emitQdq } from './qdq';
 import { nchwNearestResize } from './resize-layout';
@@ -16,7 +18,7 @@ import { RoundingReport, startRounding } from './weight-rounding';
 
 /**
  * Deploy-target presets. 'onnxruntime' (default, x86 CPU): uint8 asymmetric activations, int8
- * per-channel weights at 7 bits (AVX2 without VNNI), integer path between layers and the layout
+ * per-channel weights (7 bits on CPUs without VNNI, see cpu-placement.ts), integer path between layers and the layout
  * rewrites onnxruntime's CPU kernels want. 'tensorrt': symmetric int8 everywhere (zero points 0),
  * full 8-bit weights, Q/DQ at the quantized layers only (TensorRT's explicit quantization), no
  * onnxruntime-specific rewrites; slimflow still validates and times it with onnxruntime.
@@ -35,10 +37,12 @@ export interface QuantizeOptions {
   /** Per-channel weight scales (default true). */
   perChannel?: boolean;
   /**
-   * 7-bit weights (default true): AVX2 CPUs without VNNI sum u8·s8 pairs in int16, which saturates
-   * with full-range weights (cls top-1 agreement 96.3% → 99.0% on rendered lines with it).
+   * 7-bit weights (default: on CPUs without VNNI only): AVX2 sums u8·s8 pairs in int16, which
+   * saturates with full-range weights (cls top-1 agreement 96.3% → 99.0% on rendered lines with it).
    */
   reduceRange?: boolean;
+  /** The deploy CPU whose features decide reduce-range and narrow convs (default: this machine's). */
+  cpu?: CpuFeatures;
   /** Quantize depthwise convs too (see PlanOptions.quantizeDepthwise; default true). */
   quantizeDepthwise?: boolean;
   /** Run HardSwish islands as uint8 lookup tables (see PlanOptions.tableActivations). */
@@ -75,6 +79,8 @@ export interface QuantizeReport {
   biasCorrection?: BiasCorrectionReport;
   /** Per-layer output error of the learned rounding against nearest rounding (when a learned rounding was asked for). */
   rounding?: RoundingReport;
+  /** The CPU-dependent choices (reduce-range weights, float narrow convs), each with its reason. */
+  cpuPlacement: CpuPlacement;
 }
 
 /** Post-training static quantization to QDQ: prepare, plan, calibrate in one pass per batch, emit Q/DQ, check kernels. */
@@ -82,13 +88,15 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
   if (!calibratorNames().includes(opts.calibrator)) getCalibrator(opts.calibrator);
   const { model: prepared, report: preparation } = prepareModel(model);
   const trt = opts.backend === 'tensorrt';
+  const cpu = opts.cpu ?? cpuFeatures();
+  const cpuPlacement = decidePlacement(cpu, opts);
   if (!trt) nchwNearestResize(prepared.graph);
   const perChannel = opts.weightQuantizer !== undefined ? getWeightQuantizer(opts.weightQuantizer).perChannel : opts.perChannel;
-  const plan = planQuantization(prepared, { ...opts, perChannel, ...(trt ? { int8Activations: true, quantizeDepthwise: true } : {}) });
+  const plan = planQuantization(prepared, { ...opts, perChannel, ...(trt ? { int8Activations: true, quantizeDepthwise: true } : {}), cpu });
   if (plan.marks.length === 0) {
     throw new SlimflowError('NOT_SUPPORTED', `no node can be quantized (op types ${(opts.opTypes ?? []).join(', ') || 'default'}; ${plan.skipped.length} skipped)`);
   }
-  const weightQmax = trt || opts.reduceRange === false ? 127 : 63;
+  const weightQmax = cpuPlacement.reduceRange.apply ? 63 : 127;
   const means = opts.biasCorrection ? biasCorrectionObserver(plan.marks) : undefined;
   const roundingName = opts.weightRounding ?? 'round';
   const rounding = startRounding(roundingName, opts.weightRoundingParams, { graph: prepared.graph, marks: plan.marks, weightQmax, threads: opts.threads, onProgress: opts.onProgress });
@@ -120,6 +128,7 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
       preparation,
       ...(biasCorrection ? { biasCorrection } : {}),
       ...(roundingName !== 'round' ? { rounding: roundingReport } : {}),
+      cpuPlacement,
     },
   };
 }
