@@ -1,4 +1,9 @@
-/** Streaming task metrics and label-free teacher–student agreement, in points (0–100). */
+/**
+ * Streaming task metrics and label-free teacher–student agreement, in points (0–100).
+ * `createTaskMeter(task, params)` (task-meters/) is the task metric that decides acceptance: fed student
+ * and teacher outputs (and labels), scored against labels when every batch has them, else against the
+ * teacher. `createTaskMetric` (tasks.ts) is the older labeled-only form, kept for its callers.
+ */
 export { AccuracyMeter } from './accuracy';
 export { AgreementMeter } from './agreement';
 export type { Agreement } from './agreement';
