@@ -1,8 +1,9 @@
+import * as path from 'node:path';
 import { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { resolveConnection, ResolvedConnection } from '../workers/connection';
 import { DEFAULT_TASK_QUEUE } from '../workers/create-worker';
 import { info } from './output';
+import { installSdkLogger, sdkLogFile } from './sdk-log';
 
 export interface ClusterFlags {
   address?: string;
@@ -22,20 +23,15 @@ export function withClusterFlags(cmd: Command): Command {
     .option('--task-queue <name>', 'task queue of the slimflow workers', DEFAULT_TASK_QUEUE);
 }
 
-let runtimeInstalled = false;
-
 /** Resolve the cluster (starting the embedded server when none is configured) and quiet the SDK's logs. */
 export async function cluster(flags: ClusterFlags): Promise<ResolvedConnection> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger(process.env.SLIMFLOW_LOG_LEVEL === 'debug' ? 'INFO' : 'WARN') });
-    runtimeInstalled = true;
-  }
+  installSdkLogger();
   const conn = await resolveConnection({
     address: flags.address,
     namespace: flags.namespace,
     profile: flags.profile,
     configFile: flags.temporalConfig,
   });
-  info(`temporal: ${conn.address} namespace ${conn.namespace}${conn.embedded ? ' (embedded dev server)' : ''}`);
+  info(`temporal: ${conn.address} namespace ${conn.namespace}${conn.embedded ? ' (embedded dev server)' : ''}; SDK log: ${path.relative(process.cwd(), sdkLogFile())}`);
   return conn;
 }

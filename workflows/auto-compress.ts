@@ -6,7 +6,7 @@ import {
 } from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
 import type { JobConfig } from '../core/config/schema';
-import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf } from '../core/pipeline';
+import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf, withinJob } from '../core/pipeline';
 import type { Candidate } from '../core/pipeline/types';
 import { buildReport, JobReport } from '../core/report/report';
 import { effectiveConfig, planAutoCompress } from '../core/search/strategy';
@@ -109,8 +109,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
 
   await checkpoint('the pipeline');
   const result = await executePipeline(cp, { model, calib: g.calibration_data }, (state) => {
-    const p = progressOf(cp, state);
-    progress = { ...p, percent: 5 + 0.9 * p.percent };
+    progress = withinJob(progressOf(cp, state), 5, 0.9);
     // A child started after a stop (or while the job is paused) is told at once: a stop sent during
     // the teacher or baseline stops the search after its first finished trial.
     if (stopped) forward('stop');

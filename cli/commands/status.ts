@@ -5,6 +5,8 @@ import { connectClient } from '../../workers/connection';
 import { ClusterFlags, cluster, withClusterFlags } from '../cluster';
 import { emit, fail } from '../output';
 import { estimateEta } from './status-eta';
+import { progressFacts } from '../progress-facts';
+import { progressView } from '../progress-view';
 
 /** Workflow types slimflow starts (visibility lists only these). */
 export const SLIMFLOW_TYPES = ['autoCompress', 'runPipeline', 'ptqSearch', 'trainStrategy', 'fleetRecompress'];
@@ -84,6 +86,9 @@ export async function jobStatus(client: Client, id: string): Promise<JobStatus> 
     if (sd) searchElapsed = (now - (await firstStart(client, searchId, sd)).getTime()) / 1000;
   }
   const running = d.status.name === 'RUNNING';
+  // The same figures as the live display: the percent of the work (a search counted by its trials) and its ETA.
+  const facts = running && p.steps ? await progressFacts(client.workflow, id, started).catch(() => null) : null;
+  const view = facts ? progressView({ ...facts, paused: paused || facts.paused }) : null;
   return {
     workflowId: id,
     type: d.type,
@@ -91,10 +96,10 @@ export async function jobStatus(client: Client, id: string): Promise<JobStatus> 
     startedAt: started.toISOString(),
     paused: running && paused,
     stage: p.stage ?? null,
-    percent: p.percent ?? null,
+    percent: view?.percent ?? p.percent ?? null,
     trials,
     best,
-    etaSeconds: estimateEta({ running, paused, elapsedSeconds: (now - started.getTime()) / 1000, percent: p.percent ?? null, trials, searchElapsedSeconds: searchElapsed }),
+    etaSeconds: view ? view.etaSeconds : estimateEta({ running, paused, elapsedSeconds: (now - started.getTime()) / 1000, percent: p.percent ?? null, trials, searchElapsedSeconds: searchElapsed }),
     ...(p.models ? { models: p.models } : {}),
   };
 }

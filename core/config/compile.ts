@@ -1,5 +1,6 @@
 import type { PipelineDocument } from '../pipeline/schema';
 import { SlimflowError } from '../errors';
+import { configBatchSize, inputPortOf } from './feed-request';
 import type { JobConfig } from './schema';
 
 /** One PTQ trial's settings as ptqTrial receives them. */
@@ -71,7 +72,7 @@ export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
     epochs: tc?.epochs ?? 1,
     seed: config.Global.seed ?? 0,
     threads: config.Global.deploy.threads,
-    batchSize: config.Global.input_shape[0] ?? 8,
+    batchSize: configBatchSize(config.Global),
     ...(typeof calib.count === 'number' ? { samples: calib.count } : {}),
     optimizer: { name: tc?.optimizer ?? 'adam' },
     schedule: { kind: 'constant', lr: tc?.learning_rate ?? 1e-4 },
@@ -89,7 +90,7 @@ export function baseTrial(config: JobConfig): PtqTrialConfig {
     calibrator: qp?.algo ?? 'abs_max',
     perChannel: (qp?.weight_quantize_type ?? 'channel_wise_abs_max') === 'channel_wise_abs_max',
     biasCorrect: qp?.bias_correct ?? false,
-    batchSize: qp?.batch_size ?? config.Global.input_shape[0] ?? 8,
+    batchSize: qp?.batch_size ?? configBatchSize(config.Global),
     batchNum: qp?.batch_num ?? 8,
     opTypes: qp?.quantize_op_types ?? ['Conv', 'MatMul', 'Gemm'],
     skipNodes: qp?.skip_tensor_list ?? [],
@@ -224,7 +225,7 @@ export function compileConfig(config: JobConfig, name = 'compress', opts: Compil
       calib: { type: 'dataset' },
       eval: { type: 'dataset', default: g.eval_data ?? g.calibration_data },
       tolerance: { type: 'number', default: g.deploy.max_accuracy_drop },
-      input: { type: 'json', default: { name: g.input_name, shape: g.input_shape, threads: g.deploy.threads, task: g.task } },
+      input: { type: 'json', default: inputPortOf(g) },
       outputDir: { type: 'string', default: g.output_dir },
     },
     steps: withoutUndefined({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec';
+import { taskMetricNames } from '../metrics/tasks';
 
 /*
  * The job config, in the sections of PaddleSlim ACT (snake_case keys as ACT spells them).
@@ -20,19 +21,51 @@ const deploy = z.strictObject({
   latency_table: z.string().min(1).optional(),
 });
 
+/** One graph input's batch shape, batch first (e.g. [8, 128]): the shape timed and evaluated. */
+const feedInput = z.strictObject({ shape: z.array(z.number().int().positive()).min(1) });
+
+/** How a YOLO-family detector's raw output is decoded for the detection metric. */
+const detection = z.strictObject({
+  format: z.enum(['yolov8', 'yolov5']).default('yolov8'),
+  score_threshold: z.number().min(0).max(1).default(0.25),
+  iou_threshold: z.number().min(0).max(1).default(0.45),
+});
+
+const task = z.string().min(1).refine((t) => taskMetricNames().includes(t), { error: (i) => `unknown task "${String(i.input)}"; known tasks: ${taskMetricNames().join(', ')}` });
+
 const global = z.strictObject({
   model: z.string().min(1),
-  input_name: z.string().min(1).default('x'),
-  /** The batch shape used for latency and evaluation, e.g. [8, 3, 48, 192]. */
-  input_shape: z.array(z.number().int().positive()).min(1),
-  /** Decides the metric on labeled data (a name in core/metrics/tasks.ts). */
-  task: z.enum(['classification', 'ocr-cls', 'ocr-rec', 'ocr-det']).default('classification'),
+  /** One entry per graph input: its batch shape. Inputs with fixed dims in the graph may be left out. */
+  inputs: z.record(z.string().min(1), feedInput).optional(),
+  /** The graph output the task metric reads; absent: the first graph output. */
+  output: z.string().min(1).optional(),
+  /** Shorthand for a one-input model: the input's name (absent: the graph's single input). */
+  input_name: z.string().min(1).optional(),
+  /** Shorthand for a one-input model: its batch shape, e.g. [8, 3, 48, 192]. */
+  input_shape: z.array(z.number().int().positive()).min(1).optional(),
+  /** Decides the metric (a name in core/metrics/tasks.ts's registry). */
+  task: task.default('classification'),
+  /** Decoding of detector outputs (task: detection). */
+  detection: detection.optional(),
   calibration_data: dataset,
   eval_data: dataset.optional(),
   deploy: deploy.prefault({}),
   seed: z.number().int().min(0).default(0),
   output_dir: z.string().default('.slimflow/out'),
+}).superRefine((g, ctx) => {
+  // One normalized feed description: either the per-input map or the one-input shorthand.
+  if (g.inputs && (g.input_name !== undefined || g.input_shape !== undefined)) {
+    const key = g.input_shape !== undefined ? 'input_shape' : 'input_name';
+    ctx.addIssue({ code: 'custom', path: [key], message: `give either Global.inputs or the one-input shorthand Global.input_name/input_shape, not both` });
+  }
+  if (g.input_name !== undefined && g.input_shape === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['input_shape'], message: `Global.input_name needs Global.input_shape (the input's batch shape)` });
+  }
+  if (g.inputs && Object.keys(g.inputs).length === 0) ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'Global.inputs names no input' });
+  if (g.detection && g.task !== 'detection') ctx.addIssue({ code: 'custom', path: ['detection'], message: `Global.detection configures task "detection", but Global.task is "${g.task}"` });
 });
+
+export type GlobalConfig = z.output<typeof global>;
 
 const calibrationAlgo = z.string().min(1);
 

@@ -18,6 +18,11 @@ export interface StageSpec {
   unsupported?: string;
   /** A builtin's pure body: one object keyed by input ports in, one keyed by output ports out. */
   evaluate?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Rough relative cost of one run, for progress and ETA: a PTQ trial or a validation is a few units,
+   * a builtin almost nothing. A search costs this per trial of its budget. Default 1.
+   */
+  cost?: number;
 }
 
 const req = (type: PortType): PortSpec => ({ type });
@@ -25,67 +30,67 @@ const opt = (type: PortType): PortSpec => ({ type, optional: true });
 
 export const STAGES: Record<string, StageSpec> = {
   importModel: {
-    kind: 'activity', doc: 'Bring a model file into the artifact store.',
+    kind: 'activity', cost: 0.5, doc: 'Bring a model file into the artifact store.',
     inputs: { path: req('string') }, outputs: { model: 'model' },
   },
   analyzeGraph: {
-    kind: 'activity', doc: 'Op census, quantizable layers, distillation nodes, model family.',
+    kind: 'activity', cost: 0.5, doc: 'Op census, quantizable layers, distillation nodes, model family.',
     inputs: { model: req('model') }, outputs: { analysis: 'analysis' },
   },
   cloneTeacher: {
-    kind: 'activity', doc: 'Freeze the original model as the teacher.',
+    kind: 'activity', cost: 0.5, doc: 'Freeze the original model as the teacher.',
     inputs: { model: req('model') }, outputs: { teacher: 'model' },
   },
   ptqTrial: {
-    kind: 'activity', doc: 'Calibrate and quantize one PTQ configuration.',
+    kind: 'activity', cost: 4, doc: 'Calibrate and quantize one PTQ configuration.',
     inputs: { model: req('model'), calib: req('dataset'), ptq: opt('ptqConfig'), input: opt('json') },
     outputs: { model: 'model', trialKey: 'string', label: 'string', calibration: 'json', trial: 'json' },
   },
   estimateLatency: {
-    kind: 'activity', doc: 'Predict latency from a latency table (the `table` path, else SLIMFLOW_LATENCY_TABLE); measure when there is none.',
+    kind: 'activity', cost: 2, doc: 'Predict latency from a latency table (the `table` path, else SLIMFLOW_LATENCY_TABLE); measure when there is none.',
     inputs: { model: req('model'), input: opt('json'), threads: opt('number'), table: opt('string') },
     outputs: { latencyMs: 'number', latency: 'latency' },
   },
   validateCandidate: {
-    kind: 'activity', doc: 'Accuracy, teacher agreement, latency and size of one model.',
+    kind: 'activity', cost: 4, doc: 'Accuracy, teacher agreement, latency and size of one model.',
     inputs: { model: req('model'), teacher: req('model'), eval: req('dataset'), label: opt('string'), config: opt('json'), input: opt('json') },
     outputs: { candidate: 'candidate', accuracy: 'number', agreement: 'number', latencyMs: 'number', sizeBytes: 'number' },
   },
   compareLatency: {
-    kind: 'activity', doc: 'Time the baseline, an optional reference and every candidate side by side (interleaved rounds, fixed threads); returns them with those latencies.',
+    kind: 'activity', cost: 6, doc: 'Time the baseline, an optional reference and every candidate side by side (interleaved rounds, fixed threads); returns them with those latencies.',
     inputs: { baseline: req('candidate'), reference: opt('candidate'), candidates: req('list<candidate>'), input: opt('json') },
     outputs: { baseline: 'candidate', reference: 'candidate', candidates: 'list<candidate>', all: 'list<candidate>' },
   },
   optimizeGraph: {
-    kind: 'activity', doc: 'FP32 graph rewrites only: opset upgrade, BatchNorm and affine folding, HardSwish fusion.',
+    kind: 'activity', cost: 1, doc: 'FP32 graph rewrites only: opset upgrade, BatchNorm and affine folding, HardSwish fusion.',
     inputs: { model: req('model') }, outputs: { model: 'model' },
   },
   publishModel: {
-    kind: 'activity', doc: 'Copy a model out of the artifact store into an output folder (atomically).',
+    kind: 'activity', cost: 0.5, doc: 'Copy a model out of the artifact store into an output folder (atomically).',
     inputs: { model: req('model'), outputDir: req('string'), label: opt('string'), file: opt('string') }, outputs: { path: 'string' },
   },
   measureSensitivity: {
-    kind: 'activity', doc: 'Per-layer error (SQNR, MSE) of a quantized model against its float model on calibration data, most sensitive first.',
+    kind: 'activity', cost: 4, doc: 'Per-layer error (SQNR, MSE) of a quantized model against its float model on calibration data, most sensitive first.',
     inputs: { model: req('model'), quantized: req('model'), calib: req('dataset'), input: opt('json'), batches: opt('number') },
     outputs: { layers: 'json' },
   },
   buildStrategyVariants: {
-    kind: 'activity', doc: 'One model per automatic-mode strategy (INT8, INT8 with float fallbacks, channel-pruned 25/50 % + INT8) for estimateLatency to cost.',
+    kind: 'activity', cost: 3, doc: 'One model per automatic-mode strategy (INT8, INT8 with float fallbacks, channel-pruned 25/50 % + INT8) for estimateLatency to cost.',
     inputs: { model: req('model'), input: opt('json'), keepFloat: opt('json') },
     outputs: { variants: 'json' },
   },
   trainEpoch: {
-    kind: 'activity', doc: 'One epoch (or a bounded number of steps) of distilled / QAT / sparse training, checkpointing and resuming.',
+    kind: 'activity', cost: 20, doc: 'One epoch (or a bounded number of steps) of distilled / QAT / sparse training, checkpointing and resuming.',
     inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), config: opt('json'), state: opt('json'), epoch: opt('number'), input: opt('json') },
     outputs: { model: 'model', loss: 'number', state: 'json', epoch: 'number', steps: 'number', resumedFromStep: 'number' },
   },
   trainStrategy: {
-    kind: 'workflow', doc: 'trainEpoch × E with validation after each, best kept, early stop (child workflow).',
+    kind: 'workflow', cost: 60, doc: 'trainEpoch × E with validation after each, best kept, early stop (child workflow).',
     inputs: { model: req('model'), teacher: req('model'), train: req('dataset'), eval: opt('dataset'), config: opt('json'), input: opt('json') },
     outputs: { model: 'model', candidate: 'candidate', history: 'json', stoppedBy: 'string' },
   },
   ptqSearch: {
-    kind: 'workflow', doc: 'Surrogate-guided PTQ search: batches of ptqTrial + validateCandidate on every worker (child workflow).',
+    kind: 'workflow', cost: 8, doc: 'Surrogate-guided PTQ search: batches of ptqTrial + validateCandidate on every worker (child workflow).',
     inputs: {
       model: req('model'), calib: req('dataset'), eval: req('dataset'), teacher: req('model'),
       space: opt('json'), budget: opt('number'), input: opt('json'), baseline: opt('candidate'), tolerance: opt('number'),
@@ -95,7 +100,7 @@ export const STAGES: Record<string, StageSpec> = {
     outputs: { best: 'candidate', trials: 'list<candidate>', bestConfig: 'ptqConfig', stoppedBy: 'string', trialsRun: 'number', runs: 'number' },
   },
   selectBest: {
-    kind: 'builtin', doc: 'Fastest candidate within tolerance of the baseline, else the most accurate.',
+    kind: 'builtin', cost: 0.05, doc: 'Fastest candidate within tolerance of the baseline, else the most accurate.',
     inputs: { candidates: req('list<candidate>'), baseline: opt('candidate'), tolerance: opt('number'), by: opt('string') },
     outputs: { best: 'candidate', model: 'model', accuracyDrop: 'number' },
     evaluate: (input) => ({ ...selectBest(input as unknown as SelectBestInput) }),

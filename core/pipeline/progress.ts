@@ -9,7 +9,12 @@ export interface PipelineProgress {
   stage: string;
   percent: number;
   best?: { label: string; accuracy: number | null; agreement: number; latencyMs: number };
-  steps: Record<string, { status: StepStatus; done?: number; total?: number }>;
+  /**
+   * Per step: its status, fan-out instances done of total, and `share`, the points of `percent` the
+   * step is worth (its stage's catalog cost × its instances, over the pipeline's): a client that learns
+   * more of a running step (a search's trials) adds share × its fraction done.
+   */
+  steps: Record<string, { status: StepStatus; done?: number; total?: number; share?: number }>;
 }
 
 const isCandidate = (v: unknown): v is Candidate =>
@@ -41,33 +46,60 @@ function bestSoFar(cp: CompiledPipeline, state: RunState): Candidate | undefined
   }, undefined);
 }
 
-/** Progress of a run: running steps, percent of steps settled (fan-outs count by instance), best so far. */
+/** How many times a step's stage runs: its fan-out's instances, repeats, or a search's trial budget. */
+function instances(step: CompiledPipeline['pipeline']['steps'][string], rec: RunState['steps'][string]): number {
+  const w = step.with as Record<string, unknown> | undefined;
+  if (step.stage === 'ptqSearch') return typeof w?.budget === 'number' ? w.budget : 20;
+  if (rec.results) return Math.max(1, rec.results.length);
+  const items = (step.forEach as { items?: unknown } | undefined)?.items;
+  if (Array.isArray(items)) return Math.max(1, items.length);
+  if (step.repeat) return step.repeat.max;
+  return 1;
+}
+
+/**
+ * Progress of a run: running steps, percent of the work settled, best so far. Steps weigh their
+ * stage's cost (a validation far more than a selectBest), so the percent moves with the work, not
+ * with the step count; skipped steps leave the total.
+ */
 export function progressOf(cp: CompiledPipeline, state: RunState): PipelineProgress {
   const steps: PipelineProgress['steps'] = {};
   const running: string[] = [];
+  const weights: Record<string, number> = {};
+  let total = 0;
   let settled = 0;
   for (const [id, step] of Object.entries(cp.pipeline.steps)) {
     const rec = state.steps[id];
+    const weight = (stageSpec(step.stage)?.cost ?? 1) * instances(step, rec);
     const entry: PipelineProgress['steps'][string] = { status: rec.status };
     if (rec.results) {
       entry.total = rec.results.length;
       entry.done = rec.results.filter((r) => r !== null).length;
     }
     steps[id] = entry;
-    if (rec.status === 'succeeded' || rec.status === 'skipped') settled += 1;
+    if (rec.status === 'skipped') continue;
+    weights[id] = weight;
+    total += weight;
+    if (rec.status === 'succeeded') settled += weight;
     else if (rec.status === 'running') {
       running.push(`${id} (${step.stage})`);
-      if (entry.total) settled += entry.done! / entry.total;
-      else if (step.repeat) settled += (rec.iteration ?? 0) / step.repeat.max;
+      if (entry.total) settled += (weight * entry.done!) / entry.total;
+      else if (step.repeat) settled += (weight * (rec.iteration ?? 0)) / step.repeat.max;
     }
   }
-  const total = Object.keys(cp.pipeline.steps).length;
-  const done = settled === total;
+  for (const [id, w] of Object.entries(weights)) steps[id].share = total > 0 ? (100 * w) / total : 0;
+  const done = running.length === 0 && Object.values(state.steps).every((r) => r.status === 'succeeded' || r.status === 'skipped');
   const best = bestSoFar(cp, state);
   return {
     stage: running.length > 0 ? running.join(', ') : done ? 'done' : 'starting',
-    percent: Math.round((100 * settled) / total),
+    percent: done ? 100 : total > 0 ? Math.round((100 * settled) / total) : 0,
     ...(best ? { best: { label: best.label, accuracy: best.accuracy, agreement: best.agreement, latencyMs: best.latencyMs } } : {}),
     steps,
   };
+}
+
+/** A pipeline's progress placed within a larger job's scale (e.g. points 5 to 95 of autoCompress). */
+export function withinJob(p: PipelineProgress, offset: number, factor: number): PipelineProgress {
+  const steps = Object.fromEntries(Object.entries(p.steps).map(([id, s]) => [id, s.share === undefined ? s : { ...s, share: s.share * factor }]));
+  return { ...p, percent: offset + factor * p.percent, steps };
 }

@@ -29,7 +29,10 @@ export interface JobReport {
   model: string;
   task: string;
   threads: number;
+  /** The first input's batch shape. */
   inputShape: number[];
+  /** Every input's batch shape by name, for models with several inputs. */
+  inputShapes?: Record<string, number[]>;
   baseline: CandidateFigures;
   best: CandidateFigures & { modelPath: string };
   /** FP32 after graph rewrites alone, timed beside the others: what quantization adds on top. */
@@ -55,12 +58,17 @@ export interface JobReport {
   final?: { baselineMs: number; ptqPick: CandidateFigures; chose: 'trained' | 'ptq' };
 }
 
+/** "batch shape [8, 3, 48, 192]", or with several inputs "batch shapes input_ids [8, 128], attention_mask [8, 128]". */
+export const batchShapes = (r: Pick<JobReport, 'inputShape' | 'inputShapes'>): string =>
+  r.inputShapes ? `batch shapes ${Object.entries(r.inputShapes).map(([k, v]) => `${k} [${v.join(', ')}]`).join(', ')}` : `batch shape [${r.inputShape.join(', ')}]`;
+
 /** Assemble the job report from the measured baseline and the chosen candidate. Pure. */
 export function buildReport(args: {
   model: string;
   task: string;
   threads: number;
   inputShape: number[];
+  inputShapes?: Record<string, number[]>;
   baseline: CandidateFigures;
   best: CandidateFigures;
   rewritten?: CandidateFigures | null;
@@ -92,6 +100,7 @@ export function buildReport(args: {
     task: args.task,
     threads: args.threads,
     inputShape: args.inputShape,
+    ...(args.inputShapes ? { inputShapes: args.inputShapes } : {}),
     baseline: args.baseline,
     best: { ...args.best, modelPath: args.bestPath },
     rewritten: args.rewritten ?? null,
@@ -159,7 +168,7 @@ export function formatReport(r: JobReport): string {
   const int8 = r.int8Speedup != null ? `, best INT8 ${r.int8Speedup.toFixed(2)}x` : '';
   return [
     `slimflow report: ${r.model}`,
-    `task ${r.task}, batch shape [${r.inputShape.join(', ')}], ${r.threads} thread(s)`,
+    `task ${r.task}, ${batchShapes(r)}, ${r.threads} thread(s)`,
     table,
     '* chosen: the fastest within the accuracy tolerance. Latencies: medians of interleaved runs, every model timed side by side.',
     `speedup ${r.speedup.toFixed(2)}x (chosen${int8}${rewrites}), accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +

@@ -22,6 +22,7 @@
 //    tester misses the tolerance by less than closeDrop points; beyond that the run records that
 //    only QAT/distillation could reach the accuracy target (see ptqSearch's testerVerdict).
 import type { GraphAnalysis } from '../onnx/analysis';
+import { configBatchSize } from '../config/feed-request';
 import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
 import { CompileOptions, compileConfig, trainingConfigs } from '../config/compile';
@@ -132,7 +133,7 @@ export function effectiveConfig(config: JobConfig, analysis: GraphAnalysis): Job
   const opTypes = (config.QuantPost?.quantize_op_types ?? ['Conv', 'ConvTranspose', 'MatMul', 'Gemm']).filter((t) => present.has(t));
   // A config without QuantPost gets the schema's defaults for the keys the compiler reads (the rest stay absent).
   const quantPost = {
-    algo: 'abs_max', weight_quantize_type: 'channel_wise_abs_max', batch_size: config.Global.input_shape[0] ?? 8, batch_num: 8,
+    algo: 'abs_max', weight_quantize_type: 'channel_wise_abs_max', batch_size: configBatchSize(config.Global), batch_num: 8,
     activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, is_full_quantize: false, onnx_format: true, qdq_placement: 'auto',
     ...config.QuantPost,
     quantize_op_types: opTypes,

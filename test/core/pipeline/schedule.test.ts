@@ -140,7 +140,22 @@ describe('scheduler', () => {
     expect(progressOf(cp, half)).toEqual({
       stage: 'v (validateCandidate)', percent: 50,
       best: { label: 'x', accuracy: 80, agreement: 90, latencyMs: 3 },
-      steps: { v: { status: 'running', done: 1, total: 2 } },
+      steps: { v: { status: 'running', done: 1, total: 2, share: 100 } },
     });
+  });
+
+  it('weighs steps by their stage\'s cost: a validation moves the percent far more than a selectBest', () => {
+    const cp = compiled({
+      v: { stage: 'validateCandidate', with: { model: '${{ inputs.model }}', teacher: '${{ inputs.model }}', eval: '${{ inputs.eval }}' } },
+      pick: { stage: 'selectBest', with: { candidates: ['${{ steps.v.candidate }}'] } },
+    });
+    const { state, ready } = advance(cp, initialState(cp, inputs));
+    const cand = { label: 'x', model, accuracy: 80, agreement: 90, cosine: 100, latencyMs: 3, sizeBytes: 10 };
+    const afterV = recordResult(cp, state, ready[0], { candidate: cand, accuracy: 80, agreement: 90, latencyMs: 3, sizeBytes: 10 });
+    const p = progressOf(cp, afterV);
+    // Two steps, one done: by step count 50 %; by cost (validateCandidate 4, selectBest 0.05) 99 %.
+    expect(p.percent).toBeGreaterThan(95);
+    expect(p.steps.v.share! + p.steps.pick.share!).toBeCloseTo(100, 9);
+    expect(p.steps.v.share!).toBeGreaterThan(p.steps.pick.share! * 50);
   });
 });
