@@ -44,7 +44,11 @@ const REGISTRY: ReadonlyMap<string, TaskMetricEntry> = new Map(ENTRIES.map((e) =
 /** Names of the registered task metrics. */
 export const taskMetricNames = (): string[] => [...REGISTRY.keys()];
 
-/** A fresh meter for a task; an unknown task is a config error that lists the known ones. */
+/**
+ * A fresh labeled-only meter for a task; an unknown task is a config error that lists the known ones.
+ * @deprecated Use createTaskMeter (task-meters/registry.ts), which also scores against the teacher and knows
+ * every task; this stays, on the same meters, until validateCandidate, `slimflow eval` and bench:train switch.
+ */
 export function createTaskMetric(task: string): TaskMetric {
   const e = REGISTRY.get(task);
   if (!e) throw new SlimflowError('INVALID_CONFIG', `unknown task "${task}"; known tasks: ${taskMetricNames().join(', ')}`, 'Global.task');
