@@ -1,8 +1,15 @@
-/** Datasets for calibration and evaluation: specs, batching, preprocessing, rendered OCR lines, .npy. */
+/** Datasets for calibration and evaluation: specs, batching into feeds, preprocessing, rendered OCR lines, .npy/.npz, text. */
 export { countSamples, iterateBatches, openDataset } from './batches';
-export type { Batch, BatchOptions } from './batches';
-export { readNpy, writeNpy } from './npy';
-export { PREPROCESS_PRESETS, paddleOcrClsPreprocess, paddleOcrDetPreprocess, paddleOcrRecPreprocess, preprocessImage, resizedWidth } from './preprocess';
+export type { Batch, BatchOptions, CountOptions, DataSummary, DatasetOptions } from './batches';
+export { allocData, convertTensor, float16ToNumber, numberToFloat16 } from './dtype';
+export { readImageSize } from './image-header';
+export type { ImageSize } from './image-header';
+export { readLabelsFile } from './labels';
+export { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_INPUT_BYTES, MAX_TEXT_BYTES, limitValue, readFileCapped } from './limits';
+export type { DataLimit } from './limits';
+export { readNpy, readNpyHeader, writeNpy } from './npy';
+export { PREPROCESS_PRESETS, paddleOcrClsPreprocess, paddleOcrDetPreprocess, paddleOcrRecPreprocess, placement, preprocessImage, resizedWidth, sampleDims } from './preprocess';
+export type { Placement } from './preprocess';
 export { renderDetPage } from './render/det-page';
 export type { DetPage } from './render/det-page';
 export { renderRecLine } from './render/rec-line';
@@ -11,6 +18,13 @@ export { renderTextLine } from './render/textline';
 export { writeRenderedSet } from './render/write-set';
 export type { WrittenSet } from './render/write-set';
 export { Rng } from './rng';
+export { ONE_INPUT } from './sample';
 export type { Label, Sample, SampleSource, TextBox } from './sample';
-export { datasetSpecSchema, parseDatasetSpec, preprocessSchema } from './spec';
-export type { DatasetSpec, DatasetSpecInput, Preprocess } from './spec';
+export { decodeImage } from './sources/images';
+export { readNpz } from './sources/npz';
+export { tokenRole } from './sources/text';
+export type { TokenRole } from './sources/text';
+export { RESIZE_MODES, datasetSpecSchema, parseDatasetSpec, preprocessSchema } from './spec';
+export type { DatasetSpec, DatasetSpecInput, NpzSpec, Preprocess, PreprocessInput, ResizeMode, TextSpec } from './spec';
+export { loadTokenizer } from './text/tokenize';
+export type { TextTokenizer } from './text/tokenize';

@@ -17,12 +17,26 @@ const DESCRS: Record<string, { dtype: DType; bytes: number }> = {
   '|u1': { dtype: 'uint8', bytes: 1 },
   '<u1': { dtype: 'uint8', bytes: 1 },
   '|i1': { dtype: 'int8', bytes: 1 },
+  '<f2': { dtype: 'float16', bytes: 2 },
+  '|b1': { dtype: 'bool', bytes: 1 },
 };
 
 const bad = (message: string, file: string) => new SlimflowError('INVALID_DATA', message, file);
 
-/** Parse a .npy file's bytes into a host tensor; `file` is only used to name it in errors. */
-export function readNpy(bytes: Uint8Array, file = '<npy>'): Tensor {
+/** What a .npy header says: element type, shape, and where the data starts. */
+export interface NpyHeader {
+  dtype: DType;
+  dims: number[];
+  dataStart: number;
+  /** Bytes the data takes. */
+  byteCount: number;
+}
+
+/**
+ * Parse the header of a .npy file from its first bytes (all of them, or a prefix long enough to
+ * hold the header). Errors name the file and what was expected, never quote the header text.
+ */
+export function readNpyHeader(bytes: Uint8Array, file = '<npy>'): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad('not a .npy file (bad magic string)', file);
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -47,16 +61,21 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): Tensor {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw bad(`malformed .npy header: ${header.trim()}`, file);
+    throw bad("malformed .npy header: expected a dict with 'descr', 'fortran_order' and 'shape'", file);
   }
   if (fortran === 'True') throw bad('Fortran-order (column-major) .npy arrays are not supported; save with np.ascontiguousarray', file);
   const kind = DESCRS[descr];
-  if (!kind) throw bad(`unsupported .npy dtype '${descr}' (supported: ${Object.keys(DESCRS).join(', ')}; big-endian is not)`, file);
+  // A dtype code is named (it is what was asked for); anything else in its place is not echoed.
+  const named = /^[<>|=]?[a-zA-Z]\d{0,2}$/.test(descr) ? ` '${descr}'` : '';
+  if (!kind) throw bad(`unsupported .npy dtype${named} (supported: ${Object.keys(DESCRS).join(', ')}; big-endian is not)`, file);
   const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw bad(`malformed .npy shape (${shapeText})`, file);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw bad('malformed .npy shape: expected a tuple of non-negative integers', file);
+  return { dtype: kind.dtype, dims, dataStart, byteCount: sizeOf(dims) * kind.bytes };
+}
 
-  const count = sizeOf(dims);
-  const byteCount = count * kind.bytes;
+/** Parse a .npy file's bytes into a host tensor; `file` is only used to name it in errors. */
+export function readNpy(bytes: Uint8Array, file = '<npy>'): Tensor {
+  const { dtype, dims, dataStart, byteCount } = readNpyHeader(bytes, file);
   if (bytes.length - dataStart < byteCount) {
     throw bad(`truncated .npy data: shape [${dims.join(', ')}] needs ${byteCount} bytes, file has ${bytes.length - dataStart}`, file);
   }
@@ -64,7 +83,7 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): Tensor {
   // slice() is a view into a shared pool, so its .buffer would hold other bytes too.
   const raw = new Uint8Array(byteCount);
   raw.set(bytes.subarray(dataStart, dataStart + byteCount));
-  return { dtype: kind.dtype, dims, data: typedView(kind.dtype, raw.buffer) } as Tensor;
+  return { dtype, dims, data: typedView(dtype, raw.buffer) } as Tensor;
 }
 
 function typedView(dtype: DType, buf: ArrayBuffer): Tensor['data'] {
@@ -74,12 +93,13 @@ function typedView(dtype: DType, buf: ArrayBuffer): Tensor['data'] {
     case 'int64': return new BigInt64Array(buf);
     case 'int32': return new Int32Array(buf);
     case 'int8': return new Int8Array(buf);
+    case 'float16': return new Uint16Array(buf);
     default: return new Uint8Array(buf);
   }
 }
 
 const DESCR_OF: Partial<Record<DType, string>> = {
-  float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', uint8: '|u1', int8: '|i1',
+  float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', uint8: '|u1', int8: '|i1', float16: '<f2', bool: '|b1',
 };
 
 /** Serialize a host tensor as a version 1.0 .npy file (C order, little-endian). */

@@ -8,19 +8,66 @@ import { SlimflowError } from '../errors';
 
 const channelTriple = z.tuple([z.number(), z.number(), z.number()]);
 
-/** How to turn a decoded image into a model input; mean/std apply to the output planes in channel order. */
-export const preprocessSchema = z.strictObject({
-  height: z.int().positive(),
-  width: z.int().positive(),
-  /** Keep the aspect ratio (width min(ceil(H·w/h), W)) and zero-pad on the right; false stretches to W. */
-  keepAspect: z.boolean().default(true),
-  scale: z.number().positive().default(1 / 255),
-  mean: channelTriple.default([0, 0, 0]),
-  std: channelTriple.default([1, 1, 1]).refine((s) => s.every((v) => v > 0), 'std values must be > 0'),
-  channelOrder: z.enum(['BGR', 'RGB']).default('BGR'),
-  layout: z.literal('NCHW').default('NCHW'),
-});
+/** A closed set of values whose error names them all (zod's default says only "Invalid input"). */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (i) => `must be one of ${values.map((v) => `"${v}"`).join(', ')}${i.input === undefined ? '' : `, got ${JSON.stringify(i.input)}`}` });
+
+/**
+ * How an image is brought to height × width:
+ * - pad-right: scale to the height keeping the aspect, at most the width, zero-pad on the right
+ *   (after normalization, as PaddleOCR does); the OCR models' rule.
+ * - stretch: plain resize to height × width.
+ * - shorter-side-center-crop: scale the shorter side to `resize_size`, then cut the centre
+ *   height × width (torchvision Resize + CenterCrop, timm).
+ * - letterbox: scale to fit inside height × width keeping the aspect, centre it, fill the rest
+ *   with the pixel value `pad_value` (YOLO).
+ */
+export const RESIZE_MODES = ['pad-right', 'stretch', 'shorter-side-center-crop', 'letterbox'] as const;
+export type ResizeMode = (typeof RESIZE_MODES)[number];
+
+/**
+ * How to turn a decoded image into a model input; mean/std apply to the output planes in channel order.
+ * `keepAspect` is the older key and stays an alias: true = resize "pad-right", false = "stretch"
+ * (the parsed spec carries both, keepAspect then saying whether the mode keeps the aspect ratio).
+ */
+export const preprocessSchema = z
+  .strictObject({
+    height: z.int().positive(),
+    width: z.int().positive(),
+    resize: oneOf(RESIZE_MODES).optional(),
+    /** Alias of resize (see above); default when neither is given: pad-right. */
+    keepAspect: z.boolean().optional(),
+    /** shorter-side-center-crop: the shorter side's length before the crop; default height/0.875 (224 → 256). */
+    resize_size: z.int().positive().optional(),
+    /** letterbox: the pixel value (0–255, before scale/mean/std) of the border; YOLO uses 114. */
+    pad_value: z.number().min(0).max(255).default(114),
+    scale: z.number().positive().default(1 / 255),
+    mean: channelTriple.default([0, 0, 0]),
+    std: channelTriple.default([1, 1, 1]).refine((s) => s.every((v) => v > 0), 'std values must be > 0'),
+    channelOrder: oneOf(['BGR', 'RGB']).default('BGR'),
+    /** NCHW: samples 3×H×W (PyTorch, Paddle); NHWC: H×W×3 (TensorFlow, Keras). */
+    layout: oneOf(['NCHW', 'NHWC']).default('NCHW'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.resize !== undefined && p.keepAspect !== undefined && p.keepAspect !== (p.resize !== 'stretch')) {
+      ctx.addIssue({ code: 'custom', path: ['keepAspect'], message: `keepAspect: ${p.keepAspect} contradicts resize: "${p.resize}"; give only resize` });
+    }
+    if (p.resize_size !== undefined && p.resize !== 'shorter-side-center-crop') {
+      ctx.addIssue({ code: 'custom', path: ['resize_size'], message: 'resize_size applies only to resize: "shorter-side-center-crop"' });
+    }
+    if (p.resize === 'shorter-side-center-crop' && p.resize_size !== undefined && p.resize_size < Math.max(p.height, p.width)) {
+      ctx.addIssue({ code: 'custom', path: ['resize_size'], message: `resize_size must be at least max(height, width) = ${Math.max(p.height, p.width)}, so the crop lies inside the image` });
+    }
+  })
+  .transform((p) => {
+    const resize: ResizeMode = p.resize ?? (p.keepAspect === false ? 'stretch' : 'pad-right');
+    const out = { ...p, resize, keepAspect: resize !== 'stretch' };
+    if (resize === 'shorter-side-center-crop') out.resize_size ??= Math.round(Math.max(p.height, p.width) / 0.875);
+    return out;
+  });
 export type Preprocess = z.output<typeof preprocessSchema>;
+/** What a user may write for a preprocess. */
+export type PreprocessInput = z.input<typeof preprocessSchema>;
 
 /** Fields every rendered set shares: how many samples, from which seed, with how much pixel noise. */
 const renderedCommon = {
@@ -64,14 +111,24 @@ export const renderedDetSpec = z.strictObject({
 /** Rendered text (no files needed): one shape per PP-OCR task. */
 export const renderedTextlinesSpec = z.discriminatedUnion('task', [renderedClsSpec, renderedRecSpec, renderedDetSpec]);
 
+/** Preset preprocess names (see preprocess.ts). */
+export const PRESET_NAMES = ['ppocr-cls', 'ppocr-rec', 'ppocr-det'] as const;
+
 export const imagesSpec = z.strictObject({
   kind: z.literal('images'),
   dir: z.string().min(1),
   /** Text file of "<image file name> <class index>" lines; when given, every listed image is a labeled sample. */
   labels: z.string().min(1).optional(),
-  preprocess: z.union([z.enum(['ppocr-cls', 'ppocr-rec', 'ppocr-det']), preprocessSchema]),
+  preprocess: z.union([z.enum(PRESET_NAMES), preprocessSchema], {
+    error: (i) => (typeof i.input === 'string' ? `unknown preset; presets: ${PRESET_NAMES.join(', ')}, or give a preprocess object` : undefined),
+  }),
 });
 
+/**
+ * .npy files. A folder holding `<input name>.npy` for every input of the feed is per input (each
+ * array's axis 0 is the samples, element types kept); otherwise each file (of `files`, or of `dir`
+ * in name order) is one sample or a batch of samples of the model's one input.
+ */
 export const npySpec = z
   .strictObject({
     kind: z.literal('npy'),
@@ -83,7 +140,41 @@ export const npySpec = z
     path: ['dir'],
   });
 
-export const datasetSpecSchema = z.discriminatedUnion('kind', [renderedTextlinesSpec, imagesSpec, npySpec]);
+/**
+ * NumPy archives (np.savez / np.savez_compressed), each array named after a graph input, samples on
+ * axis 0, element types kept; several files are concatenated in order.
+ */
+export const npzSpec = z.strictObject({
+  kind: z.literal('npz'),
+  files: z.array(z.string().min(1)).min(1),
+});
+
+/**
+ * Text files → token inputs (input_ids, attention_mask, token_type_ids, matched by the feed's names)
+ * through a Hugging Face tokenizer.json. Passages are paragraphs (blank-line separated) or lines, in
+ * file order; one longer than max_length is split into several samples by tokens ("split") or cut
+ * ("truncate"). Padding fills up to max_length on the given side with the tokenizer's pad id.
+ */
+export const textSpec = z
+  .strictObject({
+    kind: z.literal('text'),
+    dir: z.string().min(1).optional(),
+    files: z.array(z.string().min(1)).min(1).optional(),
+    tokenizer: z.string().min(1),
+    /** Tokens per sample, special tokens included; default: the feed's sequence length (shape[1]). */
+    max_length: z.int().min(2).max(1 << 16).optional(),
+    /** Samples to yield; absent: every passage. More than the text holds is an error. */
+    count: z.int().positive().max(1_000_000).optional(),
+    passages: oneOf(['paragraph', 'line']).default('paragraph'),
+    truncation: oneOf(['split', 'truncate']).default('split'),
+    padding: oneOf(['right', 'left']).default('right'),
+  })
+  .refine((s) => (s.dir === undefined) !== (s.files === undefined), {
+    message: 'give exactly one of "dir" or "files"',
+    path: ['dir'],
+  });
+
+export const datasetSpecSchema = z.discriminatedUnion('kind', [renderedTextlinesSpec, imagesSpec, npySpec, npzSpec, textSpec]);
 
 /** A validated dataset spec with defaults filled in. */
 export type DatasetSpec = z.output<typeof datasetSpecSchema>;
@@ -95,6 +186,8 @@ export type RenderedRecSpec = z.output<typeof renderedRecSpec>;
 export type RenderedDetSpec = z.output<typeof renderedDetSpec>;
 export type ImagesSpec = z.output<typeof imagesSpec>;
 export type NpySpec = z.output<typeof npySpec>;
+export type NpzSpec = z.output<typeof npzSpec>;
+export type TextSpec = z.output<typeof textSpec>;
 
 /** Validate a dataset spec; a bad one raises INVALID_DATA naming every offending key under `where`. */
 export function parseDatasetSpec(input: unknown, where = 'dataset'): DatasetSpec {

@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadImage } from '@napi-rs/canvas';
 import { SlimflowError } from '../../errors';
+import { readImageSize } from '../image-header';
 import { readLabelsFile } from '../labels';
-import { PREPROCESS_PRESETS, preprocessImage } from '../preprocess';
-import { Sample, SampleSource } from '../sample';
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, checkLimit, readFileCapped } from '../limits';
+import { PREPROCESS_PRESETS, preprocessImage, sampleDims } from '../preprocess';
+import { Sample, SampleSource, floatSample } from '../sample';
 import { ImagesSpec, Preprocess } from '../spec';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif']);
@@ -41,7 +43,7 @@ function imageEntries(spec: ImagesSpec): ImageEntry[] {
   const entries = readLabelsFile(labelsFile);
   for (const e of entries) {
     if (!present.has(e.file)) {
-      throw new SlimflowError('INVALID_DATA', `labels file names image "${e.file}", which is not in ${dir}`, `${labelsFile}:${e.line}`);
+      throw new SlimflowError('INVALID_DATA', `this line names an image that is not in the data folder ${dir}`, `${labelsFile}:${e.line}`);
     }
   }
   // Silently skipping unlabeled images would shrink the eval set without anyone noticing.
@@ -53,14 +55,15 @@ function imageEntries(spec: ImagesSpec): ImageEntry[] {
   return entries.map((e) => ({ file: e.file, label: e.label }));
 }
 
-/** Decode one image file; a file that is not a readable image raises INVALID_DATA naming it. */
-async function decode(file: string) {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    throw new SlimflowError('NOT_FOUND', 'image file cannot be read', file);
-  }
+/**
+ * Decode one image file; a file that is not a readable image raises INVALID_DATA naming it. The
+ * file size and the pixel count (from the header) are checked against the caps before decoding.
+ */
+export async function decodeImage(file: string) {
+  const bytes = readFileCapped(file, MAX_IMAGE_BYTES, 'image file');
+  const size = readImageSize(bytes);
+  if (!size) throw new SlimflowError('INVALID_DATA', 'cannot decode image: not a PNG, JPEG, GIF, BMP or WebP file, or its header is cut short', file);
+  checkLimit(MAX_IMAGE_PIXELS, size.width * size.height, file, `the ${size.width}×${size.height} ${size.format.toUpperCase()} image`);
   try {
     const img = await loadImage(bytes);
     if (img.width === 0 || img.height === 0) throw new Error('image has no pixels');
@@ -79,14 +82,15 @@ export function imagesSource(spec: ImagesSpec): SampleSource {
   return {
     where: dir,
     labeled: spec.labels !== undefined,
+    arity: 'one',
     count: async () => list().length,
     async *samples(limit?: number): AsyncGenerator<Sample> {
       const all = list();
       const n = Math.min(all.length, limit ?? Infinity);
       for (let i = 0; i < n; i++) {
         const { file, label } = all[i];
-        const img = await decode(path.join(dir, file));
-        yield { id: file, dims: [3, pre.height, pre.width], data: preprocessImage(img, pre), label };
+        const img = await decodeImage(path.join(dir, file));
+        yield floatSample(file, sampleDims(pre), preprocessImage(img, pre), label);
       }
     },
   };

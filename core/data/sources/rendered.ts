@@ -2,7 +2,7 @@ import { normalizeRgba, paddleOcrClsPreprocess, paddleOcrDetPreprocess, paddleOc
 import { renderDetPage } from '../render/det-page';
 import { renderRecLine } from '../render/rec-line';
 import { renderTextLine } from '../render/textline';
-import { Sample, SampleSource } from '../sample';
+import { Sample, SampleSource, floatSample } from '../sample';
 import { RenderedDetSpec, RenderedTextlinesSpec } from '../spec';
 
 /** Synthetic PP-OCR samples for the spec's task, preprocessed exactly as PaddleOCR's model for that task expects. */
@@ -11,6 +11,7 @@ export function renderedSource(spec: RenderedTextlinesSpec): SampleSource {
   return {
     where: `rendered-textlines(task=${spec.task}, seed=${spec.seed})`,
     labeled: true,
+    arity: 'one',
     count: async () => spec.count,
     async *samples(limit?: number): AsyncGenerator<Sample> {
       const n = Math.min(spec.count, limit ?? Infinity);
@@ -26,14 +27,14 @@ function sampleMaker(spec: RenderedTextlinesSpec): (i: number) => Sample {
       const pre = paddleOcrClsPreprocess(spec.width, spec.height);
       return (i) => {
         const line = renderTextLine(spec.seed, i, spec);
-        return { id: `line-${i}`, dims: [3, pre.height, pre.width], data: preprocessImage(line.canvas, pre), label: line.label };
+        return floatSample(`line-${i}`, [3, pre.height, pre.width], preprocessImage(line.canvas, pre), line.label);
       };
     }
     case 'rec': {
       const pre = paddleOcrRecPreprocess(spec.width, spec.height);
       return (i) => {
         const line = renderRecLine(spec.seed, i, spec);
-        return { id: `line-${i}`, dims: [3, pre.height, pre.width], data: preprocessImage(line.canvas, pre), label: line.text };
+        return floatSample(`line-${i}`, [3, pre.height, pre.width], preprocessImage(line.canvas, pre), line.text);
       };
     }
     case 'det':
@@ -46,6 +47,6 @@ function detSample(spec: RenderedDetSpec): (i: number) => Sample {
   const pre = paddleOcrDetPreprocess(spec.width, spec.height);
   return (i) => {
     const page = renderDetPage(spec.seed, i, spec);
-    return { id: `page-${i}`, dims: [3, pre.height, pre.width], data: normalizeRgba(page.rgba, page.width, pre), label: page.boxes };
+    return floatSample(`page-${i}`, [3, pre.height, pre.width], normalizeRgba(page.rgba, page.width, pre), page.boxes);
   };
 }

@@ -85,7 +85,9 @@ describe('images dataset', () => {
     const e = await slimflowErrorOf(() => countSamples({ kind: 'images', dir, labels, preprocess: 'ppocr-cls' }));
     expect(e.code).toBe('INVALID_DATA');
     expect(e.path).toBe(`${labels}:2`);
-    expect(e.message).toMatch(/"gone\.png"/);
+    // Named by file and line, never by the line's text (issue 17: errors name, not quote).
+    expect(e.message).toMatch(/names an image that is not in the data folder/);
+    expect(e.message).not.toMatch(/gone/);
   });
 
   it('rejects an unlabeled image, a bad class index and a duplicate line', async () => {
