@@ -59,6 +59,15 @@ export function objectiveOf(c: ScoredCandidate, opts: ObjectiveOptions = {}): Ob
   return { score, value, drop, feasible };
 }
 
+/**
+ * The highest value objectiveOf can give a candidate measured like c (the same metrics present):
+ * every metric at 100 points, no latency penalty. A trial at the ceiling cannot be beaten on fidelity.
+ */
+export function valueCeiling(c: ScoredCandidate, objective?: LabelFreeObjective): number {
+  const perfect: ScoredCandidate = { accuracy: c.accuracy === null ? null : 100, agreement: 100, cosine: 100, ...(c.emd !== undefined ? { emd: 0 } : {}), latencyMs: 0 };
+  return objectiveOf(perfect, { objective }).value;
+}
+
 /** The surrogate's value without labels, in points (100: indistinguishable from the teacher). */
 function labelFreeValue(c: ScoredCandidate, objective: LabelFreeObjective): number {
   if (objective === 'cosine') return c.cosine;

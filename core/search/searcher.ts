@@ -3,6 +3,7 @@
 // from (seed, number of observations), so a workflow rebuilt from its history — after a replay, a
 // crash or a continue-as-new — proposes exactly what the uninterrupted run proposed.
 import { expectedImprovement } from './acquisition';
+import { coveragePicks } from './coverage';
 import { RandomForest } from './forest';
 import { hash32, Prng } from './prng';
 import { Assignment, assignmentKey, canonical, encode, enumerateSpace, isActive, randomAssignment, SearchSpace } from './space';
@@ -23,6 +24,11 @@ export interface SearchOptions {
   /** Stop when the best has not improved over this many trials. */
   patience?: number;
   trees?: number;
+  /**
+   * Dimensions whose every value is tried once before the strategy chooses (see core/search/coverage):
+   * ['ptq_algo'] makes the first proposals cover the calibrators. Absent: none (searches recorded before it).
+   */
+  cover?: string[];
 }
 
 /** One finished trial as the searcher sees it; value null for a trial that failed. */
@@ -92,11 +98,15 @@ export class Searcher {
     const rng = new Prng(hash32(this.opts.seed, this.obs.length));
     const want = Math.max(0, Math.min(n, this.opts.budget - this.obs.length));
     if (want === 0) return [];
-    const pool = this.unseen(rng);
-    if (this.strategy === 'grid') return pool.slice(0, want);
-    if (this.strategy === 'random') return rng.shuffle(pool).slice(0, want);
+    const all = this.unseen(rng);
+    const covering = this.opts.cover?.length ? coveragePicks(this.space, this.opts.cover, this.obs.map((o) => o.assignment), all, want, this.best()?.assignment) : [];
+    const pool = covering.length ? all.filter((a) => !covering.includes(a)) : all;
+    const left = want - covering.length;
+    if (left === 0) return covering;
+    if (this.strategy === 'grid') return [...covering, ...pool.slice(0, left)];
+    if (this.strategy === 'random') return [...covering, ...rng.shuffle(pool).slice(0, left)];
     const initial = this.opts.initial ?? Math.max(this.opts.batchSize, Math.round(this.opts.budget / 4), 4);
-    const picks: Assignment[] = [];
+    const picks: Assignment[] = [...covering];
     // The initial design is fixed by the seed alone; its points not yet tried come first.
     if (this.obs.length < initial) {
       for (const a of latinHypercube(this.space, initial, this.opts.seed)) {
@@ -138,6 +148,12 @@ export class Searcher {
       y.push(bestMean);
     }
     return out;
+  }
+
+  /** Every untried assignment, or undefined when the space is too large to enumerate (then no claim over all of them holds). */
+  untried(): Assignment[] | undefined {
+    const all = enumerateSpace(this.space);
+    return all.length <= MAX_ENUMERATED ? all.filter((a) => !this.seen.has(assignmentKey(this.space, a))) : undefined;
   }
 
   /** Untried assignments: the whole grid when small, else a seeded sample of it. */

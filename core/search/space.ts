@@ -3,6 +3,7 @@
 // ptqSearch workflow can hold it: an assignment is a plain object, a trial config is what ptqTrial
 // takes, and the encoding is the numeric vector the surrogate learns on.
 import type { PtqTrialConfig } from '../config/compile';
+import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
 import { Prng } from './prng';
 
 export type ParamValue = string | number | boolean;
@@ -45,10 +46,12 @@ export interface OwnSpec {
   /** Counts k of most-sensitive layers to keep in float (needs sensitiveLayers). */
   keep_float?: number[];
   sensitiveLayers?: string[];
+  /** Q/DQ placements to try (QuantPost.qdq_placement: auto tries both); which is faster depends on the model and CPU. */
+  placement?: NonNullable<PtqTrialConfig['placement']>[];
 }
 
-/** The default hist_percent values when the config names hist without any (the grid's default too). */
-export const DEFAULT_HIST_PERCENT = [0.9999];
+/** The hist_percent values when the config names hist without any: the calibrator's own default. */
+export const DEFAULT_HIST_PERCENT = [HIST_PERCENT_DEFAULT];
 
 const uniq = <T>(xs: readonly T[]): T[] => xs.filter((x, i) => xs.indexOf(x) === i);
 
@@ -69,6 +72,7 @@ export function buildSearchSpace(hpo: HpoSpec, base: PtqTrialConfig, own: OwnSpe
   if (hpo.batch_num) add({ name: 'batch_num', kind: 'ordinal', values: [...hpo.batch_num].sort((a, b) => a - b) });
   if (hpo.round_type) add({ name: 'round_type', kind: 'categorical', values: hpo.round_type });
   if (own.activation_symmetric) add({ name: 'activation_symmetric', kind: 'categorical', values: own.activation_symmetric });
+  if (own.placement) add({ name: 'placement', kind: 'categorical', values: own.placement });
   const layers = own.sensitiveLayers ?? [];
   if (own.keep_float && layers.length > 0) {
     add({ name: 'keep_float', kind: 'ordinal', values: own.keep_float.filter((k) => k <= layers.length).sort((a, b) => a - b) });
@@ -173,6 +177,7 @@ export function toTrialConfig(space: SearchSpace, a: Assignment): PtqTrialConfig
   if (t.calibrator !== 'hist') delete t.histPercent;
   else if (c.hist_percent !== undefined) t.histPercent = Number(c.hist_percent);
   if (c.activation_symmetric !== undefined) t.symmetric = Boolean(c.activation_symmetric);
+  if (c.placement !== undefined) t.placement = c.placement as PtqTrialConfig['placement'];
   const k = Number(c.keep_float ?? 0);
   if (k > 0 && space.sensitiveLayers) t.skipNodes = uniq([...t.skipNodes, ...space.sensitiveLayers.slice(0, k)]);
   return t;
@@ -189,6 +194,7 @@ export function baseAssignment(space: SearchSpace): Assignment {
     batch_num: b.batchNum,
     round_type: b.roundType ?? 'round',
     activation_symmetric: b.symmetric ?? false,
+    placement: b.placement,
     keep_float: 0,
   };
   const a: Assignment = {};

@@ -18,9 +18,11 @@
 //    strategy was dropped for speed, in which case every trial is fully INT8.
 // 5. Latency constraint: with a latency table and a speed target, each search trial's latency is
 //    predicted and trials slower than fp32 / target are infeasible.
-// 6. Accuracy: PTQ starts with a tester (the QuantPost trial alone). The search runs only when the
-//    tester misses the tolerance by less than closeDrop points; beyond that the run records that
-//    only QAT/distillation could reach the accuracy target (see ptqSearch's testerVerdict).
+// 6. Accuracy: PTQ starts with a tester (the QuantPost trial alone), then spends its budget whatever
+//    the tester scored (another calibrator, placement or float fallback may be faster or closer),
+//    every calibrator first. Once each calibrator and float fallback was tried and the closest trial
+//    still misses the tolerance by more than closeDrop points, it stops and the run records that only
+//    QAT/distillation could reach the accuracy target (see core/search/stopping).
 import type { GraphAnalysis } from '../onnx/analysis';
 import { configBatchSize } from '../config/feed-request';
 import type { JobConfig } from '../config/schema';
@@ -80,7 +82,7 @@ const NEEDS_TRAINING = new Set<CandidateStrategy>(['channel-prune-25-int8', 'cha
 // No onnxruntime CPU kernel exploits these zeros: without a prediction, they give no speedup.
 const NO_CPU_KERNELS = new Set<CandidateStrategy>(['sparse-2:4', 'sparse-unstructured']);
 
-/** How close (in points of accuracy drop) the tester must be for the full search to be worth it. */
+/** How far (in points of accuracy drop) the closest trial may miss before PTQ is judged unable to close the gap. */
 export const closeDrop = (maxAccuracyDrop: number): number => Math.max(3 * maxAccuracyDrop, maxAccuracyDrop + 2);
 
 /** Estimate and decide every candidate strategy (rules 1–3 above), in run order. */

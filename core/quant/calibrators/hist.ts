@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { thresholdCandidates } from '../histogram-search';
+import { HIST_PERCENT_DEFAULT } from './hist-default';
 import { histogramCalibrator, histogramParams } from './histogram-calibrator';
 
 const params = z.preprocess(
@@ -10,7 +11,7 @@ const params = z.preprocess(
   z.strictObject({
     ...histogramParams,
     /** Share of |x| values kept inside the range (ACT's hist_percent). */
-    hist_percent: z.number().gt(0.5).max(1).default(0.99999),
+    hist_percent: z.number().gt(0.5).max(1).default(HIST_PERCENT_DEFAULT),
   }),
 );
 type Params = z.output<typeof params>;
