@@ -1,18 +1,62 @@
+import { FeedRequest, resolveFeed } from '../core/config/feed-request';
 import { SlimflowError } from '../core/errors';
+import type { Feed } from '../core/feed';
+import { graphInputs, graphOutputs } from '../core/onnx/graph-inputs';
+import type { Model } from '../core/onnx/proto';
+import type { ModelSession } from '../core/runtime/session';
 
-/** How a model is fed: its input's name, the batch shape used for latency, onnxruntime threads. */
+/** The `input` port of a stage, read: what the config asks of the feed, threads, the task and its parameters. */
 export interface InputSpec {
-  name: string;
-  shape: number[];
+  request: FeedRequest;
   threads: number;
+  /** The task metric's name (Global.task); older pipelines without it measured top-1 classification. */
+  task: string;
+  taskParams?: Record<string, unknown>;
 }
 
-/** Read the `input` port of a stage, with the defaults of the PP-OCR classifier job. */
+const positiveInts = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isInteger(d) && d > 0);
+
+/**
+ * Read the `input` port of a stage, in the form compileConfig writes today
+ * (`{inputs: {name: shape}, output, threads, task, taskParams}`) or the one recorded histories carry
+ * (`{name, shape, threads, task}`). Without shapes, every graph input must have fixed dims.
+ */
 export function inputSpec(raw: unknown): InputSpec {
-  const v = (raw ?? {}) as Partial<InputSpec>;
-  const shape = v.shape ?? [8, 3, 48, 192];
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new SlimflowError('INVALID_CONFIG', `input shape must be positive integers, got ${JSON.stringify(shape)}`, 'input.shape');
+  const v = (raw ?? {}) as { inputs?: unknown; name?: unknown; shape?: unknown; output?: unknown; threads?: unknown; task?: unknown; taskParams?: unknown };
+  const inputs: Record<string, number[]> = {};
+  let single: number[] | undefined;
+  let where = 'Global.inputs';
+  if (v.inputs !== undefined) {
+    if (typeof v.inputs !== 'object' || v.inputs === null || Array.isArray(v.inputs)) {
+      throw new SlimflowError('INVALID_CONFIG', `input.inputs must map input names to batch shapes, got ${JSON.stringify(v.inputs)}`, 'Global.inputs');
+    }
+    for (const [name, shape] of Object.entries(v.inputs as Record<string, unknown>)) {
+      // Both `{name: [8, 128]}` (the port) and `{name: {shape: [8, 128]}}` (the config's form) are read.
+      const dims = (shape as { shape?: unknown })?.shape ?? shape;
+      if (!positiveInts(dims)) throw new SlimflowError('INVALID_CONFIG', `the batch shape of input "${name}" must be positive integers, got ${JSON.stringify(dims)}`, `Global.inputs.${name}.shape`);
+      inputs[name] = [...dims];
+    }
+  } else if (v.shape !== undefined) {
+    where = 'Global.input_shape';
+    if (!positiveInts(v.shape)) throw new SlimflowError('INVALID_CONFIG', `input shape must be positive integers, got ${JSON.stringify(v.shape)}`, 'Global.input_shape');
+    if (typeof v.name === 'string' && v.name) inputs[v.name] = [...v.shape];
+    else single = [...v.shape];
   }
-  return { name: v.name ?? 'x', shape, threads: v.threads ?? 1 };
+  const threads = typeof v.threads === 'number' && Number.isInteger(v.threads) && v.threads > 0 ? v.threads : 1;
+  return {
+    request: { inputs, ...(single ? { single } : {}), ...(typeof v.output === 'string' ? { output: v.output } : {}), where },
+    threads,
+    task: typeof v.task === 'string' ? v.task : 'classification',
+    ...(v.taskParams && typeof v.taskParams === 'object' ? { taskParams: v.taskParams as Record<string, unknown> } : {}),
+  };
+}
+
+/** The feed of a loaded model (graph inputs and outputs read from its proto). */
+export function feedForModel(model: Model, spec: InputSpec): Feed {
+  return resolveFeed(graphInputs(model), graphOutputs(model).map((o) => o.name), spec.request, spec.threads);
+}
+
+/** The feed of an open session (graph inputs and outputs as onnxruntime reads them). */
+export function feedForSession(session: ModelSession, spec: InputSpec): Feed {
+  return resolveFeed(session.graphInputs, session.outputNames, spec.request, spec.threads);
 }

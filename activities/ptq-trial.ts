@@ -1,13 +1,13 @@
 import { ArtifactRef, sha256 } from '../core/artifacts/store';
 import type { PtqTrialConfig } from '../core/config/compile';
 import { trialLabel } from '../core/config/compile';
-import { iterateBatches } from '../core/data';
+import { feedBatches } from '../core/feed-data';
 import { quantizeModel } from '../core/quant/ptq';
 import { quantizeOptionsFor } from '../core/quant/trial-options';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
-import { inputSpec } from './input-spec';
+import { feedForModel, inputSpec } from './input-spec';
 import { loadModelRef, storeModel } from './model-refs';
 
 export interface PtqTrialResult {
@@ -30,14 +30,15 @@ export function createPtqActivities(deps: ActivityDeps) {
     async ptqTrial(input: { model: ArtifactRef; calib: unknown; ptq?: Partial<PtqTrialConfig>; input?: unknown }): Promise<PtqTrialResult> {
       return asActivity(async () => {
         const config: PtqTrialConfig = { ...DEFAULT_TRIAL, ...(input.ptq ?? {}) };
-        const feed = inputSpec(input.input);
+        const spec = inputSpec(input.input);
         // A trial is keyed by what decides its result: a retried or duplicated trial is never recomputed.
-        const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, feed.name]))}`;
+        const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, spec.request]))}`;
         const done = deps.store.lookup<PtqTrialResult>(trialKey);
         if (done) return done;
 
         const model = loadModelRef(deps, input.model);
-        const batches = iterateBatches(input.calib, { batchSize: config.batchSize, limit: config.batchSize * config.batchNum, inputName: feed.name });
+        const feed = feedForModel(model, spec);
+        const batches = feedBatches(input.calib, feed.inputs, { batchSize: config.batchSize, limit: config.batchSize * config.batchNum, where: 'Global.calibration_data' });
         const calib = (async function* () {
           let i = 0;
           for await (const b of batches) {

@@ -1,11 +1,12 @@
 import { ArtifactRef } from '../core/artifacts/store';
-import { iterateBatches } from '../core/data';
+import { batchSizeOf } from '../core/feed';
+import { feedBatches } from '../core/feed-data';
 import { prepareModel } from '../core/onnx/prepare';
 import { LayerSensitivity, layerSensitivity, quantizedLayers } from '../core/quant/sensitivity';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { heartbeating } from './heartbeat';
-import { inputSpec } from './input-spec';
+import { feedForModel, inputSpec } from './input-spec';
 import { loadModelRef } from './model-refs';
 
 /** measureSensitivity: per-layer error of a quantized model against its float model on calibration data. */
@@ -14,12 +15,13 @@ export function createSensitivityActivities(deps: ActivityDeps) {
     /** Layers most sensitive (lowest SQNR) first; `batches` bounds the calibration batches used. */
     async measureSensitivity(input: { model: ArtifactRef; quantized: ArtifactRef; calib: unknown; input?: unknown; batches?: number }): Promise<{ layers: LayerSensitivity[] }> {
       return asActivity(async () => {
-        const feed = inputSpec(input.input);
+        const spec = inputSpec(input.input);
         // quantizeModel prepares (folds) the float graph before quantizing: compare against the same graph.
         const float = prepareModel(loadModelRef(deps, input.model)).model;
         const quantized = loadModelRef(deps, input.quantized);
-        const batchSize = feed.shape[0];
-        const batches = iterateBatches(input.calib, { batchSize, limit: batchSize * (input.batches ?? 4), inputName: feed.name });
+        const feed = feedForModel(float, spec);
+        const batchSize = batchSizeOf(feed);
+        const batches = feedBatches(input.calib, feed.inputs, { batchSize, limit: batchSize * (input.batches ?? 4), where: 'Global.calibration_data' });
         const feeds = (async function* () {
           for await (const b of heartbeating(batches, 'sensitivity')) yield b.inputs;
         })();

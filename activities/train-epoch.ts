@@ -2,12 +2,12 @@ import { Context } from '@temporalio/activity';
 import { ArtifactRef, sha256 } from '../core/artifacts/store';
 import { decodeCheckpoint, encodeCheckpoint, Checkpoint } from '../core/train/checkpoint';
 import { parseTrainConfig, stepsPerEpoch } from '../core/train/config';
-import { loadSampleSet, openTrainingRun, resumeRun, trainOneEpoch } from '../core/train/run';
+import { loadSampleSet, openTrainingRun, resumeRun, trainableInput, trainOneEpoch } from '../core/train/run';
 import '../core/train/strategies';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
-import { inputSpec } from './input-spec';
+import { feedForModel, inputSpec } from './input-spec';
 import { loadModelRef, storeModel } from './model-refs';
 
 export interface TrainEpochInput {
@@ -50,8 +50,8 @@ export function createTrainActivities(deps: ActivityDeps) {
       return asActivity(async () => {
         const config = parseTrainConfig(input.config);
         const epoch = input.epoch ?? 0;
-        const feed = inputSpec(input.input);
-        const runKey = `train-${sha256(JSON.stringify([input.model.sha256, input.teacher.sha256, input.train, config, input.state?.sha256 ?? null, epoch, feed.name]))}`;
+        const spec = inputSpec(input.input);
+        const runKey = `train-${sha256(JSON.stringify([input.model.sha256, input.teacher.sha256, input.train, config, input.state?.sha256 ?? null, epoch, spec.request]))}`;
         const done = deps.store.lookup<TrainEpochResult>(runKey);
         if (done) return done;
 
@@ -64,8 +64,9 @@ export function createTrainActivities(deps: ActivityDeps) {
 
         let lastRef: ArtifactRef | undefined = ref;
         beat({ stage: 'loading', epoch, checkpoint: lastRef });
-        const set = await loadSampleSet(input.train, config.samples, feed.name);
-        const run = await openTrainingRun(loadModelRef(deps, input.model), loadModelRef(deps, input.teacher), set, config, epoch);
+        const student = loadModelRef(deps, input.model);
+        const set = await loadSampleSet(input.train, config.samples, trainableInput(feedForModel(student, spec), spec.request.where));
+        const run = await openTrainingRun(student, loadModelRef(deps, input.teacher), set, config, epoch);
         try {
           if (resume) resumeRun(run, resume);
           const resumedFromStep = resume && resume.epoch === epoch ? resume.step : 0;

@@ -1,5 +1,4 @@
 import { ArtifactRef } from '../core/artifacts/store';
-import { iterateBatches } from '../core/data';
 import { SlimflowError } from '../core/errors';
 import { AgreementMeter, createTaskMetric, EmdMeter } from '../core/metrics';
 import { predictOrMeasure } from '../core/latency/service';
@@ -7,11 +6,14 @@ import { measureLatency } from '../core/runtime/latency';
 import { compareLatency } from '../core/runtime/compare-latency';
 import { ModelSession } from '../core/runtime/session';
 import { Tensor } from '../core/tensor';
+import { batchSizeOf, Feed } from '../core/feed';
+import { feedBatches, isFullBatch, syntheticFeed } from '../core/feed-data';
+import { decodeModel } from '../core/onnx/model-io';
 import type { Candidate } from '../core/pipeline/types';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
-import { InputSpec, inputSpec } from './input-spec';
+import { feedForModel, feedForSession, InputSpec, inputSpec } from './input-spec';
 
 export interface ValidationResult {
   candidate: Candidate;
@@ -21,20 +23,16 @@ export interface ValidationResult {
   sizeBytes: number;
 }
 
-async function openChecked(bytes: Uint8Array, feed: InputSpec, label: string, simulated = false): Promise<ModelSession> {
+/** A session with its feed bound to the graph's inputs and outputs (every config problem named before any batch runs). */
+async function openChecked(bytes: Uint8Array, spec: InputSpec, label: string, simulated = false): Promise<{ session: ModelSession; feed: Feed }> {
   // 'basic' stops before onnxruntime fuses DQ → op → Q into integer kernels.
-  const s = await ModelSession.create(bytes, { threads: feed.threads, ...(simulated ? { graphOptimization: 'basic' as const } : {}) }, label);
-  if (!s.inputNames.includes(feed.name)) {
-    await s.release();
-    throw new SlimflowError('SHAPE_MISMATCH', `model has no input named "${feed.name}"; its inputs are ${s.inputNames.join(', ')}`, 'Global.input_name');
+  const session = await ModelSession.create(bytes, { threads: spec.threads, ...(simulated ? { graphOptimization: 'basic' as const } : {}) }, label);
+  try {
+    return { session, feed: feedForSession(session, spec) };
+  } catch (e) {
+    await session.release();
+    throw e;
   }
-  return s;
-}
-
-/** The task named in the `input` port (compiled from Global.task); older pipelines without it measured top-1. */
-function taskOf(raw: unknown): string {
-  const task = (raw as { task?: unknown } | undefined)?.task;
-  return typeof task === 'string' ? task : 'classification';
 }
 
 /**
@@ -45,22 +43,28 @@ function taskOf(raw: unknown): string {
 const scoredBySimulation = (config: unknown) => (config as { backend?: unknown } | undefined)?.backend === 'tensorrt';
 
 /** Run teacher and student over the evaluation set: the task metric (when labeled), agreement, and a latency batch. */
-async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, feed: InputSpec, label: string, task: string, simulated = false) {
-  const teacher = await openChecked(teacherBytes, feed, 'teacher');
-  const student = await openChecked(studentBytes, feed, label, simulated);
-  const metric = createTaskMetric(task);
+async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, spec: InputSpec, label: string, simulated = false) {
+  const teacher = await openChecked(teacherBytes, spec, 'teacher');
+  let student: Awaited<ReturnType<typeof openChecked>>;
+  try {
+    student = await openChecked(studentBytes, spec, label, simulated);
+  } catch (e) {
+    await teacher.session.release();
+    throw e;
+  }
+  const feed = student.feed;
+  const metric = createTaskMetric(spec.task);
   const agreement = new AgreementMeter();
   const emd = new EmdMeter();
-  let latencyBatch: Tensor | undefined;
+  let latencyBatch: Record<string, Tensor> | undefined;
   let labeled = true;
   try {
     let i = 0;
-    for await (const batch of iterateBatches(evalSpec, { batchSize: feed.shape[0], inputName: feed.name })) {
-      const x = batch.inputs[feed.name];
-      if (!latencyBatch && x.dims.every((d, k) => d === feed.shape[k])) latencyBatch = x;
-      const [t, s] = [await teacher.run(batch.inputs), await student.run(batch.inputs)];
-      const tOut = t[teacher.outputNames[0]];
-      const sOut = s[student.outputNames[0]];
+    for await (const batch of feedBatches(evalSpec, feed.inputs, { batchSize: batchSizeOf(feed), where: 'Global.eval_data' })) {
+      if (!latencyBatch && isFullBatch(batch, feed.inputs)) latencyBatch = batch.inputs;
+      const [t, s] = [await teacher.session.run(batch.inputs, [teacher.feed.output!]), await student.session.run(batch.inputs, [feed.output!])];
+      const tOut = t[teacher.feed.output!];
+      const sOut = s[feed.output!];
       agreement.update(tOut, sOut);
       emd.update(tOut, sOut);
       if (batch.labels) metric.update(sOut, batch.labels);
@@ -68,29 +72,26 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
       beat({ stage: 'validate', batch: i++ });
     }
   } finally {
-    await Promise.all([teacher.release(), student.release()]);
+    await Promise.all([teacher.session.release(), student.session.release()]);
   }
-  if (agreement.value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'eval');
-  return { accuracy: labeled ? metric.value() : null, agreement: agreement.value(), emd: emd.value(), latencyBatch };
+  if (agreement.value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'Global.eval_data');
+  return { feed, accuracy: labeled ? metric.value() : null, agreement: agreement.value(), emd: emd.value(), latencyBatch };
 }
 
-/** A latency batch of the configured shape: a real one when the data had it, else a constant one. */
-function latencyFeed(feed: InputSpec, real?: Tensor): Record<string, Tensor> {
-  const size = feed.shape.reduce((a, b) => a * b, 1);
-  return { [feed.name]: real ?? { dtype: 'float32', dims: feed.shape, data: new Float32Array(size).fill(0.1) } };
-}
+/** A latency batch of the feed's shapes: the first full real batch when the data had one, else a constant one per dtype. */
+const latencyFeed = (feed: Feed, real?: Record<string, Tensor>): Record<string, Tensor> => real ?? syntheticFeed(feed.inputs);
 
 /** validateCandidate and estimateLatency: measured figures of one model. */
 export function createValidationActivities(deps: ActivityDeps) {
   return {
     async validateCandidate(input: { model: ArtifactRef; teacher: ArtifactRef; eval: unknown; label?: string; config?: unknown; input?: unknown }): Promise<ValidationResult> {
       return asActivity(async () => {
-        const feed = inputSpec(input.input);
+        const spec = inputSpec(input.input);
         const studentBytes = deps.store.read(input.model);
         const label = input.label ?? input.model.sha256.slice(0, 8);
-        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, feed, label, taskOf(input.input), scoredBySimulation(input.config));
+        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, spec, label, scoredBySimulation(input.config));
         beat({ stage: 'latency' });
-        const latency = await measureLatency(studentBytes, latencyFeed(feed, result.latencyBatch), { threads: feed.threads });
+        const latency = await measureLatency(studentBytes, latencyFeed(result.feed, result.latencyBatch), { threads: spec.threads });
         const candidate: Candidate = {
           label,
           model: input.model,
@@ -109,10 +110,13 @@ export function createValidationActivities(deps: ActivityDeps) {
     /** Time baseline, reference and candidates side by side (interleaved rounds); the latencies a report compares. */
     async compareLatency(input: { baseline: Candidate; reference?: Candidate | null; candidates: Candidate[]; input?: unknown }) {
       return asActivity(async () => {
-        const feed = inputSpec(input.input);
+        const spec = inputSpec(input.input);
         const all = [input.baseline, ...(input.reference ? [input.reference] : []), ...input.candidates];
-        const results = await compareLatency(all.map((c) => deps.store.read(c.model)), latencyFeed(feed), {
-          threads: feed.threads,
+        const models = all.map((c) => deps.store.read(c.model));
+        // Every candidate takes the baseline's inputs: one feed, bound to the baseline's graph.
+        const feed = feedForModel(decodeModel(models[0], 'baseline'), spec);
+        const results = await compareLatency(models, latencyFeed(feed), {
+          threads: spec.threads,
           onRound: (round) => beat({ stage: 'compareLatency', round }),
         });
         const timed = all.map((c, i) => ({ ...c, latencyMs: results[i].medianMs }));
@@ -126,9 +130,11 @@ export function createValidationActivities(deps: ActivityDeps) {
     /** Predicted from a latency table (`table` input or SLIMFLOW_LATENCY_TABLE); measured when there is none. */
     async estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number; table?: string }) {
       return asActivity(async () => {
-        const feed = inputSpec(input.input);
-        const threads = input.threads ?? feed.threads;
-        return predictOrMeasure(deps.store.read(input.model), { table: input.table, inputName: feed.name, shape: feed.shape, threads });
+        const spec = inputSpec(input.input);
+        const threads = input.threads ?? spec.threads;
+        const bytes = deps.store.read(input.model);
+        const feed = feedForModel(decodeModel(bytes, 'model'), spec);
+        return predictOrMeasure(bytes, { table: input.table, inputs: feed.inputs, threads });
       });
     },
   };

@@ -19,6 +19,7 @@ import { absolutizeConfig } from '../activities/job-activities';
 import { evaluateModels, evalBatches, fullBatch } from '../cli/commands/eval';
 import { quantizeWithTrial, trialOf } from '../cli/commands/quantize';
 import { quantizeOptionsFor } from '../core/quant/trial-options';
+import { configFeed } from '../core/config/check-feed';
 import { loadJobConfig } from '../core/config/load';
 import type { JobConfig } from '../core/config/schema';
 import { Batch, iterateBatches, writeNpy } from '../core/data';
@@ -158,9 +159,12 @@ async function benchModel(name: CaseName, args: Args, python: string | undefined
   const config = absolutizeConfig(loadJobConfig(path.join(ROOT, spec.config)), ROOT);
   const g = config.Global;
   const base = trialOf(config);
-  log(`\n== ${name}: ${path.basename(g.model)} [${g.input_shape.join('x')}], task ${g.task}`);
+  // The PP-OCR models take one input: the feed bound to the graph names it and fixes its batch shape.
+  const feed = configFeed(config);
+  const x = feed.inputs[0];
+  log(`\n== ${name}: ${path.basename(g.model)} [${x.shape.join('x')}], task ${g.task}`);
   const calib: Record<string, Tensor>[] = [];
-  for await (const b of iterateBatches(g.calibration_data, { batchSize: base.batchSize, limit: base.batchSize * base.batchNum, inputName: g.input_name })) calib.push(b.inputs);
+  for await (const b of iterateBatches(g.calibration_data, { batchSize: base.batchSize, limit: base.batchSize * base.batchNum, inputName: x.name })) calib.push(b.inputs);
   const evalSet: Batch[] = [];
   for await (const b of evalBatches(config, args.evalLimit ?? spec.evalLimit)) evalSet.push(b);
   log(`  data: ${calib.length} calibration batches of ${base.batchSize}, ${evalSet.reduce((n, b) => n + b.ids.length, 0)} eval samples`);
@@ -204,9 +208,9 @@ async function benchModel(name: CaseName, args: Args, python: string | undefined
   if (python) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `slimflow-peer-${name}-`));
     try {
-      calib.forEach((f, i) => fs.writeFileSync(path.join(dir, `batch-${String(i).padStart(4, '0')}.npy`), writeNpy(f[g.input_name])));
+      calib.forEach((f, i) => fs.writeFileSync(path.join(dir, `batch-${String(i).padStart(4, '0')}.npy`), writeNpy(f[x.name])));
       const out = path.join(dir, 'peer.onnx');
-      const r = await runPeerQuantizer(python, g.model, dir, out, g.input_name);
+      const r = await runPeerQuantizer(python, g.model, dir, out, x.name);
       peer = { bytes: fs.readFileSync(out), ...r };
       log(`  peer (onnxruntime quantize_static, QDQ, per-channel, MinMax): ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB (${r.notes.join(', ')})`);
     } catch (e) {
@@ -219,10 +223,10 @@ async function benchModel(name: CaseName, args: Args, python: string | undefined
 
   log('  evaluating…');
   const students = [...quantized.map((q) => q.bytes), ...(peer ? [peer.bytes] : [])];
-  const ev = await evaluateModels(students, g.model, evalSet, { task: g.task, inputName: g.input_name, threads: Math.min(2, os.cpus().length) });
+  const ev = await evaluateModels(students, g.model, evalSet, { task: g.task, inputName: x.name, threads: Math.min(2, os.cpus().length) });
   log('  timing side by side (1 thread, interleaved rounds)…');
   const prepared = encodeModel(prepareModel(fp32).model);
-  const lat = await compareLatency([g.model, prepared, ...students], fullBatch(evalSet[0], config), { threads: 1, rounds: spec.rounds });
+  const lat = await compareLatency([g.model, prepared, ...students], fullBatch(evalSet[0], feed), { threads: 1, rounds: spec.rounds });
   const fp32Ms = lat[0].medianMs;
 
   const algoFigures: AlgoFigures[] = quantized.map((q, k) => ({
@@ -250,7 +254,7 @@ async function benchModel(name: CaseName, args: Args, python: string | undefined
     : { metric: null, speedup: null, error: peerFailure ?? 'peer skipped (--no-peer)' };
   return {
     task: g.task,
-    shape: g.input_shape,
+    shape: x.shape,
     evalSamples: ev.models[0]?.agreement.samples ?? 0,
     fp32: { metric: ev.teacher.metric === null ? null : round(ev.teacher.metric), details: Object.fromEntries(Object.entries(ev.teacher.details).map(([key, v]) => [key, round(v)])), latencyMs: round(fp32Ms), passSeconds: round(fp32Passes.length ? [...fp32Passes].sort((a, b) => a - b)[Math.floor((fp32Passes.length - 1) / 2)] : NaN), passBatches: calib.length },
     fp32Prepared: { latencyMs: round(lat[1].medianMs), speedup: round(fp32Ms / lat[1].medianMs) },

@@ -5,6 +5,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PtqTrialConfig } from '../core/config/compile';
 import { compileConfig, ptqTrials } from '../core/config/compile';
+import { inputPortOf } from '../core/config/feed-request';
 import type { JobConfig } from '../core/config/schema';
 import type { ArtifactRef } from '../core/pipeline/types';
 import { CandidateStrategy, fallbackLayers, StrategyLatency, strategyLatency } from '../core/search/strategy';
@@ -37,7 +38,7 @@ export interface StrategyInputs {
 /** Sensitivity of the first trial, then (with a latency table) FP32 and every strategy variant estimated in parallel. */
 export async function gatherStrategyInputs(config: JobConfig, effective: JobConfig, model: ArtifactRef): Promise<StrategyInputs> {
   const g = config.Global;
-  const input = { name: g.input_name, shape: g.input_shape, threads: g.deploy.threads, task: g.task };
+  const input = inputPortOf(g);
   const trial = await ptqTrial({ model, calib: g.calibration_data, ptq: firstTrial(effective) as unknown as Record<string, unknown>, input });
   const { layers: sensitivity } = await measureSensitivity({
     model, quantized: trial.model, calib: g.calibration_data, input, batches: Math.min(SENSITIVITY_BATCHES, effective.QuantPost?.batch_num ?? SENSITIVITY_BATCHES),

@@ -5,7 +5,9 @@ import { writeFileAtomic } from '../../core/artifacts/atomic';
 import { baseTrial, PtqTrialConfig, trialLabel } from '../../core/config/compile';
 import { loadJobConfig } from '../../core/config/load';
 import type { JobConfig } from '../../core/config/schema';
-import { iterateBatches } from '../../core/data';
+import { configFeed } from '../../core/config/check-feed';
+import type { Feed } from '../../core/feed';
+import { feedBatches } from '../../core/feed-data';
 import { encodeModel, readModel } from '../../core/onnx/model-io';
 import { Model } from '../../core/onnx/proto';
 import { quantizeModel, QuantizeReport } from '../../core/quant/ptq';
@@ -22,9 +24,9 @@ export function trialOf(config: JobConfig, calibrator?: string): PtqTrialConfig 
 }
 
 /** Calibration feeds of a config: batch_num batches of batch_size samples from Global.calibration_data. */
-export async function* calibrationFeeds(config: JobConfig, trial: PtqTrialConfig): AsyncGenerator<Record<string, Tensor>> {
+export async function* calibrationFeeds(config: JobConfig, trial: PtqTrialConfig, feed: Feed = configFeed(config)): AsyncGenerator<Record<string, Tensor>> {
   const g = config.Global;
-  for await (const b of iterateBatches(g.calibration_data, { batchSize: trial.batchSize, limit: trial.batchSize * trial.batchNum, inputName: g.input_name })) yield b.inputs;
+  for await (const b of feedBatches(g.calibration_data, feed.inputs, { batchSize: trial.batchSize, limit: trial.batchSize * trial.batchNum, where: 'Global.calibration_data' })) yield b.inputs;
 }
 
 /** Quantize a model as one trial says, from any source of calibration feeds; returns the QDQ model, its report and the seconds it took. */
@@ -48,7 +50,8 @@ export const quantizeCommand = new Command('quantize')
       const config = absolutizeConfig(loadJobConfig(opts.config), process.cwd());
       const trial = trialOf(config, opts.algo);
       info(`quantizing ${modelPath} (${trialLabel(trial)}; ${trial.batchNum}×${trial.batchSize} calibration samples)`);
-      const { model, report, seconds } = await quantizeWithTrial(readModel(modelPath), calibrationFeeds(config, trial), trial, config.Global.deploy.threads);
+      const fp32 = readModel(modelPath);
+      const { model, report, seconds } = await quantizeWithTrial(fp32, calibrationFeeds(config, trial, configFeed(config, fp32)), trial, config.Global.deploy.threads);
       const out = path.resolve(opts.out);
       writeFileAtomic(out, encodeModel(model));
       const figures = {

@@ -1,6 +1,8 @@
 import { SlimflowError } from '../errors';
 import { encodeModel } from '../onnx/model-io';
 import { Model } from '../onnx/proto';
+import type { ElementType } from '../feed';
+import { syntheticFeed } from '../feed-data';
 import { Tensor } from '../tensor';
 
 /** Input shapes by input name. */
@@ -59,10 +61,18 @@ export function resolveInputShapes(model: Model, given: InputShapes = {}): Input
   return out;
 }
 
-/** A deterministic non-constant float feed (timings must not depend on zeros taking shortcuts). */
-export function patternFeed(shapes: InputShapes): Record<string, Tensor> {
+/**
+ * A deterministic non-constant float feed (timings must not depend on zeros taking shortcuts). Inputs
+ * `dtypes` names as other than float32 get the constant feed of their type (integers 1: valid token ids).
+ */
+export function patternFeed(shapes: InputShapes, dtypes: Readonly<Record<string, ElementType>> = {}): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   for (const [name, dims] of Object.entries(shapes)) {
+    const dtype = dtypes[name] ?? 'float32';
+    if (dtype !== 'float32') {
+      Object.assign(feeds, syntheticFeed([{ name, dtype, shape: dims }]));
+      continue;
+    }
     const n = dims.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;

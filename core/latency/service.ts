@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import type { FeedInput } from '../feed';
+import { syntheticFeed } from '../feed-data';
 import { measureLatency } from '../runtime/latency';
 import { estimateLatency } from './estimate';
 import { patternFeed } from './fixed-shape';
@@ -28,10 +30,11 @@ export interface LatencyFigure {
  * What the estimateLatency stage reports: a prediction from the table when one is given (the table
  * argument, else SLIMFLOW_LATENCY_TABLE), otherwise a measurement, saying which and why.
  */
-export async function predictOrMeasure(model: Uint8Array, opts: { table?: string; inputName: string; shape: number[]; threads: number }): Promise<LatencyFigure> {
+export async function predictOrMeasure(model: Uint8Array, opts: { table?: string; inputs: readonly FeedInput[]; threads: number }): Promise<LatencyFigure> {
   const table = opts.table ?? process.env.SLIMFLOW_LATENCY_TABLE;
+  const shapes = Object.fromEntries(opts.inputs.map((i) => [i.name, [...i.shape]]));
   if (table) {
-    const est = await estimateLatency(model, predictorFor(table), { shapes: { [opts.inputName]: opts.shape }, threads: opts.threads });
+    const est = await estimateLatency(model, predictorFor(table), { shapes, threads: opts.threads });
     return {
       latencyMs: est.predictedMs,
       latency: {
@@ -41,7 +44,10 @@ export async function predictOrMeasure(model: Uint8Array, opts: { table?: string
       },
     };
   }
-  const r = await measureLatency(model, patternFeed({ [opts.inputName]: opts.shape }), { threads: opts.threads });
+  // Float inputs get a non-constant pattern (no zero shortcuts); integer inputs a constant 1 (valid token ids and masks).
+  const floats = opts.inputs.filter((i) => i.dtype === 'float32');
+  const feeds = { ...syntheticFeed(opts.inputs), ...patternFeed(Object.fromEntries(floats.map((i) => [i.name, [...i.shape]]))) };
+  const r = await measureLatency(model, feeds, { threads: opts.threads });
   return {
     latencyMs: r.medianMs,
     latency: {

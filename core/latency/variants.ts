@@ -3,6 +3,7 @@ import { readModel } from '../onnx/model-io';
 import { Model } from '../onnx/proto';
 import { quantizeModel } from '../quant/ptq';
 import { pruneChannels } from '../sparsity/channel-prune';
+import type { ElementType } from '../feed';
 import { Tensor } from '../tensor';
 import { InputShapes, patternFeed } from './fixed-shape';
 
@@ -21,8 +22,8 @@ export const ppOcrModelPath = (file: string): string =>
 export const loadPpOcr = (name: 'cls' | 'rec' | 'det'): Model => readModel(ppOcrModelPath(PP_OCR_MODELS.find((m) => m.name === name)!.file));
 
 /** Calibration batches for latency work: ranges do not change kernel times, so a fixed pattern suffices. */
-async function* patternBatches(shapes: InputShapes, count: number): AsyncGenerator<Record<string, Tensor>> {
-  for (let i = 0; i < count; i++) yield patternFeed(shapes);
+async function* patternBatches(shapes: InputShapes, count: number, dtypes: Record<string, ElementType> = {}): AsyncGenerator<Record<string, Tensor>> {
+  for (let i = 0; i < count; i++) yield patternFeed(shapes, dtypes);
 }
 
 /** Convs a sensitivity-blind preset keeps in float: the first and the last (stem and head are the usual accuracy hot spots). */
@@ -32,8 +33,8 @@ export function firstAndLastConv(model: Model): string[] {
 }
 
 /** An INT8 QDQ model for latency purposes (pattern calibration; accuracy is not the point). */
-export async function int8ForLatency(model: Model, shapes: InputShapes, keepFloat: string[] = []): Promise<Model> {
-  const { model: q } = await quantizeModel(model, patternBatches(shapes, 1), { calibrator: 'abs_max', skipNodes: keepFloat });
+export async function int8ForLatency(model: Model, shapes: InputShapes, keepFloat: string[] = [], dtypes: Record<string, ElementType> = {}): Promise<Model> {
+  const { model: q } = await quantizeModel(model, patternBatches(shapes, 1, dtypes), { calibrator: 'abs_max', skipNodes: keepFloat });
   return q;
 }
 
@@ -45,12 +46,12 @@ export const prunedForLatency = (model: Model, ratio: number): Model => pruneCha
  * names them). Sparsity variants are absent: onnxruntime's CPU kernels are dense, so a sparse model
  * costs what the dense one does and the rule says so without building it.
  */
-export async function strategyVariants(model: () => Model, shapes: InputShapes, keepFloat: string[], onBuilt: (strategy: string) => void = () => undefined): Promise<Record<string, Model>> {
+export async function strategyVariants(model: () => Model, shapes: InputShapes, keepFloat: string[], onBuilt: (strategy: string) => void = () => undefined, dtypes: Record<string, ElementType> = {}): Promise<Record<string, Model>> {
   const build: Record<string, () => Promise<Model>> = {
-    int8: () => int8ForLatency(model(), shapes),
-    ...(keepFloat.length > 0 ? { 'int8-float-fallback': () => int8ForLatency(model(), shapes, keepFloat) } : {}),
-    'channel-prune-25-int8': () => int8ForLatency(prunedForLatency(model(), 0.25), shapes),
-    'channel-prune-50-int8': () => int8ForLatency(prunedForLatency(model(), 0.5), shapes),
+    int8: () => int8ForLatency(model(), shapes, [], dtypes),
+    ...(keepFloat.length > 0 ? { 'int8-float-fallback': () => int8ForLatency(model(), shapes, keepFloat, dtypes) } : {}),
+    'channel-prune-25-int8': () => int8ForLatency(prunedForLatency(model(), 0.25), shapes, [], dtypes),
+    'channel-prune-50-int8': () => int8ForLatency(prunedForLatency(model(), 0.5), shapes, [], dtypes),
   };
   const out: Record<string, Model> = {};
   for (const [name, make] of Object.entries(build)) {

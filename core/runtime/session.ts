@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { SlimflowError } from '../errors';
+import { elementTypeOf, ELEMENT_TYPE_CODES, ElementType, GraphInput } from '../feed';
 import { Tensor } from '../tensor';
 import { fromOrt, toOrt } from './convert';
 
@@ -41,6 +42,15 @@ export class ModelSession {
   get inputNames(): readonly string[] { return this.session.inputNames; }
   get outputNames(): readonly string[] { return this.session.outputNames; }
 
+  /** The graph's inputs as onnxruntime reads them: name, element type, dims (a name or '?' for a dynamic one). */
+  get graphInputs(): GraphInput[] {
+    return this.session.inputMetadata.map((m) => {
+      if (!m.isTensor) return { name: m.name, dtype: 'unsupported(0)' as const, dims: [] };
+      const dtype: GraphInput['dtype'] = m.type in ELEMENT_TYPE_CODES ? (m.type as ElementType) : elementTypeOf(Number(m.type)) ?? `unsupported(${ortTypeCode(m.type)})`;
+      return { name: m.name, dtype, dims: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : typeof d === 'string' && d ? d : '?')) };
+    });
+  }
+
   /** Run once; `outputs` picks which tensors to fetch (all graph outputs by default). */
   async run(feeds: Record<string, Tensor>, outputs?: string[]): Promise<Record<string, Tensor>> {
     for (const name of Object.keys(feeds)) {
@@ -66,3 +76,6 @@ export class ModelSession {
     await this.session.release();
   }
 }
+
+/** The ONNX data type code of an onnxruntime tensor type name that slimflow cannot feed (for the error message). */
+const ortTypeCode = (t: string): number => ({ string: 8, uint16: 4, int16: 5, uint32: 12, uint64: 13, int4: 22, uint4: 21 } as Record<string, number>)[t] ?? 0;

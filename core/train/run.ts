@@ -1,5 +1,7 @@
 import { iterateBatches } from '../data';
 import { SlimflowError } from '../errors';
+import type { Feed, FeedInput } from '../feed';
+import { feedBatches } from '../feed-data';
 import { prepareModel } from '../onnx/prepare';
 import { Model } from '../onnx/proto';
 import { Checkpoint } from './checkpoint';
@@ -10,11 +12,26 @@ import { makeOptimizer } from './optim';
 import { strategyFactory, StudentStrategy } from './strategy';
 import { Trainer } from './trainer';
 
-/** Read `samples` training samples into memory, one [1, …] tensor each. */
-export async function loadSampleSet(spec: unknown, samples: number, inputName: string): Promise<SampleSet> {
+/**
+ * The one input training feeds: the trainer builds its graphs around a single float32 input, so a
+ * model with several inputs or an integer one (token ids) is refused, naming the config key.
+ */
+export function trainableInput(feed: Feed, where = 'Global.inputs'): FeedInput {
+  if (feed.inputs.length !== 1) {
+    throw new SlimflowError('NOT_SUPPORTED', `training (QAT, pruning, distillation) feeds one float32 input; this model has ${feed.inputs.length} (${feed.inputs.map((i) => `${i.name}: ${i.dtype}`).join(', ')})`, where);
+  }
+  const input = feed.inputs[0];
+  if (input.dtype !== 'float32') throw new SlimflowError('NOT_SUPPORTED', `training feeds float32 inputs; input "${input.name}" is ${input.dtype}`, `${where}.${input.name}`);
+  return input;
+}
+
+/** Read `samples` training samples of the feed's one input into memory, one [1, …] tensor each. */
+export async function loadSampleSet(spec: unknown, samples: number, input: string | FeedInput): Promise<SampleSet> {
   const out: Float32Array[] = [];
   let dims: number[] = [];
-  for await (const b of iterateBatches(spec, { batchSize: 1, limit: samples, inputName })) {
+  const inputName = typeof input === 'string' ? input : input.name;
+  const batches = typeof input === 'string' ? iterateBatches(spec, { batchSize: 1, limit: samples, inputName }) : feedBatches(spec, [input], { batchSize: 1, limit: samples, where: 'Global.calibration_data' });
+  for await (const b of batches) {
     const t = b.inputs[inputName];
     dims = t.dims;
     out.push(Float32Array.from(t.data as Float32Array));

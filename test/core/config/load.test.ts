@@ -27,7 +27,8 @@ describe('job config', () => {
   it('fills defaults for a minimal config', () => {
     const c = parseJobConfig(minimal);
     expect(c.Global.deploy).toEqual({ backend: 'onnxruntime-cpu', threads: 1, target_speedup: 0, max_accuracy_drop: 1 });
-    expect(c.Global.input_name).toBe('x');
+    // No PP-OCR default: a one-input model's input name comes from its graph.
+    expect(c.Global.input_name).toBeUndefined();
   });
 
   it('names the key path and the allowed keys of an unknown key', () => {

@@ -17,15 +17,15 @@ describe('predictOrMeasure (what the estimateLatency activity reports)', () => {
     const saved = process.env.SLIMFLOW_LATENCY_TABLE;
     delete process.env.SLIMFLOW_LATENCY_TABLE;
     try {
-      const p = await predictOrMeasure(bytes, { table: file, inputName: 'x', shape, threads: 1 });
+      const p = await predictOrMeasure(bytes, { table: file, inputs: [{ name: 'x', dtype: 'float32', shape }], threads: 1 });
       expect(p.latency.method).toBe('predicted');
       expect(p.latency.table).toBe(file);
       expect(p.latencyMs).toBe(p.latency.totalMs);
-      const m = await predictOrMeasure(bytes, { inputName: 'x', shape, threads: 1 });
+      const m = await predictOrMeasure(bytes, { inputs: [{ name: 'x', dtype: 'float32', shape }], threads: 1 });
       expect(m.latency.method).toBe('measured');
       expect(String(m.latency.reason)).toMatch(/no latency table/);
       process.env.SLIMFLOW_LATENCY_TABLE = file;
-      expect((await predictOrMeasure(bytes, { inputName: 'x', shape, threads: 1 })).latency.method).toBe('predicted');
+      expect((await predictOrMeasure(bytes, { inputs: [{ name: 'x', dtype: 'float32', shape }], threads: 1 })).latency.method).toBe('predicted');
     } finally {
       if (saved === undefined) delete process.env.SLIMFLOW_LATENCY_TABLE; else process.env.SLIMFLOW_LATENCY_TABLE = saved;
     }
