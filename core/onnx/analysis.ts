@@ -1,5 +1,10 @@
+import { GraphInput } from '../feed';
 import { Model, TensorProto, toNum } from './proto';
 import { constantNodeValue } from './graph';
+import { describeValue } from './graph-inputs';
+import { ModelFamily, modelFamily } from './family';
+
+export type { ModelFamily } from './family';
 import { opsetVersion } from './model-io';
 
 export const QUANTIZABLE_OPS = ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'] as const;
@@ -13,11 +18,9 @@ export interface LayerInfo {
   output: string;
 }
 
-export interface InputInfo {
-  name: string;
+/** A graph input or output: name, element type by name (float32, int64, …), ONNX type code, and dims. */
+export interface InputInfo extends GraphInput {
   elemType: number;
-  /** A number for a fixed dim, the dim's name for a dynamic one. */
-  dims: (number | string)[];
 }
 
 export interface GraphAnalysis {
@@ -31,7 +34,9 @@ export interface GraphAnalysis {
   quantizableLayers: LayerInfo[];
   /** Outputs of the last layers with trainable weights, as ACT picks distillation nodes. */
   distillationNodes: string[];
-  family: 'cnn' | 'transformer' | 'detector';
+  family: ModelFamily;
+  /** Which structure of the graph decided the family, in words. */
+  familyReason: string;
   /** Where weights live: paddle2onnx puts them in Constant nodes. */
   weightStorage: 'initializers' | 'constants' | 'mixed' | 'none';
 }
@@ -49,12 +54,7 @@ export function constantTensors(model: Model): Map<string, TensorProto> {
 }
 
 function valueInfo(v: Model['graph']['input'][number]): InputInfo {
-  const tt = v.type?.tensorType;
-  return {
-    name: v.name,
-    elemType: tt?.elemType ?? 0,
-    dims: (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue != null ? toNum(d.dimValue) : '?')),
-  };
+  return { ...describeValue(v), elemType: v.type?.tensorType?.elemType ?? 0 };
 }
 
 /** Analyse a model's structure: what there is to compress and where. */
@@ -89,28 +89,21 @@ export function analyzeModel(model: Model, distillationNodeCount = 1): GraphAnal
 
   const hasInit = (g.initializer ?? []).length > 0;
   const hasConst = g.node.some((n) => n.opType === 'Constant');
+  const inputs = g.input.filter((i) => !consts.has(i.name)).map(valueInfo);
+  const outputs = g.output.map(valueInfo);
+  const { family, reason } = modelFamily(model, consts, census, inputs, outputs);
   return {
     opset: opsetVersion(model),
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
     nodeCount: g.node.length,
     opCensus: census,
     paramCount,
-    inputs: g.input.filter((i) => !consts.has(i.name)).map(valueInfo),
-    outputs: g.output.map(valueInfo),
+    inputs,
+    outputs,
     quantizableLayers: layers,
     distillationNodes: layers.slice(-distillationNodeCount).map((l) => l.output),
-    family: modelFamily(census, g.output.map(valueInfo)),
+    family,
+    familyReason: reason,
     weightStorage: hasInit && hasConst ? 'mixed' : hasInit ? 'initializers' : hasConst ? 'constants' : 'none',
   };
-}
-
-/** A coarse family from the op mix and output shape; it steers which strategies are tried. */
-function modelFamily(census: Record<string, number>, outputs: InputInfo[]): GraphAnalysis['family'] {
-  const spatialOut = outputs.some((o) => o.dims.length === 4);
-  if (spatialOut && ((census.ConvTranspose ?? 0) > 0 || (census.Resize ?? 0) > 0 || (census.Upsample ?? 0) > 0)) return 'detector';
-  const matmuls = (census.MatMul ?? 0) + (census.Gemm ?? 0);
-  const convs = (census.Conv ?? 0) + (census.ConvTranspose ?? 0);
-  const attention = (census.Softmax ?? 0) > 1 && (census.ReduceMean ?? 0) > 0;
-  if (attention && matmuls >= 4 && matmuls * 3 >= convs) return 'transformer';
-  return 'cnn';
 }
