@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { cpuFeatures } from '../runtime/cpu-features';
 
 /** The deployment target a latency table describes. */
 export interface DeviceInfo {
@@ -15,23 +15,10 @@ export interface DeviceInfo {
 const SIMD_FLAGS = /^(sse4_1|sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*|neon|asimd\w*|sve\w*|dotprod|i8mm)$/;
 
 let logicalCpusOnce: number | undefined;
-let cpuInfoOnce: { model: string; flags: string[] } | undefined;
-
-/** CPU model and flags from /proc/cpuinfo (Linux); elsewhere what os.cpus() tells. Read once: they do not change while we run. */
+/** CPU model and its SIMD flags (see core/runtime/cpu-features.ts, which reads them once). */
 export function cpuInfo(): { model: string; flags: string[] } {
-  cpuInfoOnce ??= readCpuInfo();
-  return cpuInfoOnce;
-}
-
-function readCpuInfo(): { model: string; flags: string[] } {
-  try {
-    const text = fs.readFileSync('/proc/cpuinfo', 'utf8');
-    const model = /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
-    const flagLine = /^(?:flags|Features)\s*:\s*(.+)$/m.exec(text)?.[1] ?? '';
-    return { model, flags: flagLine.split(/\s+/).filter((f) => SIMD_FLAGS.test(f)).sort() };
-  } catch {
-    return { model: os.cpus()[0]?.model ?? 'unknown', flags: [] };
-  }
+  const cpu = cpuFeatures();
+  return { model: cpu.model, flags: cpu.flags.filter((f) => SIMD_FLAGS.test(f)).sort() };
 }
 
 /** The installed onnxruntime-node version. */
@@ -49,4 +36,4 @@ export function thisDevice(): DeviceInfo {
 }
 
 /** MLAS's NCHWc block: 16 floats with AVX-512, else 8 (see the channel padding in optimized graphs). */
-export const nchwcBlockSize = (): number => (cpuInfo().flags.some((f) => f.startsWith('avx512f')) ? 16 : 8);
+export const nchwcBlockSize = (): number => cpuFeatures().nchwcBlock;

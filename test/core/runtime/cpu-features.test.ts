@@ -4,7 +4,8 @@ import { cpuFeatures, fromFlags, parseCpuInfo } from '../../../core/runtime/cpu-
 import { cpuPlacement, decidePlacement } from '../../../core/quant/cpu-placement';
 import { planQuantization } from '../../../core/quant/plan';
 import { prepareModel } from '../../../core/onnx/prepare';
-import { readModel } from '../../../core/onnx/model-io';
+import { encodeModel, readModel } from '../../../core/onnx/model-io';
+import { optimizedGraph } from '../../../core/latency/ort-graph';
 import { CLS_MODEL, ppocrModel } from '../../fixtures/models';
 
 // Two processors of each kind, abridged from real /proc/cpuinfo texts (flags shortened, order kept).
@@ -56,6 +57,21 @@ describe('cpu features', () => {
     const text = fs.readFileSync('/proc/cpuinfo', 'utf8');
     expect(f.vnni).toBe(/\b(avx512_vnni|avx_vnni|amx_int8)\b/.test(text));
     expect(f.avx512).toBe(/\bavx512f\b/.test(text));
+  });
+});
+
+describe("this CPU's features match what onnxruntime does on it", () => {
+  it("the NCHWc block is the one onnxruntime pads cls's blocked convs to", async () => {
+    const opt = await optimizedGraph(encodeModel(prepareModel(readModel(ppocrModel(CLS_MODEL))).model), 1);
+    const inits = new Map(opt.graph.initializer.map((t) => [t.name, t]));
+    const outChannels = opt.graph.node
+      .filter((n) => n.domain === 'com.microsoft.nchwc' && n.opType === 'Conv')
+      .map((n) => inits.get(n.input[1])?.dims[0] ?? 0);
+    expect(outChannels.length).toBeGreaterThan(10);
+    // Blocked weights carry output channels padded to the block; cls has 8- and 88-channel convs, so
+    // the greatest common divisor is the block itself on either CPU kind.
+    const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+    expect(outChannels.reduce(gcd)).toBe(cpuFeatures().nchwcBlock);
   });
 });
 
