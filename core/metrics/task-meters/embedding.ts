@@ -28,19 +28,40 @@ function unitVector(v: ArrayLike<number>, off: number, tokens: number, dim: numb
   return out;
 }
 
-/** Index of each vector's most similar other vector (ties go to the lower index). */
+/** Dot product of rows a and b (offsets) of a contiguous matrix, four partial sums at a time. */
+function rowDot(m: Float64Array, a: number, b: number, dim: number): number {
+  let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+  let k = 0;
+  for (; k + 3 < dim; k += 4) {
+    d0 += m[a + k] * m[b + k];
+    d1 += m[a + k + 1] * m[b + k + 1];
+    d2 += m[a + k + 2] * m[b + k + 2];
+    d3 += m[a + k + 3] * m[b + k + 3];
+  }
+  for (; k < dim; k++) d0 += m[a + k] * m[b + k];
+  return d0 + d1 + d2 + d3;
+}
+
+/** Index of each vector's most similar other vector by dot product (ties go to the lower index). */
 export function nearestNeighbours(vectors: readonly Float32Array[]): Int32Array {
   const n = vectors.length;
+  const dim = n === 0 ? 0 : vectors[0].length;
+  // One contiguous matrix, so the inner loop runs over a single typed array.
+  const m = new Float64Array(n * dim);
+  vectors.forEach((v, i) => m.set(v, i * dim));
   const best = new Int32Array(n).fill(-1);
   const bestSim = new Float64Array(n).fill(-Infinity);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      const a = vectors[i];
-      const b = vectors[j];
-      let dot = 0;
-      for (let k = 0; k < a.length; k++) dot += a[k] * b[k];
-      if (dot > bestSim[i]) [bestSim[i], best[i]] = [dot, j];
-      if (dot > bestSim[j]) [bestSim[j], best[j]] = [dot, i];
+      const dot = rowDot(m, i * dim, j * dim, dim);
+      if (dot > bestSim[i]) {
+        bestSim[i] = dot;
+        best[i] = j;
+      }
+      if (dot > bestSim[j]) {
+        bestSim[j] = dot;
+        best[j] = i;
+      }
     }
   }
   return best;
