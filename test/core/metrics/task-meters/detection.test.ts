@@ -102,6 +102,11 @@ describe('detection task', () => {
     ap.add([t], [{ ...t, score: 0.6 }, { ...t, x0: 1, score: 0.9 }]);
     expect(ap.classAp(0)).toBe(1);
     expect(ap.map()).toBe(100);
+    // A miss ranked first: precision 0, ½, ⅔ at recall 0, ½, 1; interpolated ⅔ throughout → AP ⅔ (0.583 without interpolation).
+    const b = { class: 0, x0: 20, y0: 0, x1: 30, y1: 10 };
+    const interp = new AveragePrecision(0.5);
+    interp.add([t, b], [{ ...t, x0: 50, x1: 60, score: 0.9 }, { ...t, score: 0.8 }, { ...b, score: 0.7 }]);
+    expect(interp.classAp(0)).toBeCloseTo(2 / 3, 10);
     const none = new AveragePrecision(0.5);
     none.add([], []);
     expect(none.map()).toBe(100);
