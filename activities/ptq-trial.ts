@@ -4,6 +4,8 @@ import { trialLabel } from '../core/config/compile';
 import { feedBatches } from '../core/feed-data';
 import { quantizeModel } from '../core/quant/ptq';
 import { quantizeOptionsFor } from '../core/quant/trial-options';
+import { type CpuPlacement, decidePlacement } from '../core/quant/cpu-placement';
+import { cpuFeatures } from '../core/runtime/cpu-features';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
@@ -14,7 +16,7 @@ export interface PtqTrialResult {
   model: ArtifactRef;
   trialKey: string;
   label: string;
-  calibration: { quantizedNodes: number; skippedNodes: { name: string; reason: string }[]; integerKernels: Record<string, number> };
+  calibration: { quantizedNodes: number; skippedNodes: { name: string; reason: string }[]; integerKernels: Record<string, number>; cpuPlacement?: CpuPlacement };
   /** What the validation step fans out over: the model with its label and config. */
   trial: { model: ArtifactRef; label: string; config: PtqTrialConfig };
 }
@@ -31,8 +33,11 @@ export function createPtqActivities(deps: ActivityDeps) {
       return asActivity(async () => {
         const config: PtqTrialConfig = { ...DEFAULT_TRIAL, ...(input.ptq ?? {}) };
         const spec = inputSpec(input.input);
-        // A trial is keyed by what decides its result: a retried or duplicated trial is never recomputed.
-        const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, spec.request]))}`;
+        // A trial is keyed by what decides its result, the CPU-dependent rules included: a retried or
+        // duplicated trial is never recomputed, and a worker on another CPU kind does not reuse it.
+        const rules = decidePlacement(cpuFeatures(), quantizeOptionsFor(config));
+        const cpuKey = [rules.reduceRange.apply, rules.floatNarrowConvs.apply];
+        const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, spec.request, cpuKey]))}`;
         const done = deps.store.lookup<PtqTrialResult>(trialKey);
         if (done) return done;
 
@@ -55,7 +60,7 @@ export function createPtqActivities(deps: ActivityDeps) {
           model: ref,
           trialKey,
           label,
-          calibration: { quantizedNodes: report.quantizedNodes.length, skippedNodes: report.skippedNodes, integerKernels: report.integerKernels },
+          calibration: { quantizedNodes: report.quantizedNodes.length, skippedNodes: report.skippedNodes, integerKernels: report.integerKernels, cpuPlacement: report.cpuPlacement },
           trial: { model: ref, label, config },
         };
         deps.store.record(trialKey, result);
