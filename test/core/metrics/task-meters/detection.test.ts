@@ -96,7 +96,7 @@ describe('detection task', () => {
     expect(unlabeled.result()).toMatchObject({ score: 100, labeled: false });
   });
 
-  it('counts a second detection of a true box as a false positive', () => {
+  it('counts a second detection of a true box as a false positive, and interpolates precision', () => {
     const ap = new AveragePrecision(0.5);
     const t = { class: 0, x0: 0, y0: 0, x1: 10, y1: 10 };
     ap.add([t], [{ ...t, score: 0.6 }, { ...t, x0: 1, score: 0.9 }]);
