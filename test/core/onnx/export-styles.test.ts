@@ -6,7 +6,7 @@ import { prepareModel } from '../../../core/onnx/prepare';
 import { Model } from '../../../core/onnx/proto';
 import { ModelSession } from '../../../core/runtime/session';
 import { Tensor } from '../../../core/tensor';
-import { caffeBatchNorm, ExportStyle, exportStyles, floatFeed, GraphBuilder, StyledGraph } from '../../fixtures/export-styles';
+import { caffeBatchNorm, ExportStyle, exportStyles, floatFeed, GraphBuilder, scaledInput, StyledGraph } from '../../fixtures/export-styles';
 
 /** Every graph output of two models on the same feed: the largest absolute difference relative to the output's peak. */
 async function outputDiff(a: Model, b: Model, feeds: Record<string, Tensor>): Promise<{ name: string; rel: number; abs: number }[]> {
@@ -70,6 +70,14 @@ describe('Caffe/TF-style BatchNorm after a conv', () => {
       for (const d of await outputDiff(g.model, model, g.feeds)) expect(d.rel, d.name).toBeLessThanOrEqual(1e-5);
     });
   }
+
+  it('folds input scaling into the first conv (its offset kept in front: the conv pads) and a scalar Mul/Add into an unpadded conv', async () => {
+    const g = scaledInput({ opset: 13, weights: 'initializers' });
+    const { model, report } = prepareModel(g.model);
+    expect(report.foldedAffine).toBe(g.foldable);
+    expect(model.graph.node.map((n) => n.opType)).toEqual(['Add', 'Conv', 'Relu', 'Conv']);
+    for (const d of await outputDiff(g.model, model, g.feeds)) expect(d.rel, d.name).toBeLessThanOrEqual(1e-5);
+  });
 
   it('does not take a [C] constant for a per-channel one: against N×C×H×W it broadcasts along W', async () => {
     // C = W = 4, so a wrong fold would still produce a model of the right shape, only wrong values.
