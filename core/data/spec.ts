@@ -111,6 +111,19 @@ export const renderedDetSpec = z.strictObject({
 /** Rendered text (no files needed): one shape per PP-OCR task. */
 export const renderedTextlinesSpec = z.discriminatedUnion('task', [renderedClsSpec, renderedRecSpec, renderedDetSpec]);
 
+/**
+ * A failed preset-or-object union says which keys of the object are wrong (zod alone says "Invalid
+ * input", and config errors print only this message), or, for a string, which presets exist.
+ */
+function presetOrObjectError(i: { input?: unknown; errors?: readonly (readonly z.core.$ZodIssue[])[] }): string | undefined {
+  if (typeof i.input === 'string') return `unknown preset; presets: ${PRESET_NAMES.join(', ')}, or give a preprocess object`;
+  const objectIssues = i.errors?.[1];
+  if (!objectIssues || typeof i.input !== 'object' || i.input === null) return undefined;
+  return objectIssues
+    .flatMap((b) => (b.code === 'unrecognized_keys' ? b.keys.map((k) => `${k}: unknown key`) : [`${b.path.map(String).join('.') || '(preprocess)'}: ${b.message}`]))
+    .join('; ');
+}
+
 /** Preset preprocess names (see preprocess.ts). */
 export const PRESET_NAMES = ['ppocr-cls', 'ppocr-rec', 'ppocr-det'] as const;
 
@@ -119,9 +132,7 @@ export const imagesSpec = z.strictObject({
   dir: z.string().min(1),
   /** Text file of "<image file name> <class index>" lines; when given, every listed image is a labeled sample. */
   labels: z.string().min(1).optional(),
-  preprocess: z.union([z.enum(PRESET_NAMES), preprocessSchema], {
-    error: (i) => (typeof i.input === 'string' ? `unknown preset; presets: ${PRESET_NAMES.join(', ')}, or give a preprocess object` : undefined),
-  }),
+  preprocess: z.union([z.enum(PRESET_NAMES), preprocessSchema], { error: presetOrObjectError }),
 });
 
 /**

@@ -40,7 +40,8 @@ function checkHeader(h: Pick<NpyHeader, 'dtype' | 'dims'>, file: string, feed?: 
       throw new SlimflowError('INVALID_DATA', `expected one sample C×H×W or a batch N×C×H×W, got shape [${h.dims.join(', ')}]`, file);
     }
     if (h.dtype !== 'float32' && h.dtype !== 'float64') {
-      throw new SlimflowError('INVALID_DATA', `model inputs must be float32 or float64, got ${h.dtype}`, file);
+      // Integer and per-input arrays (input_ids.npy …) are read when the model's feed is known.
+      throw new SlimflowError('INVALID_DATA', `model inputs must be float32 or float64, got ${h.dtype} (without the model's feed; typed and per-input arrays need it)`, file);
     }
   } else if (h.dims.length !== rank && h.dims.length !== rank - 1) {
     throw new SlimflowError('INVALID_DATA', `input "${feed![0].name}" has rank ${rank}: expected one sample of rank ${rank - 1} or a batch of rank ${rank}, got shape [${h.dims.join(', ')}]`, file);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { iterateBatches } from '../../../core/data/batches';
 import { float16ToNumber } from '../../../core/data/dtype';
 import { placement, preprocessImage } from '../../../core/data/preprocess';
-import { Preprocess, parseDatasetSpec } from '../../../core/data/spec';
+import { Preprocess, datasetSpecSchema, parseDatasetSpec } from '../../../core/data/spec';
 import { collect, slimflowErrorOf } from './expect-error';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'slimflow-resize-'));
@@ -113,6 +113,9 @@ describe('image resize modes and layouts', () => {
       expect(e.path).toBe(`dataset.preprocess.${key}`);
       expect(e.message).toMatch(message);
     }
+    // The config loader prints only the union's own message: it must name the keys too.
+    const raw = datasetSpecSchema.safeParse({ kind: 'images', dir: 'd', preprocess: { height: 4, width: 8, layout: 'NHWX' } });
+    expect(raw.error?.issues[0].message).toMatch(/^layout: must be one of "NCHW", "NHWC", got "NHWX"$/);
     const preset = await slimflowErrorOf(() => parseDatasetSpec({ kind: 'images', dir: 'd', preprocess: 'imagenet' }));
     expect(preset.message).toMatch(/unknown preset; presets: ppocr-cls, ppocr-rec, ppocr-det/);
   });
