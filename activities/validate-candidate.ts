@@ -1,6 +1,6 @@
 import { ArtifactRef } from '../core/artifacts/store';
 import { SlimflowError } from '../core/errors';
-import { AgreementMeter, createTaskMetric, EmdMeter } from '../core/metrics';
+import { AgreementMeter, createTaskMeter, EmdMeter } from '../core/metrics';
 import { predictOrMeasure } from '../core/latency/service';
 import { measureLatency } from '../core/runtime/latency';
 import { compareLatency } from '../core/runtime/compare-latency';
@@ -53,11 +53,11 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
     throw e;
   }
   const feed = student.feed;
-  const metric = createTaskMetric(spec.task);
+  // The task's own metric decides acceptance: against labels when every batch has them, else against the teacher.
+  const meter = createTaskMeter(spec.task, spec.taskParams);
   const agreement = new AgreementMeter();
   const emd = new EmdMeter();
   let latencyBatch: Record<string, Tensor> | undefined;
-  let labeled = true;
   try {
     let i = 0;
     for await (const batch of feedBatches(evalSpec, feed.inputs, { batchSize: batchSizeOf(feed), where: 'Global.eval_data' })) {
@@ -67,15 +67,15 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
       const sOut = s[feed.output!];
       agreement.update(tOut, sOut);
       emd.update(tOut, sOut);
-      if (batch.labels) metric.update(sOut, batch.labels);
-      else labeled = false;
+      meter.update(sOut, tOut, batch.labels);
       beat({ stage: 'validate', batch: i++ });
     }
   } finally {
     await Promise.all([teacher.session.release(), student.session.release()]);
   }
   if (agreement.value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'Global.eval_data');
-  return { feed, accuracy: labeled ? metric.value() : null, agreement: agreement.value(), emd: emd.value(), latencyBatch };
+  const task = meter.result();
+  return { feed, task, accuracy: task.labeled ? task.score : null, agreement: agreement.value(), emd: emd.value(), latencyBatch };
 }
 
 /** A latency batch of the feed's shapes: the first full real batch when the data had one, else a constant one per dtype. */
@@ -96,6 +96,8 @@ export function createValidationActivities(deps: ActivityDeps) {
           label,
           model: input.model,
           accuracy: result.accuracy,
+          score: result.task.score,
+          metric: result.task.metric,
           agreement: result.agreement.top1,
           cosine: result.agreement.cosine,
           emd: result.emd,

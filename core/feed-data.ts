@@ -42,9 +42,25 @@ export async function* feedBatches(spec: unknown, inputs: readonly FeedInput[], 
   // The feed and the config key go to the data layer as one spread (older data layers took an input name only).
   const binding = { feed: inputs, key: opts.where };
   const inputName = inputs.length === 1 ? inputs[0].name : undefined;
-  for await (const batch of iterateBatches(spec, { batchSize: opts.batchSize, limit: opts.limit, ...(inputName ? { inputName } : {}), ...binding })) {
-    yield checkBatch(batch, inputs, opts.where);
+  const batches = iterateBatches(spec, { batchSize: opts.batchSize, limit: opts.limit, ...(inputName ? { inputName } : {}), ...binding });
+  for (;;) {
+    let next: IteratorResult<Batch, unknown>;
+    try {
+      next = await batches.next();
+    } catch (e) {
+      throw atKey(e, opts.where);
+    }
+    if (next.done) return;
+    yield checkBatch(next.value, inputs, opts.where);
   }
+}
+
+/** A data error that names a file or sample gets the config key of its dataset too (the file stays in the message). */
+function atKey(e: unknown, key: string | undefined): unknown {
+  if (!key || !(e instanceof SlimflowError) || !e.path || e.path.startsWith(key)) return e;
+  const suffix = ` (at ${e.path})`;
+  const message = e.message.endsWith(suffix) ? e.message.slice(0, -suffix.length) : e.message;
+  return new SlimflowError(e.code, `${message}, in ${e.path}`, key, { cause: e });
 }
 
 /** The batches' input tensors alone (what calibration and sensitivity consume). */

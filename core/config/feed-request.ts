@@ -46,6 +46,12 @@ export interface InputPort {
   shape?: number[];
 }
 
+/** The parameter block of the config's task (`Global.<task>`), when given. */
+const taskParamsOf = (g: GlobalConfig): Record<string, unknown> | undefined => {
+  const p = (g as Record<string, unknown>)[g.task];
+  return p && typeof p === 'object' ? { ...(p as Record<string, unknown>) } : undefined;
+};
+
 /** The `input` port of a job config. */
 export function inputPortOf(g: GlobalConfig): InputPort {
   const r = feedRequestOf(g);
@@ -57,7 +63,7 @@ export function inputPortOf(g: GlobalConfig): InputPort {
     ...(r.output !== undefined ? { output: r.output } : {}),
     threads: g.deploy.threads,
     task: g.task,
-    ...(g.detection ? { taskParams: { ...g.detection } } : {}),
+    ...(taskParamsOf(g) ? { taskParams: taskParamsOf(g) } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec';
-import { taskMetricNames } from '../metrics/tasks';
+import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
 
 /*
  * The job config, in the sections of PaddleSlim ACT (snake_case keys as ACT spells them).
@@ -24,14 +24,13 @@ const deploy = z.strictObject({
 /** One graph input's batch shape, batch first (e.g. [8, 128]): the shape timed and evaluated. */
 const feedInput = z.strictObject({ shape: z.array(z.number().int().positive()).min(1) });
 
-/** How a YOLO-family detector's raw output is decoded for the detection metric. */
-const detection = z.strictObject({
-  format: z.enum(['yolov8', 'yolov5']).default('yolov8'),
-  score_threshold: z.number().min(0).max(1).default(0.25),
-  iou_threshold: z.number().min(0).max(1).default(0.45),
-});
+/**
+ * One optional parameter block per registered task, `Global.<task>` (e.g. `detection: { format: yolov8,
+ * score_threshold: 0.25, iou_threshold: 0.45 }`), each the task's own parameter schema.
+ */
+const taskParams = Object.fromEntries(taskNames().map((t) => [t, (taskParamsSchema(t) as z.ZodType).optional()]));
 
-const task = z.string().min(1).refine((t) => taskMetricNames().includes(t), { error: (i) => `unknown task "${String(i.input)}"; known tasks: ${taskMetricNames().join(', ')}` });
+const task = z.string().min(1).refine((t) => taskNames().includes(t), { error: (i) => `unknown task "${String(i.input)}"; known tasks: ${taskNames().join(', ')}` });
 
 const global = z.strictObject({
   model: z.string().min(1),
@@ -45,8 +44,8 @@ const global = z.strictObject({
   input_shape: z.array(z.number().int().positive()).min(1).optional(),
   /** Decides the metric (a name in core/metrics/tasks.ts's registry). */
   task: task.default('classification'),
-  /** Decoding of detector outputs (task: detection). */
-  detection: detection.optional(),
+  /** The task's parameters, under its name (only the block of Global.task may be given). */
+  ...taskParams,
   calibration_data: dataset,
   eval_data: dataset.optional(),
   deploy: deploy.prefault({}),
@@ -62,7 +61,9 @@ const global = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['input_shape'], message: `Global.input_name needs Global.input_shape (the input's batch shape)` });
   }
   if (g.inputs && Object.keys(g.inputs).length === 0) ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'Global.inputs names no input' });
-  if (g.detection && g.task !== 'detection') ctx.addIssue({ code: 'custom', path: ['detection'], message: `Global.detection configures task "detection", but Global.task is "${g.task}"` });
+  for (const t of taskNames()) {
+    if (t !== g.task && (g as Record<string, unknown>)[t] !== undefined) ctx.addIssue({ code: 'custom', path: [t], message: `Global.${t} configures task "${t}", but Global.task is "${g.task}"` });
+  }
 });
 
 export type GlobalConfig = z.output<typeof global>;

@@ -1,0 +1,235 @@
+// A two-input encoder (int64 token ids and mask) fed from npz/npy data through the activities, end to
+// end: validated with the embedding metric on the configured output, timed, estimated, calibrated and
+// quantized, its sensitivity measured; and the feed errors a user meets, each naming input and key.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPtqActivities } from '../../activities/ptq-trial';
+import { createSensitivityActivities } from '../../activities/sensitivity';
+import { createTrainActivities } from '../../activities/train-epoch';
+import { createValidationActivities } from '../../activities/validate-candidate';
+import { ArtifactRef, LocalArtifactStore } from '../../core/artifacts/store';
+import { checkFeed } from '../../core/config/check-feed';
+import { parseJobConfig } from '../../core/config/load';
+import { writeNpy } from '../../core/data';
+import { SlimflowError } from '../../core/errors';
+import { attr, makeNode } from '../../core/onnx/graph';
+import { decodeModel, encodeModel } from '../../core/onnx/model-io';
+import { Model } from '../../core/onnx/proto';
+import { floatTensorProto, int64TensorProto } from '../../core/onnx/tensor-data';
+import { Tensor } from '../../core/tensor';
+
+const VOCAB = 32;
+const DIM = 16;
+const OUT = 8;
+const SEQ = 6;
+
+/** Deterministic values in [-1, 1). */
+const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (((i + 1) * (seed * 2654435761)) % 2000) / 1000 - 1);
+
+/**
+ * An encoder as exporters write one: Gather embedding of int64 ids, the int64 mask cast and unsqueezed
+ * to multiply it, a MatMul projection (`hidden`, the first output) and its mean over tokens
+ * (`sentence_embedding`, the second). Batch and sequence are dynamic.
+ */
+function encoder(): Model {
+  const dyn = { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }] };
+  return {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'encoder',
+      node: [
+        makeNode('Gather', ['embedding', 'input_ids'], ['embedded'], 'embed'),
+        makeNode('Cast', ['attention_mask'], ['mask_f'], 'mask_cast', [attr.int('to', 1)]),
+        makeNode('Unsqueeze', ['mask_f', 'axis2'], ['mask3'], 'mask_unsqueeze'),
+        makeNode('Mul', ['embedded', 'mask3'], ['masked'], 'mask_mul'),
+        makeNode('MatMul', ['masked', 'projection'], ['hidden'], 'project'),
+        makeNode('ReduceMean', ['hidden'], ['sentence_embedding'], 'pool', [attr.ints('axes', [1]), attr.int('keepdims', 0)]),
+      ],
+      initializer: [
+        floatTensorProto('embedding', [VOCAB, DIM], values(VOCAB * DIM, 7)),
+        floatTensorProto('projection', [DIM, OUT], values(DIM * OUT, 11)),
+        int64TensorProto('axis2', [1], [2]),
+      ],
+      input: ['input_ids', 'attention_mask'].map((name) => ({ name, type: { tensorType: { elemType: 7, shape: dyn } } })),
+      output: [{ name: 'hidden' }, { name: 'sentence_embedding' }],
+      valueInfo: [],
+    },
+  };
+}
+
+/** n token sequences: ids in [1, VOCAB), masks with a padded tail of 0..2 tokens. */
+function tokens(n: number, seed: number): { input_ids: Tensor; attention_mask: Tensor } {
+  const ids = new BigInt64Array(n * SEQ);
+  const mask = new BigInt64Array(n * SEQ);
+  for (let s = 0; s < n; s++) {
+    const pad = (s * seed) % 3;
+    for (let t = 0; t < SEQ; t++) {
+      const live = t < SEQ - pad;
+      ids[s * SEQ + t] = live ? BigInt(1 + ((s * 7 + t * 13 + seed) % (VOCAB - 1))) : 0n;
+      mask[s * SEQ + t] = live ? 1n : 0n;
+    }
+  }
+  return { input_ids: { dtype: 'int64', dims: [n, SEQ], data: ids }, attention_mask: { dtype: 'int64', dims: [n, SEQ], data: mask } };
+}
+
+const writeNpz = (file: string, arrays: Record<string, Tensor>) =>
+  fs.writeFileSync(file, zipSync(Object.fromEntries(Object.entries(arrays).map(([k, t]) => [`${k}.npy`, writeNpy(t)]))));
+
+/** The SlimflowError (or the activity failure wrapping one) a promise rejects with. */
+async function rejection(p: Promise<unknown>): Promise<{ message: string; path?: string; code?: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { message: string; path?: string; code?: string; type?: string; details?: { path?: string }[] };
+    return { message: err.message, path: err.path ?? err.details?.[0]?.path, code: err.code ?? err.type };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('a two-input int64 encoder fed through the activities', () => {
+  let dir: string;
+  let store: LocalArtifactStore;
+  let model: ArtifactRef;
+  let modelPath: string;
+  const port = { inputs: { input_ids: [4, SEQ], attention_mask: [4, SEQ] }, output: 'sentence_embedding', threads: 1, task: 'embedding' };
+  let calib: unknown;
+  let evalSet: unknown;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slimflow-feed-'));
+    store = new LocalArtifactStore(path.join(dir, 'store'));
+    const bytes = encodeModel(encoder());
+    modelPath = path.join(dir, 'encoder.onnx');
+    fs.writeFileSync(modelPath, bytes);
+    model = store.put(bytes, 'model', 'onnx');
+    writeNpz(path.join(dir, 'calib.npz'), tokens(16, 3));
+    // Evaluation data as a folder of <input name>.npy.
+    fs.mkdirSync(path.join(dir, 'eval'));
+    for (const [name, t] of Object.entries(tokens(12, 5))) fs.writeFileSync(path.join(dir, 'eval', `${name}.npy`), writeNpy(t));
+    calib = { kind: 'npz', files: [path.join(dir, 'calib.npz')] };
+    evalSet = { kind: 'npy', dir: path.join(dir, 'eval') };
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('validates FP32 against itself on the configured output: the embedding metric scores 100, a real batch is timed', async () => {
+    const { validateCandidate } = createValidationActivities({ store, threads: 1 });
+    const r = await validateCandidate({ model, teacher: model, eval: evalSet, label: 'fp32', input: port });
+    expect(r.candidate.metric).toMatch(/cosine/);
+    expect(r.candidate.score).toBeCloseTo(100, 4);
+    // Unlabeled data: the task metric is against the teacher, and there is no labeled accuracy.
+    expect(r.accuracy).toBeNull();
+    expect(r.latencyMs).toBeGreaterThan(0);
+  });
+
+  it('calibrates and quantizes from npz, validates the INT8 model, times it beside FP32 and estimates it', async () => {
+    const { ptqTrial } = createPtqActivities({ store, threads: 1 });
+    const trial = await ptqTrial({ model, calib, ptq: { calibrator: 'abs_max', batchSize: 4, batchNum: 4 }, input: port });
+    expect(trial.calibration.quantizedNodes).toBeGreaterThan(0);
+    const q = decodeModel(store.read(trial.model));
+    expect(q.graph.node.some((n) => n.opType === 'DequantizeLinear')).toBe(true);
+    // The graph's inputs stay int64: quantization never touches the token inputs.
+    expect(q.graph.input.map((i) => i.type?.tensorType?.elemType)).toEqual([7, 7]);
+
+    const { validateCandidate, compareLatency, estimateLatency } = createValidationActivities({ store, threads: 1 });
+    const fp32 = (await validateCandidate({ model, teacher: model, eval: evalSet, label: 'fp32', input: port })).candidate;
+    const int8 = (await validateCandidate({ model: trial.model, teacher: model, eval: evalSet, label: trial.label, input: port })).candidate;
+    expect(int8.metric).toBe(fp32.metric);
+    expect(int8.score).toBeLessThanOrEqual(100 + 1e-9);
+    // A linear map with 8-bit weights and activations stays close in direction (cosine > 0.9).
+    expect(int8.score).toBeGreaterThan(90);
+
+    const timed = await compareLatency({ baseline: fp32, candidates: [int8], input: port });
+    expect(timed.baseline.latencyMs).toBeGreaterThan(0);
+    expect(timed.candidates[0].latencyMs).toBeGreaterThan(0);
+    const est = await estimateLatency({ model: trial.model, input: port });
+    expect(est.latency.method).toBe('measured');
+    expect(est.latencyMs).toBeGreaterThan(0);
+
+    const { measureSensitivity } = createSensitivityActivities({ store, threads: 1 });
+    const { layers } = await measureSensitivity({ model, quantized: trial.model, calib, input: port, batches: 2 });
+    expect(layers.map((l) => l.layer)).toContain('project');
+  });
+
+  it('reads the first graph output when Global.output is absent, and refuses an output the model lacks', async () => {
+    const { validateCandidate } = createValidationActivities({ store, threads: 1 });
+    const { output: _, ...firstOutput } = port;
+    const r = await validateCandidate({ model, teacher: model, eval: evalSet, input: { ...firstOutput, task: 'generic' } });
+    expect(r.candidate.score).toBeCloseTo(100, 3);
+    const e = await rejection(validateCandidate({ model, teacher: model, eval: evalSet, input: { ...port, output: 'pooled' } }));
+    expect(e.message).toMatch(/no output "pooled"; its outputs are hidden, sentence_embedding/);
+    expect(e.path).toBe('Global.output');
+  });
+
+  it('refuses training on token inputs with NOT_SUPPORTED naming the key, without crashing', async () => {
+    const { trainEpoch } = createTrainActivities({ store, threads: 1 });
+    const e = await rejection(trainEpoch({ model, teacher: model, train: calib, config: { samples: 8, batchSize: 4 }, input: port }));
+    expect(e.code).toBe('NOT_SUPPORTED');
+    expect(e.message).toMatch(/one float32 input; this model has 2 \(input_ids: int64, attention_mask: int64\)/);
+    expect(e.path).toBe('Global.inputs');
+  });
+
+  describe('checkFeed: the preflight before any workflow starts', () => {
+    const config = (global: Record<string, unknown>) => parseJobConfig({
+      Global: { model: modelPath, task: 'embedding', output: 'sentence_embedding', inputs: { input_ids: { shape: [4, SEQ] }, attention_mask: { shape: [4, SEQ] } }, calibration_data: calib, ...global },
+    });
+    const failure = async (global: Record<string, unknown>): Promise<SlimflowError> => {
+      try {
+        await checkFeed(config(global));
+      } catch (e) {
+        if (e instanceof SlimflowError) return e;
+        throw e;
+      }
+      throw new Error('expected checkFeed to fail');
+    };
+
+    it('binds the feed with the graph dtypes and reads one sample of each dataset', async () => {
+      const r = await checkFeed(config({ eval_data: evalSet }));
+      expect(r.feed.inputs).toEqual([{ name: 'input_ids', dtype: 'int64', shape: [4, SEQ] }, { name: 'attention_mask', dtype: 'int64', shape: [4, SEQ] }]);
+      expect(r.feed.output).toBe('sentence_embedding');
+      expect(r.datasets.map((d) => d.key)).toEqual(['Global.calibration_data', 'Global.eval_data']);
+      expect(r.datasets[0].sample.input_ids).toEqual({ dtype: 'int64', dims: [1, SEQ] });
+    });
+
+    it('names a dynamic graph input missing from Global.inputs', async () => {
+      const e = await failure({ inputs: { input_ids: { shape: [4, SEQ] } } });
+      expect(e.path).toBe('Global.inputs.attention_mask.shape');
+      expect(e.message).toMatch(/input "attention_mask" has dynamic dims \[batch, sequence\]/);
+    });
+
+    it('names an input given with the wrong rank', async () => {
+      const e = await failure({ inputs: { input_ids: { shape: [4, SEQ] }, attention_mask: { shape: [4, SEQ, 1] } } });
+      expect(e.code).toBe('SHAPE_MISMATCH');
+      expect(e.path).toBe('Global.inputs.attention_mask.shape');
+    });
+
+    it('names the input and the dataset key when the data has no array for it', async () => {
+      const file = path.join(dir, 'ids-only.npz');
+      writeNpz(file, { input_ids: tokens(4, 1).input_ids });
+      const e = await failure({ calibration_data: { kind: 'npz', files: [file] } });
+      expect(e.path).toBe('Global.calibration_data');
+      expect(e.message).toMatch(/"attention_mask"/);
+    });
+
+    it('names the input and the dataset key when the data has the wrong element type', async () => {
+      const file = path.join(dir, 'float-ids.npz');
+      const t = tokens(4, 1);
+      writeNpz(file, { input_ids: { dtype: 'float32', dims: [4, SEQ], data: new Float32Array(4 * SEQ).fill(0.5) }, attention_mask: t.attention_mask });
+      const e = await failure({ calibration_data: { kind: 'npz', files: [file] } });
+      expect(e.path).toBe('Global.calibration_data');
+      expect(e.message).toMatch(/input "input_ids" takes int64, and the float32 data cannot be converted/);
+    });
+
+    it('names the input and the dataset key when the data has the wrong rank', async () => {
+      const file = path.join(dir, 'rank3.npz');
+      const t = tokens(4, 1);
+      writeNpz(file, { input_ids: { ...t.input_ids, dims: [4, SEQ, 1] }, attention_mask: t.attention_mask });
+      const e = await failure({ calibration_data: { kind: 'npz', files: [file] } });
+      expect(e.path).toBe('Global.calibration_data');
+      expect(e.message).toMatch(/input "input_ids"/);
+    });
+  });
+});
