@@ -100,7 +100,7 @@ describe('zoo: a BERT-class sentence encoder with int64 token inputs (vital-mode
     for (let k = 0; k < ids.data.length; k++) expect(mask.data[k]).toBe(ids.data[k] === 0n ? 0n : 1n);
     // The tokenizer.json of the MiniLM family fits this graph: its vocabulary has as many tokens as the embedding table has rows.
     const vocab = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, '.tools/zoo/data/text/tokenizer.json'), 'utf8')).model.vocab).length;
-    const table = readModel(l.model).graph.initializer.find((t) => t.name.endsWith('word_embeddings.weight'));
+    const table = readModel(l.model).graph.initializer.find((t) => (t.name ?? '').endsWith('word_embeddings.weight'));
     expect(table, 'the graph has a word embedding table').toBeDefined();
     expect(Number(table!.dims![0])).toBe(vocab);
     const emb = l.fp32[l.output];
