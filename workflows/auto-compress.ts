@@ -5,6 +5,7 @@ import {
   ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
+import { reportShapes } from '../core/config/feed-request';
 import type { JobConfig } from '../core/config/schema';
 import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf, withinJob } from '../core/pipeline';
 import type { Candidate } from '../core/pipeline/types';
@@ -129,7 +130,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     model: g.model,
     task: g.task,
     threads: g.deploy.threads,
-    inputShape: g.input_shape,
+    ...reportShapes(g),
     baseline: out.baseline,
     best: out.best,
     rewritten: out.rewritten,
