@@ -99,8 +99,9 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
       await checkpoint('measureSensitivity');
       inputs = await gatherStrategyInputs(config, effectiveConfig(config, analysis), model);
     }
-    // Jobs recorded before the trained student competed for model.onnx replay without that contest.
-    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity, { trainedContest: patched('trained-contest') });
+    // Jobs recorded before the trained student competed for model.onnx replay without that contest;
+    // those recorded before the grid ran as a search (with placement a search dimension), without that.
+    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity, { trainedContest: patched('trained-contest'), gridSearch: patched('grid-search') });
     cp = loadPipeline(plan.pipeline);
   } catch (e) {
     if (e instanceof SlimflowError) throw ApplicationFailure.nonRetryable(e.message, e.code);
@@ -124,7 +125,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     finalTiming?: Candidate[] | null; finalBaseline?: Candidate | null; final?: Candidate | null; finalPath?: string | null;
   };
   const [ptqPick, trainedTimed] = out.finalTiming ?? [];
-  // A tester far from the tolerance ends the search: record, for training strategies, that only they could close the gap.
+  // A search that found PTQ cannot reach the tolerance (every calibrator tried, all far off; before
+  // that: a tester far off) records, for training strategies, that only they could close the gap.
   const skipped = out.searchStoppedBy?.includes('only QAT/distillation') ? [...plan.skipped, { strategy: 'PTQ search', reason: out.searchStoppedBy }] : plan.skipped;
   const report = buildReport({
     model: g.model,
@@ -139,6 +141,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     candidates: out.candidates,
     skipped,
     maxAccuracyDrop: g.deploy.max_accuracy_drop,
+    ...(out.searchStoppedBy ? { searchStoppedBy: out.searchStoppedBy } : {}),
     targetSpeedup: g.deploy.target_speedup,
     strategies: plan.estimates,
     sensitivity: inputs?.sensitivity,

@@ -6,12 +6,14 @@
 // history already holds is never counted again (and the activity itself never recomputes one).
 import {
   ActivityCancellationType, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate,
-  isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  isCancellation, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { described } from './handler-docs';
 import type { PtqTrialConfig } from '../core/config/compile';
 import type { ArtifactRef, Candidate, DatasetSpec } from '../core/pipeline/types';
 import { LabelFreeObjective, objectiveOf, ObjectiveOptions } from '../core/search/objective';
 import { Observation, SearchStrategy, Searcher } from '../core/search/searcher';
+import { searcherStopReason, stoppedBySignal, stopReason } from '../core/search/stopping';
 import { testerVerdict } from '../core/search/tester';
 import {
   Assignment, assignmentKey, baseAssignment, buildSearchSpace, HpoSpec, OwnSpec, SearchSpace, spaceSize, toTrialConfig,
@@ -66,8 +68,10 @@ export interface PtqSearchInput {
   /** Continue-as-new after this many trials in one run (default 32). */
   trialsPerRun?: number;
   /**
-   * Run the base trial alone first (ACT's "tester"): stop when it already meets the tolerance, or
-   * when its drop exceeds closeDrop points (only QAT/distillation could close the gap); search only in between.
+   * Run the base trial alone first (ACT's "tester"). The search goes on whatever it scores; once
+   * every calibrator and float fallback was tried and the closest trial still misses the tolerance by
+   * more than closeDrop points, it stops (only QAT/distillation could close the gap; see
+   * core/search/stopping). Searches recorded before that stopped on the tester's own verdict.
    */
   tester?: { closeDrop: number };
   /** Carried across continue-as-new: every trial so far and the run number. */
@@ -78,6 +82,7 @@ export interface PtqSearchResult {
   best: Candidate;
   trials: Candidate[];
   bestConfig: PtqTrialConfig;
+  /** Why the search ended, as a sentence: "budget spent (10 of 10)", "search space exhausted (6 distinct trials)", "stopped by signal (…)"… */
   stoppedBy: string;
   trialsRun: number;
   runs: number;
@@ -99,6 +104,12 @@ export const stopSignal = defineSignal('stop');
 /** Like the stop signal, but answers with the best candidate so far. */
 export const stopNowUpdate = defineUpdate<Candidate | null>('stopNow');
 
+/** Dimensions whose every value the first proposals cover: the calibrators, then the other Q/DQ placement. */
+const COVERED = ['ptq_algo', 'placement'];
+
+/** The patch behind which the search spends its budget (no tester stop, calibrators covered first, stop reasons as sentences). */
+export const SPENDS_BUDGET_PATCH = 'search-spends-budget';
+
 // Bounds the carried history: a compact TrialRecord is ~0.5 KB, so this stays far below the
 // 512 KiB payload warning even at the largest budget.
 const MAX_BUDGET = 500;
@@ -117,7 +128,7 @@ export function resolveSpace(s: PtqSearchSpaceInput = {}): SearchSpace {
     ...(s.batch_num ? { batch_num: s.batch_num } : {}),
     ...(s.round_type ? { round_type: s.round_type } : {}),
   };
-  return buildSearchSpace(hpo, base, { activation_symmetric: s.activation_symmetric, keep_float: s.keep_float, sensitiveLayers: s.sensitiveLayers });
+  return buildSearchSpace(hpo, base, { activation_symmetric: s.activation_symmetric, keep_float: s.keep_float, sensitiveLayers: s.sensitiveLayers, placement: s.placement });
 }
 
 const compact = (c: Candidate): Candidate => ({
@@ -129,6 +140,8 @@ const baseName = (uri: string) => uri.split(/[\\/]/).pop()!.replace(/\.onnx$/, '
 
 /** Search PTQ configurations with a seeded surrogate; returns the best candidate and every trial's. */
 export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult> {
+  // Searches recorded before it stopped on the tester's verdict and knew no coverage rule.
+  const spendsBudget = patched(SPENDS_BUDGET_PATCH);
   const space = resolveSpace(input.space);
   const budget = Math.min(input.budget ?? 20, MAX_BUDGET);
   const strategy = input.strategy ?? 'surrogate';
@@ -137,20 +150,23 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
   const run = input.carry?.run ?? 0;
   const trials: TrialRecord[] = [...(input.carry?.trials ?? [])];
   const known = new Set(trials.map((t) => t.key));
-  const searcher = new Searcher(space, { seed: input.seed ?? 0, budget, batchSize: parallel, strategy, initial: input.initial, patience: input.patience }, trials.map(toObservation));
+  const searcher = new Searcher(space, {
+    seed: input.seed ?? 0, budget, batchSize: parallel, strategy, initial: input.initial, patience: input.patience, ...(spendsBudget ? { cover: COVERED } : {}),
+  }, trials.map(toObservation));
   const objective: ObjectiveOptions = { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs, objective: input.objective };
   const gridSize = spaceSize(space);
 
   let paused = input.carry?.paused ?? false;
   let stopRequested = false;
   let stoppedBy: string | undefined;
+  let signalled = false;
   let running = 0;
   let batchScope: CancellationScope | undefined;
   const bestRecord = () => {
     const b = searcher.best();
     return b ? trials.find((t) => t.key === b.key) : undefined;
   };
-  const status = () => (stoppedBy ? (stoppedBy === 'stopped' ? 'stopped' : 'done') : paused ? 'paused' : 'running');
+  const status = () => (stoppedBy ? (signalled ? 'stopped' : 'done') : paused ? 'paused' : 'running');
   const finished = () => trials.some((t) => t.candidate);
   const requestStop = () => {
     stopRequested = true;
@@ -159,13 +175,13 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     if (finished()) batchScope?.cancel();
   };
 
-  setHandler(pauseSignal, () => { paused = true; });
-  setHandler(resumeSignal, () => { paused = false; });
-  setHandler(stopSignal, requestStop);
+  setHandler(pauseSignal, () => { paused = true; }, described('pause'));
+  setHandler(resumeSignal, () => { paused = false; }, described('resume'));
+  setHandler(stopSignal, requestStop, described('stop'));
   setHandler(stopNowUpdate, () => {
     requestStop();
     return bestRecord()?.candidate ?? null;
-  });
+  }, described('stopNow'));
   setHandler(searchProgressQuery, () => {
     const b = bestRecord();
     const done = trials.length;
@@ -177,7 +193,7 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
       steps: { search: { status: stoppedBy ? 'succeeded' : 'running', done, total: budget } },
       search: { trials: done, failed: trials.filter((t) => t.value === null).length, budget, gridSize, run, paused, strategy, ...(stoppedBy ? { stoppedBy } : {}) },
     };
-  });
+  }, described('progress'));
 
   const publish = () => {
     const b = bestRecord();
@@ -192,9 +208,19 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
   ]);
   publish();
 
+  // Why to stop now, or undefined to go on (the rules of core/search/stopping).
+  const whyStop = (): string | undefined => {
+    if (stopRequested && finished()) {
+      signalled = true;
+      return spendsBudget ? stoppedBySignal(trials.length, budget) : 'stopped';
+    }
+    if (!spendsBudget) return searcher.shouldStop();
+    return stopReason({ space, searcher, trials, best: bestRecord(), budget, patience: input.patience, objective, closeDrop: input.tester?.closeDrop });
+  };
+
   let thisRun = 0;
   for (;;) {
-    stoppedBy = stopRequested && finished() ? 'stopped' : searcher.shouldStop();
+    stoppedBy = whyStop();
     if (stoppedBy) break;
     // A stop overrides a pause (it still needs its first finished trial, see requestStop).
     if (paused && !stopRequested) {
@@ -210,7 +236,7 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     const testing = input.tester !== undefined && trials.length === 0;
     const batch = testing ? [baseAssignment(space)] : searcher.suggest(Math.min(parallel, perRun - thisRun));
     if (batch.length === 0) {
-      stoppedBy = 'space exhausted';
+      stoppedBy = spendsBudget ? searcherStopReason('space exhausted', { trials: trials.length, budget }) : 'space exhausted';
       break;
     }
     const first = trials.length;
@@ -231,7 +257,7 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     searcher.record(fresh.map(toObservation));
     thisRun += batch.length;
     publish();
-    if (testing && fresh[0]?.candidate) {
+    if (testing && fresh[0]?.candidate && !spendsBudget) {
       stoppedBy = testerVerdict(fresh[0].candidate, objective, input.tester!.closeDrop);
     }
     if (stoppedBy) break;

@@ -1,5 +1,6 @@
 import type { PipelineDocument } from '../pipeline/schema';
 import { SlimflowError } from '../errors';
+import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
 import { configBatchSize, inputPortOf } from './feed-request';
 import type { JobConfig } from './schema';
 
@@ -123,7 +124,7 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
       for (const biasCorrect of hpo.bias_correct)
         for (const batchNum of hpo.batch_num ?? [base.batchNum])
           for (const roundType of hpo.round_type ?? [base.roundType ?? 'round'])
-            for (const histPercent of calibrator === 'hist' ? hpo.hist_percent ?? [0.9999] : [undefined])
+            for (const histPercent of calibrator === 'hist' ? hpo.hist_percent ?? [HIST_PERCENT_DEFAULT] : [undefined])
               grid.push({ ...base, calibrator, perChannel: wq === 'channel_wise_abs_max', biasCorrect, batchNum, roundType: roundType === 'adaround' ? 'adaround' : undefined, ...(histPercent !== undefined ? { histPercent } : { histPercent: undefined }) });
   return grid.slice(0, hpo.max_quant_count).map((t) => JSON.parse(JSON.stringify(t)) as PtqTrialConfig);
 }
@@ -140,15 +141,33 @@ const ref = (expr: string) => `\${{ ${expr} }}`;
 /** The object without its undefined entries (a search replaces the grid's steps by undefining them). */
 const withoutUndefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
+/** Whether the PTQ trials run as a ptqSearch (HyperParameterOptimization; the grid too, unless compiled as before). */
+const searches = (config: JobConfig, opts: CompileOptions): boolean =>
+  !!config.HyperParameterOptimization && (config.HyperParameterOptimization.strategy !== 'grid' || (opts.gridSearch ?? true));
+
 /**
- * With HyperParameterOptimization (and a strategy other than grid), the PTQ fan-out becomes one
- * ptqSearch child workflow: its steps replace ptq/candidates, and its trials go to the side-by-side
- * timing and selection like the grid's candidates.
+ * The Q/DQ placement of the search: `auto` makes it a dimension (both placements, as the fan-out
+ * tries), a fixed one goes into the base trial; TensorRT's preset fixes placement itself.
  */
-function searchSteps(config: JobConfig, evalInput: string): Record<string, unknown> {
+function searchPlacement(config: JobConfig): { placement?: NonNullable<PtqTrialConfig['placement']>[]; base?: Partial<PtqTrialConfig> } {
+  const qp = config.QuantPost;
+  if (qp?.deploy_backend === 'tensorrt') return {};
+  const placement = qp?.qdq_placement ?? 'auto';
+  return placement === 'auto' ? { placement: ['integer-path', 'conv-only'] } : { base: { placement } };
+}
+
+/**
+ * With HyperParameterOptimization, the PTQ fan-out becomes one ptqSearch child workflow (`strategy:
+ * grid` walks the same space in order): its steps replace ptq/candidates, and its trials go to the
+ * side-by-side timing and selection like the fan-out's candidates.
+ */
+function searchSteps(config: JobConfig, evalInput: string, opts: CompileOptions): Record<string, unknown> {
   const hpo = config.HyperParameterOptimization;
-  if (!hpo || hpo.strategy === 'grid') return {};
-  const { max_quant_count: budget, strategy, objective, ...space } = hpo;
+  if (!hpo || !searches(config, opts)) return {};
+  const { max_quant_count: budget, strategy, objective, ...hpoSpace } = hpo;
+  // Placement joins the space with the grid-as-search compilation (jobs compiled before it searched without).
+  const placed = opts.gridSearch ?? true ? searchPlacement(config) : {};
+  const space = { ...hpoSpace, ...(placed.placement ? { placement: placed.placement } : {}) };
   return {
     ptq: undefined,
     candidates: undefined,
@@ -158,7 +177,7 @@ function searchSteps(config: JobConfig, evalInput: string): Record<string, unkno
       with: {
         model: ref('inputs.model'), calib: ref('inputs.calib'), eval: ref(evalInput), teacher: ref('steps.teacher.teacher'),
         baseline: ref('steps.baseline.candidate'), tolerance: ref('inputs.tolerance'), input: ref('inputs.input'),
-        space: { ...space, base: baseTrial(config) }, budget, strategy, objective, seed: config.Global.seed,
+        space: { ...space, base: { ...baseTrial(config), ...placed.base } }, budget, strategy, objective, seed: config.Global.seed,
         modelName: config.Global.model.split(/[\\/]/).pop()!.replace(/\.onnx$/, ''),
       },
     },
@@ -206,6 +225,8 @@ function trainSteps(config: JobConfig, evalInput: string, contest: boolean): Rec
 export interface CompileOptions {
   /** The trained student competes for model.onnx (steps trainedTiming, final, publishFinal). Default true. */
   trainedContest?: boolean;
+  /** `strategy: grid` runs as a ptqSearch over every dimension, and placement is a search dimension. Default true. */
+  gridSearch?: boolean;
 }
 
 /** Compile an ACT-style config into the pipeline that runs it. */
@@ -215,7 +236,7 @@ export function compileConfig(config: JobConfig, name = 'compress', opts: Compil
   const trials = ptqTrials(config);
   const g = config.Global;
   const evalInput = g.eval_data ? 'inputs.eval' : 'inputs.calib';
-  const searching = !!config.HyperParameterOptimization && config.HyperParameterOptimization.strategy !== 'grid';
+  const searching = searches(config, opts);
   const trainCount = trainingConfigs(config).length;
   return {
     name,
@@ -274,7 +295,7 @@ export function compileConfig(config: JobConfig, name = 'compress', opts: Compil
         stage: 'selectBest',
         with: { candidates: ref('steps.timing.candidates'), baseline: ref('steps.timing.baseline'), tolerance: ref('inputs.tolerance') },
       },
-      ...searchSteps(config, evalInput),
+      ...searchSteps(config, evalInput, opts),
       ...trainSteps(config, evalInput, contest),
       publish: {
         stage: 'publishModel',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec';
+import { SEARCHED_CALIBRATORS } from '../search/coverage';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
 
 /*
@@ -96,7 +97,8 @@ const quantPost = z.strictObject({
 });
 
 const hpo = z.strictObject({
-  ptq_algo: z.array(calibrationAlgo).min(1).default(['abs_max']),
+  /** Calibrators to try; absent: every family of range (core/search/coverage's SEARCHED_CALIBRATORS). */
+  ptq_algo: z.array(calibrationAlgo).min(1).default([...SEARCHED_CALIBRATORS]),
   weight_quantize_type: z.array(z.enum(['channel_wise_abs_max', 'abs_max'])).default(['channel_wise_abs_max']),
   bias_correct: z.array(z.boolean()).default([false]),
   hist_percent: z.array(z.number().gt(0).max(1)).optional(),

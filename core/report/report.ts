@@ -45,6 +45,8 @@ export interface JobReport {
   target: { maxAccuracyDrop: number; targetSpeedup: number; met: boolean };
   candidates: CandidateFigures[];
   skipped: SkippedStrategy[];
+  /** Why the PTQ search ended (its budget spent, its space exhausted, a stop signal…), when a search ran. */
+  searchStoppedBy?: string;
   /** Every candidate strategy, in run order, with its estimate and decision (automatic mode). */
   strategies?: StrategyRow[];
   /** Per-layer sensitivity, when measured. */
@@ -76,6 +78,7 @@ export function buildReport(args: {
   bestPath: string;
   candidates: CandidateFigures[];
   skipped: SkippedStrategy[];
+  searchStoppedBy?: string;
   maxAccuracyDrop: number;
   targetSpeedup: number;
   strategies?: StrategyRow[];
@@ -115,6 +118,7 @@ export function buildReport(args: {
     },
     candidates: args.candidates,
     skipped: args.skipped,
+    ...(args.searchStoppedBy ? { searchStoppedBy: args.searchStoppedBy } : {}),
     ...(args.strategies ? { strategies: args.strategies } : {}),
     ...(args.sensitivity?.length ? { sensitivity: args.sensitivity } : {}),
     ...(args.trained ? { trained: trainedFigures(args.baseline, args.trained, args.maxAccuracyDrop, 'validation') } : {}),
@@ -174,6 +178,7 @@ export function formatReport(r: JobReport): string {
     `speedup ${r.speedup.toFixed(2)}x (chosen${int8}${rewrites}), accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
       `target (drop <= ${r.target.maxAccuracyDrop}, speedup >= ${r.target.targetSpeedup}) ${r.target.met ? 'met' : 'NOT met'}`,
     `compressed model: ${r.best.modelPath}`,
+    ...(r.searchStoppedBy ? [`PTQ search: ${r.candidates.length} trial(s), ended: ${r.searchStoppedBy}`] : []),
     ...(r.trained ? [`trained (${r.trained.label})${r.final?.chose === 'trained' ? ' *' : ''}: accuracy ${pct(r.trained.accuracy)}, agreement ${pct(r.trained.agreement)}, drop ${r.trained.accuracyDrop == null ? 'n/a' : r.trained.accuracyDrop.toFixed(2)} (${r.trained.withinTolerance ? 'within' : 'NOT within'} tolerance), ${r.trained.latencyMs.toFixed(2)} ms ${r.trained.timedWith === 'validation' ? 'in validation' : 'side by side'}: ${r.trained.modelPath}`] : []),
     ...(r.final ? [`trained student against the PTQ pick (${r.final.ptqPick.label}), timed side by side with FP32 at ${r.final.baselineMs.toFixed(2)} ms: ${r.final.ptqPick.latencyMs.toFixed(2)} vs ${r.trained!.latencyMs.toFixed(2)} ms; chosen: ${r.final.chose === 'trained' ? 'the trained student' : 'the PTQ pick'}`] : []),
     ...r.skipped.map((s) => `skipped ${s.strategy}: ${s.reason}`),

@@ -40,15 +40,17 @@ describe('ptqSearch', () => {
     const result = (await handle.result()) as PtqSearchResult;
     expect(result.trialsRun).toBe(6);
     expect(result.runs).toBe(2);
-    expect(result.stoppedBy).toBe('budget');
+    expect(result.stoppedBy).toBe('budget spent (6 of 6)');
     expect(result.trials).toHaveLength(6);
+    // The first proposals covered every calibrator of the space (abs_max, avg, hist, mse) before the surrogate chose.
+    expect(new Set(result.trials.slice(0, 4).map((t) => (t.config as { calibrator: string }).calibrator))).toEqual(new Set(['abs_max', 'avg', 'hist', 'mse']));
     expect(new Set(result.trials.map((t) => t.model.sha256)).size).toBe(6);
     // The best is the most accurate trial within tolerance (here: agreement with the teacher, no baseline given).
     const feasible = result.trials.filter((t) => 100 - t.agreement <= 1);
     expect(result.best.accuracy).toBe(Math.max(...(feasible.length > 0 ? feasible : result.trials).map((t) => t.accuracy!)));
 
     const progress = await client.workflow.getHandle(workflowId).query<PtqSearchProgress>('progress');
-    expect(progress.search).toMatchObject({ trials: 6, budget: 6, gridSize: 10, run: 1, stoppedBy: 'budget' });
+    expect(progress.search).toMatchObject({ trials: 6, budget: 6, gridSize: 10, run: 1, stoppedBy: 'budget spent (6 of 6)' });
     const desc = await client.workflow.getHandle(workflowId).describe();
     expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.strategy)).toBe('ptq-search:surrogate');
     expect(desc.typedSearchAttributes.get(SlimflowSearchAttributes.status)).toBe('search-done');
@@ -60,7 +62,8 @@ describe('ptqSearch', () => {
     const acts = activitiesOf(runs);
     expect(acts.filter((a) => a.type === 'ptqTrial')).toHaveLength(6);
     for (const a of acts) expect(a.completed).toBe(1);
-    await recordHistories('search-basic', workflowId, runs, testTemporal());
+    // Recorded as search-spends-budget: search-basic-run*.json hold searches from before the coverage rule.
+    await recordHistories('search-spends-budget', workflowId, runs, testTemporal());
   }, 300_000);
 
   it('pauses, resumes and stops early keeping the best so far', async () => {
@@ -81,7 +84,7 @@ describe('ptqSearch', () => {
     const best = (await handle.executeUpdate('stopNow')) as PtqSearchResult['best'] | null;
     expect(best).not.toBeNull();
     const result = (await handle.result()) as PtqSearchResult;
-    expect(result.stoppedBy).toBe('stopped');
+    expect(result.stoppedBy).toBe(`stopped by signal (${result.trialsRun} of 10 trials run)`);
     expect(result.trialsRun).toBeLessThan(10);
     expect(result.best.accuracy).toBeGreaterThanOrEqual(best!.accuracy!);
   }, 300_000);
@@ -92,13 +95,13 @@ describe('ptqSearch', () => {
     });
     await handle.signal('stop');
     const result = (await handle.result()) as PtqSearchResult;
-    expect(result.stoppedBy).toBe('stopped');
+    expect(result.stoppedBy).toBe('stopped by signal (2 of 10 trials run)');
     // The first batch (parallel = 2) runs to the end; nothing after it starts.
     expect(result.trialsRun).toBe(2);
     expect(result.best.model.sha256).toMatch(/^[0-9a-f]{64}$/);
   }, 300_000);
 
-  it('runs in autoCompress for a config with HyperParameterOptimization, tester first', async () => {
+  it('runs in autoCompress for a config with HyperParameterOptimization, tester first, then spends its budget', async () => {
     const dir = tmpDir('search-auto');
     const config = clsJob(path.join(dir, 'out'), { eval_data: { kind: 'rendered-textlines', task: 'cls', count: 128, seed: 12 } }, {
       HyperParameterOptimization: { ptq_algo: ['abs_max', 'hist'], hist_percent: [0.999, 0.9999], max_quant_count: 3 },
@@ -124,12 +127,20 @@ describe('ptqSearch', () => {
     const html = fs.readFileSync(path.join(dir, 'out', 'report.html'), 'utf8');
     expect(html).toContain(`<td>${sens[0].layer}</td>`);
     expect(report.skipped.find((s) => s.strategy === 'latency-based strategy choice')?.reason).toMatch(/no latency table configured/);
-    await recordHistories('auto-search', workflowId, parentRuns, testTemporal(), { keepWorkflowId: true });
+    // Recorded as auto-search-spends-budget: auto-search-run0.json holds a job whose tester ended its search.
+    await recordHistories('auto-search-spends-budget', workflowId, parentRuns, testTemporal(), { keepWorkflowId: true });
+    // Its search child too: a ptqSearch with a tester, past the tester.
+    await recordHistories('auto-search-child-spends-budget', `${workflowId}/search`, childRuns, testTemporal());
     const progress = await child.query<PtqSearchProgress>('progress');
-    // The QuantPost trial (abs_max, per-channel) is the tester; within a point of FP32 it ends the search.
-    expect(progress.search.stoppedBy).toBe('tester met the target');
-    expect(progress.search.trials).toBe(1);
-    expect(report.candidates).toHaveLength(1);
+    // The QuantPost trial (abs_max, per-channel, integer path) is the tester. Whether or not it meets the
+    // target, the search goes on: the next batch covers the other calibrator (hist) and the other placement.
+    expect(progress.search.stoppedBy).toBe('budget spent (3 of 3)');
+    expect(progress.search.trials).toBe(3);
+    expect(report.searchStoppedBy).toBe('budget spent (3 of 3)');
+    expect(report.candidates).toHaveLength(3);
+    const configs = report.candidates.map((c) => c.config as { calibrator: string; placement: string });
+    expect(configs[0]).toMatchObject({ calibrator: 'abs_max', placement: 'integer-path' });
+    expect(configs.slice(1).map((c) => `${c.calibrator}/${c.placement}`)).toEqual(['hist/integer-path', 'abs_max/conv-only']);
     expect(fs.existsSync(report.best.modelPath)).toBe(true);
     expect((await client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(SlimflowSearchAttributes.strategy)).toBe('ptq-int8-search');
     expect((await child.describe()).typedSearchAttributes.get(SlimflowSearchAttributes.model)).toBe('ch_ppocr_mobile_v2.0_cls_infer');
@@ -156,7 +167,7 @@ describe('ptqSearch', () => {
       taskQueue, workflowId: `search-pipeline-${taskQueue}`,
       args: [{ pipeline, inputs: { model: ppocrModel(CLS_MODEL), calib: input.calib, eval: input.eval } }],
     })) as PipelineResult;
-    expect(r.outputs.stoppedBy).toBe('budget');
+    expect(r.outputs.stoppedBy).toBe('budget spent (2 of 2)');
     expect((r.outputs.best as { accuracy: number }).accuracy).toBeGreaterThan(90);
   }, 300_000);
 });

@@ -8,7 +8,7 @@ const analysis = {
   opset: 11, producer: 'test', nodeCount: 10, opCensus: { Conv: 5 }, paramCount: 1000, inputs: [], outputs: [],
   quantizableLayers: [{ node: 'c1', opType: 'Conv', weight: 'w', weightShape: [8, 3, 3, 3], params: 216, output: 'y' }],
   distillationNodes: [], family: 'cnn', weightStorage: 'initializers',
-} as GraphAnalysis;
+} as unknown as GraphAnalysis;
 
 const config = (extra: Record<string, unknown> = {}, deploy: Record<string, unknown> = {}) =>
   parseJobConfig({
