@@ -1,5 +1,5 @@
 import { SlimflowError } from '../errors';
-import { FeedInput } from '../feed';
+import { FeedInput, MAX_FEED_ELEMENTS } from '../feed';
 import { Tensor, sizeOf } from '../tensor';
 import { allocData, convertTensor } from './dtype';
 import { Label, ONE_INPUT, Sample, SampleSource } from './sample';
@@ -85,6 +85,7 @@ export async function* iterateBatches(spec: DatasetSpec | DatasetSpecInput | unk
   let pending: Sample[] = [];
   let yielded = 0;
   for await (const sample of source.samples(opts.limit)) {
+    if (pending.length === 0) checkBatchElements(sample, Math.min(opts.batchSize, (opts.limit ?? Infinity) - yielded), source);
     pending.push(sample);
     if (pending.length === opts.batchSize) {
       yield stack(pending, bind, source);
@@ -116,6 +117,16 @@ function checkYield(source: SampleSource, n: number, o: CountOptions): void {
   const need = o.require!;
   if (n < need) {
     throw new SlimflowError('INVALID_DATA', `the dataset (${source.where}) yielded ${n} sample${n === 1 ? '' : 's'}, the config asks for ${need}`, o.key ?? 'dataset');
+  }
+}
+
+/** Memory per batch is bounded whatever the data: checked on a batch's first sample, before the rest are read. */
+function checkBatchElements(first: Sample, n: number, source: SampleSource): void {
+  for (const [name, t] of Object.entries(first.tensors)) {
+    const elements = sizeOf(t.dims) * n;
+    if (elements > MAX_FEED_ELEMENTS) {
+      throw new SlimflowError('INVALID_DATA', `a batch of ${n} samples of input "${name || 'x'}" ([${t.dims.join(', ')}] each) would hold ${elements} elements, more than the limit ${MAX_FEED_ELEMENTS}; use a smaller batch size or smaller samples`, `${source.where}/${first.id}`);
+    }
   }
 }
 
@@ -163,7 +174,7 @@ function stack(samples: Sample[], bind: Binder, source: SampleSource): Batch {
       const t = b[name];
       if (!t || t.dtype !== first.dtype || t.dims.length !== first.dims.length || t.dims.some((d, k) => d !== first.dims[k])) {
         const what = t ? `${t.dtype} [${t.dims.join(', ')}]` : 'no such array';
-        throw new SlimflowError('INVALID_DATA', `sample has ${what} for input "${name || 'x'}" but its batch started with ${first.dtype} [${first.dims.join(', ')}] (${samples[0].id}); use batchSize 1 or equal shapes`, `${source.where}/${samples[i].id}`);
+        throw new SlimflowError('INVALID_DATA', `sample has ${what} for input "${name}" but its batch started with ${first.dtype} [${first.dims.join(', ')}] (${samples[0].id}); use batchSize 1 or equal shapes`, `${source.where}/${samples[i].id}`);
       }
       (data as { set(a: ArrayLike<number | bigint>, o: number): void }).set(t.data, i * size);
     });

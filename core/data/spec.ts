@@ -6,6 +6,9 @@ import { SlimflowError } from '../errors';
  * Relative paths resolve against the worker's working directory.
  */
 
+/** Largest height or width of a model input image: beyond it a size is a typo (and a canvas would not hold it). */
+const MAX_SIDE = 16384;
+
 const channelTriple = z.tuple([z.number(), z.number(), z.number()]);
 
 /** A closed set of values whose error names them all (zod's default says only "Invalid input"). */
@@ -32,13 +35,13 @@ export type ResizeMode = (typeof RESIZE_MODES)[number];
  */
 export const preprocessSchema = z
   .strictObject({
-    height: z.int().positive(),
-    width: z.int().positive(),
+    height: z.int().positive().max(MAX_SIDE),
+    width: z.int().positive().max(MAX_SIDE),
     resize: oneOf(RESIZE_MODES).optional(),
     /** Alias of resize (see above); default when neither is given: pad-right. */
     keepAspect: z.boolean().optional(),
     /** shorter-side-center-crop: the shorter side's length before the crop; default height/0.875 (224 → 256). */
-    resize_size: z.int().positive().optional(),
+    resize_size: z.int().positive().max(4 * MAX_SIDE).optional(),
     /** letterbox: the pixel value (0–255, before scale/mean/std) of the border; YOLO uses 114. */
     pad_value: z.number().min(0).max(255).default(114),
     scale: z.number().positive().default(1 / 255),
@@ -82,8 +85,8 @@ const renderedCommon = {
 export const renderedClsSpec = z.strictObject({
   ...renderedCommon,
   task: z.literal('cls'),
-  width: z.int().positive().default(192),
-  height: z.int().positive().default(48),
+  width: z.int().positive().max(MAX_SIDE).default(192),
+  height: z.int().positive().max(MAX_SIDE).default(48),
   /** Share of lines rotated by 180° (label 1). */
   rotatedFraction: z.number().min(0).max(1).default(0.5),
 });
@@ -92,8 +95,8 @@ export const renderedClsSpec = z.strictObject({
 export const renderedRecSpec = z.strictObject({
   ...renderedCommon,
   task: z.literal('rec'),
-  width: z.int().positive().default(320),
-  height: z.int().positive().default(48),
+  width: z.int().positive().max(MAX_SIDE).default(320),
+  height: z.int().positive().max(MAX_SIDE).default(48),
   /** Most words per line; lines that would not fit the width unsqueezed are shortened. */
   maxTokens: z.int().min(1).max(8).default(3),
 });
@@ -102,8 +105,8 @@ export const renderedRecSpec = z.strictObject({
 export const renderedDetSpec = z.strictObject({
   ...renderedCommon,
   task: z.literal('det'),
-  width: z.int().positive().multipleOf(32).default(640),
-  height: z.int().positive().multipleOf(32).default(640),
+  width: z.int().positive().max(MAX_SIDE).multipleOf(32).default(640),
+  height: z.int().positive().max(MAX_SIDE).multipleOf(32).default(640),
   minLines: z.int().min(1).default(3),
   maxLines: z.int().min(1).max(32).default(8),
 }).refine((s) => s.minLines <= s.maxLines, { message: 'minLines must be ≤ maxLines', path: ['minLines'] });

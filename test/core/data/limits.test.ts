@@ -135,3 +135,17 @@ describe('labels file errors', () => {
     expect(twice.message).not.toMatch(/secret/);
   });
 });
+
+describe('memory per batch', () => {
+  it('refuses a batch whose tensor would pass the element cap, on its first sample, and image sides past the cap', async () => {
+    const dir = folderWith('wide', { 'x.npy': writeNpy({ dtype: 'float32', dims: [1, 1, 1, 1 << 22], data: new Float32Array(1 << 22) }) });
+    // 2^22 elements per sample × 128 per batch = 2^29 > 2^28, refused before the batch is gathered.
+    const e = await slimflowErrorOf(() => collect(iterateBatches({ kind: 'npy', dir }, { batchSize: 128 })));
+    expect(e.code).toBe('INVALID_DATA');
+    expect(e.path).toBe(`${dir}/x.npy[0]`);
+    expect(e.message).toMatch(/a batch of 128 samples of input "x" \(\[1, 1, 4194304\] each\) would hold 536870912 elements, more than the limit 268435456/);
+    expect(await collect(iterateBatches({ kind: 'npy', dir }, { batchSize: 8 }))).toHaveLength(1);
+    const side = await slimflowErrorOf(() => countSamples({ kind: 'images', dir, preprocess: { height: 20000, width: 4 } }));
+    expect(side.path).toBe('dataset.preprocess.height');
+  });
+});
