@@ -99,13 +99,14 @@ describe('a two-input int64 encoder fed through the activities', () => {
   let calib: unknown;
   let evalSet: unknown;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slimflow-feed-'));
     store = new LocalArtifactStore(path.join(dir, 'store'));
     const bytes = encodeModel(encoder());
     modelPath = path.join(dir, 'encoder.onnx');
     fs.writeFileSync(modelPath, bytes);
-    model = store.put(bytes, 'model', 'onnx');
+    // Awaited: the store may answer synchronously or asynchronously.
+    model = await store.put(bytes, 'model', 'onnx');
     writeNpz(path.join(dir, 'calib.npz'), tokens(16, 3));
     // Evaluation data as a folder of <input name>.npy.
     fs.mkdirSync(path.join(dir, 'eval'));
@@ -129,7 +130,7 @@ describe('a two-input int64 encoder fed through the activities', () => {
     const { ptqTrial } = createPtqActivities({ store, threads: 1 });
     const trial = await ptqTrial({ model, calib, ptq: { calibrator: 'abs_max', batchSize: 4, batchNum: 4 }, input: port });
     expect(trial.calibration.quantizedNodes).toBeGreaterThan(0);
-    const q = decodeModel(store.read(trial.model));
+    const q = decodeModel(await store.read(trial.model));
     expect(q.graph.node.some((n) => n.opType === 'DequantizeLinear')).toBe(true);
     // The graph's inputs stay int64: quantization never touches the token inputs.
     expect(q.graph.input.map((i) => i.type?.tensorType?.elemType)).toEqual([7, 7]);
