@@ -86,12 +86,21 @@ export function replaceWeight(graph: GraphProto, name: string, w: FloatWeight, p
 export class NameGenerator {
   private readonly used = new Set<string>();
   constructor(graph: GraphProto) {
-    for (const n of graph.node) {
-      if (n.name) this.used.add(n.name);
-      for (const t of [...n.input, ...n.output]) this.used.add(t);
+    // Subgraphs (If/Loop/Scan bodies) share the enclosing scope, so their names count too.
+    const stack = [graph];
+    while (stack.length) {
+      const g = stack.pop()!;
+      for (const n of g.node) {
+        if (n.name) this.used.add(n.name);
+        for (const t of [...n.input, ...n.output]) this.used.add(t);
+        for (const a of n.attribute) {
+          if (a.g) stack.push(a.g);
+          for (const sub of (a.graphs as GraphProto[] | undefined) ?? []) stack.push(sub);
+        }
+      }
+      for (const t of g.initializer ?? []) if (t.name) this.used.add(t.name);
+      for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) this.used.add(v.name);
     }
-    for (const t of graph.initializer) if (t.name) this.used.add(t.name);
-    for (const v of [...graph.input, ...graph.output, ...graph.valueInfo]) this.used.add(v.name);
   }
 
   /** `base` itself if free, else `base_1`, `base_2`, … */
@@ -134,21 +143,23 @@ export function topologicalOrder(graph: GraphProto): NodeProto[] {
   const producers = producerMap(graph);
   const state = new Map<NodeProto, 1 | 2>();
   const order: NodeProto[] = [];
+  // An If/Loop/Scan also reads, from its bodies, tensors of this graph that are not among its inputs.
+  const reads = (n: NodeProto) => (n.attribute.some((a) => a.g) ? [...n.input, ...n.attribute.flatMap((a) => (a.g ? subgraphInputs(a.g) : []))] : n.input);
   for (const root of graph.node) {
     if (state.has(root)) continue;
     // Iterative DFS: PP-OCR graphs are deep enough to worry a recursive walk.
-    const stack: [NodeProto, number][] = [[root, 0]];
+    const stack: [NodeProto, number, string[]][] = [[root, 0, reads(root)]];
     state.set(root, 1);
     while (stack.length) {
       const top = stack[stack.length - 1];
-      const [node, idx] = top;
-      if (idx < node.input.length) {
+      const [node, idx, inputs] = top;
+      if (idx < inputs.length) {
         top[1]++;
-        const p = producers.get(node.input[idx]);
+        const p = producers.get(inputs[idx]);
         if (!p || p === node) continue;
         const s = state.get(p);
         if (s === 1) throw new SlimflowError('INVALID_MODEL', 'graph has a cycle', node.name ?? node.opType);
-        if (s === undefined) { state.set(p, 1); stack.push([p, 0]); }
+        if (s === undefined) { state.set(p, 1); stack.push([p, 0, reads(p)]); }
       } else {
         state.set(node, 2);
         order.push(node);

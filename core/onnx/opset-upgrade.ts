@@ -131,6 +131,8 @@ const CONVERTERS: Record<string, Converter> = {
     ];
     n.input = [n.input[0], '', scales];
   },
+  // ScatterElements (11) is Scatter (9) renamed, with negative indices allowed besides.
+  Scatter: (n) => { n.opType = 'ScatterElements'; },
   Resize: (n) => {
     if (ctx10(n)) {
       // Resize-10 had (X, scales) and the asymmetric/floor behaviour Upsample had.
@@ -152,8 +154,8 @@ function floatListInput(ctx: UpgradeContext, n: NodeProto, values: number[]): st
   return name;
 }
 
-/** Ops whose change before 13 we do not rewrite; meeting one is an honest error, not a silent pass. */
-const UNSUPPORTED = new Set(['Scatter', 'Scan', 'If', 'Loop']);
+/** Ops carrying subgraphs: from opset 11 their own signatures are those of 13, so only their bodies are converted. */
+const CONTROL_FLOW = new Set(['Scan', 'If', 'Loop']);
 
 /**
  * Upgrade a default-domain model to opset `target` (13: per-channel DequantizeLinear). Returns a
@@ -164,25 +166,34 @@ export function upgradeOpset(model: Model, target = 13): Model {
   if (from > target) throw new SlimflowError('NOT_SUPPORTED', `model opset ${from} is above the target ${target}`);
   const out = cloneModel(model);
   if (from === target) return out;
-  const graph = out.graph;
-  const ctx: UpgradeContext = { graph, from, names: new NameGenerator(graph), ranks: inferRanks(graph) };
-  const nodes: NodeProto[] = [];
-  for (const n of graph.node) {
-    if (!n.domain || n.domain === 'ai.onnx') {
-      if (UNSUPPORTED.has(n.opType) || (n.opType === 'Cast' && getAttr(n, 'to')?.type === AttrType.STRING)) {
-        throw new SlimflowError('NOT_SUPPORTED', `upgrading ${n.opType} from opset ${from} is not supported yet`, n.name);
-      }
-      if (n.opType === 'Resize' && from >= 11) { nodes.push(n); continue; }
-      ctx.replace = undefined;
-      CONVERTERS[n.opType]?.(n, ctx);
-      nodes.push(...(ctx.replace ?? [n]));
-    } else {
-      nodes.push(n);
-    }
-  }
-  graph.node = nodes;
+  const names = new NameGenerator(out.graph);
+  convertGraph(out.graph, from, names, inferRanks(out.graph));
   for (const o of out.opsetImport) if (!o.domain || o.domain === 'ai.onnx') o.version = target;
   // Opset 13 needs IR version 7 or later.
   if (toNum(out.irVersion) < 7) out.irVersion = 7;
   return out;
+}
+
+/** Convert one graph's nodes in place, subgraphs (If/Loop/Scan bodies) included; new constants go into the graph that reads them. */
+function convertGraph(graph: GraphProto, from: number, names: NameGenerator, ranks: RankInfo): void {
+  const ctx: UpgradeContext = { graph, from, names, ranks };
+  const nodes: NodeProto[] = [];
+  for (const n of graph.node) {
+    if (n.domain && n.domain !== 'ai.onnx') { nodes.push(n); continue; }
+    if (n.opType === 'Cast' && getAttr(n, 'to')?.type === AttrType.STRING) {
+      throw new SlimflowError('NOT_SUPPORTED', `upgrading Cast with a string 'to' (opset ${from}) is not supported yet`, n.name);
+    }
+    if (CONTROL_FLOW.has(n.opType)) {
+      if (from < 11) throw new SlimflowError('NOT_SUPPORTED', `upgrading ${n.opType} from opset ${from} is not supported yet`, n.name);
+      // A body sees the enclosing graph's tensors, so its ranks start from the outer ones.
+      for (const a of n.attribute) if (a.g) convertGraph(a.g, from, names, inferRanks(a.g, {}, ranks));
+      nodes.push(n);
+      continue;
+    }
+    if (n.opType === 'Resize' && from >= 11) { nodes.push(n); continue; }
+    ctx.replace = undefined;
+    CONVERTERS[n.opType]?.(n, ctx);
+    nodes.push(...(ctx.replace ?? [n]));
+  }
+  graph.node = nodes;
 }

@@ -18,12 +18,13 @@ const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'MatMul', '
 const SAME_RANK_OUTPUTS = new Set(['Split', 'TopK']);
 
 /**
- * Ranks by forward propagation over the ops PP-OCR-style exports use; tensors it cannot reason
- * about are simply absent, and callers must then take the rank-agnostic path.
+ * Ranks by forward propagation over the ops common exports use; tensors it cannot reason about
+ * are simply absent, and callers must then take the rank-agnostic path.
  */
-export function inferRanks(graph: GraphProto, inputRanks: Record<string, number> = {}): RankInfo {
-  const rank = new Map<string, number>();
-  const length = new Map<string, number>();
+export function inferRanks(graph: GraphProto, inputRanks: Record<string, number> = {}, outer?: RankInfo): RankInfo {
+  // A subgraph reads its enclosing graph's tensors: what is known of them holds inside too.
+  const rank = new Map<string, number>(outer?.rank);
+  const length = new Map<string, number>(outer?.length);
   for (const i of graph.input) {
     const dims = i.type?.tensorType?.shape?.dim;
     const r = inputRanks[i.name] ?? dims?.length;
