@@ -79,22 +79,28 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): Tensor {
   if (bytes.length - dataStart < byteCount) {
     throw bad(`truncated .npy data: shape [${dims.join(', ')}] needs ${byteCount} bytes, file has ${bytes.length - dataStart}`, file);
   }
-  // Copy into a fresh buffer: the data offset need not be aligned for the typed array, and a Node Buffer's
-  // slice() is a view into a shared pool, so its .buffer would hold other bytes too.
+  // Large arrays are viewed in place when their data is aligned (NumPy pads headers to 64 bytes), so a
+  // 2 GiB file is not held twice. Otherwise, and for small ones (a Node Buffer under 4 KiB is a view
+  // into a shared pool that the tensor would pin), copy into a fresh buffer.
+  const at = bytes.byteOffset + dataStart;
+  const width = byteCount / Math.max(1, sizeOf(dims));
+  if (byteCount >= 1 << 16 && at % Math.max(1, width) === 0) {
+    return { dtype, dims, data: typedView(dtype, bytes.buffer as ArrayBuffer, at, sizeOf(dims)) } as Tensor;
+  }
   const raw = new Uint8Array(byteCount);
   raw.set(bytes.subarray(dataStart, dataStart + byteCount));
-  return { dtype, dims, data: typedView(dtype, raw.buffer) } as Tensor;
+  return { dtype, dims, data: typedView(dtype, raw.buffer, 0, sizeOf(dims)) } as Tensor;
 }
 
-function typedView(dtype: DType, buf: ArrayBuffer): Tensor['data'] {
+function typedView(dtype: DType, buf: ArrayBuffer, offset: number, length: number): Tensor['data'] {
   switch (dtype) {
-    case 'float32': return new Float32Array(buf);
-    case 'float64': return new Float64Array(buf);
-    case 'int64': return new BigInt64Array(buf);
-    case 'int32': return new Int32Array(buf);
-    case 'int8': return new Int8Array(buf);
-    case 'float16': return new Uint16Array(buf);
-    default: return new Uint8Array(buf);
+    case 'float32': return new Float32Array(buf, offset, length);
+    case 'float64': return new Float64Array(buf, offset, length);
+    case 'int64': return new BigInt64Array(buf, offset, length);
+    case 'int32': return new Int32Array(buf, offset, length);
+    case 'int8': return new Int8Array(buf, offset, length);
+    case 'float16': return new Uint16Array(buf, offset, length);
+    default: return new Uint8Array(buf, offset, length);
   }
 }
 

@@ -69,3 +69,18 @@ describe('npy', () => {
     expect(Array.from(t.data as Float64Array)).toEqual([1.5, -2]);
   });
 });
+
+describe('npy in place', () => {
+  it('views a large aligned array without copying, and copies an unaligned one', () => {
+    const t = { dtype: 'float32' as const, dims: [1 << 15], data: Float32Array.from({ length: 1 << 15 }, (_, i) => i) };
+    const file = writeNpy(t);
+    const inPlace = readNpy(file);
+    expect(inPlace.data.buffer).toBe(file.buffer);
+    expect(Array.from(inPlace.data as Float32Array)).toEqual(Array.from(t.data));
+    const shifted = new Uint8Array(file.length + 1);
+    shifted.set(file, 1);
+    const copied = readNpy(shifted.subarray(1));
+    expect(copied.data.buffer).not.toBe(shifted.buffer);
+    expect(Array.from(copied.data as Float32Array)).toEqual(Array.from(t.data));
+  });
+});
