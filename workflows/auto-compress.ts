@@ -5,6 +5,7 @@ import {
   ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
+import { described } from './handler-docs';
 import { reportShapes } from '../core/config/feed-request';
 import type { JobConfig } from '../core/config/schema';
 import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf, withinJob } from '../core/pipeline';
@@ -40,7 +41,7 @@ const baseName = (p: string) => p.split(/[\\/]/).pop()!.replace(/\.onnx$/, '');
 /** Compress one model as its config and analysis decide; returns the report. */
 export async function autoCompress(input: AutoCompressInput): Promise<JobReport> {
   let progress: PipelineProgress = { stage: 'prepareJob', percent: 0, steps: {} };
-  setHandler(progressQuery, () => progress);
+  setHandler(progressQuery, () => progress, described('progress'));
 
   let paused = false;
   let stopped = false;
@@ -66,9 +67,9 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
       if (CONTROLLABLE_STAGES.has(step.stage) && progress.steps[id]?.status === 'running' && told.get(id) !== name) void tell(id, name);
     }
   };
-  setHandler(pauseSignal, () => { paused = true; forward('pause'); });
-  setHandler(resumeSignal, () => { paused = false; forward('resume'); });
-  setHandler(stopSignal, () => { paused = false; stopped = true; forward('stop'); });
+  setHandler(pauseSignal, () => { paused = true; forward('pause'); }, described('pause'));
+  setHandler(resumeSignal, () => { paused = false; forward('resume'); }, described('resume'));
+  setHandler(stopSignal, () => { paused = false; stopped = true; forward('stop'); }, described('stop'));
   // Pause takes effect between stages: nothing new starts until resume (or stop).
   const checkpoint = async (next: string) => {
     if (!paused) return;
@@ -140,8 +141,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     bestPath: out.modelPath,
     candidates: out.candidates,
     skipped,
-    maxAccuracyDrop: g.deploy.max_accuracy_drop,
     ...(out.searchStoppedBy ? { searchStoppedBy: out.searchStoppedBy } : {}),
+    maxAccuracyDrop: g.deploy.max_accuracy_drop,
     targetSpeedup: g.deploy.target_speedup,
     strategies: plan.estimates,
     sensitivity: inputs?.sensitivity,

@@ -3,6 +3,7 @@
 // whose content key (model, config, data, slimflow version) already has a published version is
 // skipped. Results are published into the registry by an activity that writes each key once.
 import { defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { described } from './handler-docs';
 import type { SlimflowActivities } from '../activities';
 import type { FleetEntry, FleetInput, FleetSummary, ModelOutcome } from '../core/fleet/types';
 import { pipelineJobReport } from '../core/fleet/pipeline-report';
@@ -56,7 +57,7 @@ export async function fleetRecompress(input: FleetInput): Promise<FleetSummary> 
     stage: stage === 'compressing' && busy().length > 0 ? `${settled}/${total} done; ${busy().join(', ')}` : stage,
     percent: total ? Math.round((100 * settled) / total) : 0,
     models,
-  }));
+  }), described('fleetProgress'));
 
   const fleet = await loadFleet(input);
   total = fleet.entries.length;

@@ -2,6 +2,7 @@
 // only decides (keep the best, stop on target or plateau, pause, stop early); the activities compute,
 // checkpoint and resume. Every epoch is keyed by its inputs, so a replayed or retried epoch is never recomputed.
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { described } from './handler-docs';
 import type { ArtifactRef, Candidate, DatasetSpec } from '../core/pipeline/types';
 import type { StageActivities } from './stage-activities';
 import { TIMEOUT_PRESETS } from './timeouts';
@@ -52,10 +53,10 @@ export async function trainStrategy(input: TrainStrategyInput): Promise<TrainStr
   let paused = false;
   let stop = false;
   const progress: TrainProgress = { status: 'training', epoch: 0, epochs, history: [], best: null, stoppedBy: null };
-  setHandler(trainProgressQuery, () => progress);
-  setHandler(trainPauseSignal, () => { paused = true; });
-  setHandler(trainResumeSignal, () => { paused = false; });
-  setHandler(trainStopSignal, () => { stop = true; paused = false; });
+  setHandler(trainProgressQuery, () => progress, described('trainProgress'));
+  setHandler(trainPauseSignal, () => { paused = true; }, described('pause'));
+  setHandler(trainResumeSignal, () => { paused = false; }, described('resume'));
+  setHandler(trainStopSignal, () => { stop = true; paused = false; }, described('stop'));
 
   let state: ArtifactRef | null = null;
   let best: { record: EpochRecord; candidate: Candidate | null } | null = null;
