@@ -8,6 +8,7 @@ import {
   progressOf, RunState, stageSpec, StepFailure, StepInstance,
 } from '../core/pipeline';
 import { SlimflowError } from '../core/errors';
+import { described } from './handler-docs';
 import { interpretPipeline, PipelineResult } from './interpreter';
 import type { StageActivities } from './stage-activities';
 import { isActivityStage, STAGE_TIMEOUTS } from './stage-activities';
@@ -42,8 +43,20 @@ export function runStageActivity(stage: string, input: Record<string, unknown>, 
   if (!isActivityStage(stage)) {
     throw ApplicationFailure.nonRetryable(`stage ${stage} has no activity in this workflow`, 'NOT_SUPPORTED');
   }
-  const acts = proxyActivities<StageActivities>({ ...TIMEOUT_PRESETS[STAGE_TIMEOUTS[stage]], activityId: inst.key });
+  const acts = proxyActivities<StageActivities>({ ...TIMEOUT_PRESETS[STAGE_TIMEOUTS[stage]], activityId: inst.key, summary: activitySummary(stage, inst.key, input) });
   return (acts[stage] as unknown as StageFn)(input);
+}
+
+/**
+ * The one line the Temporal UI shows for an activity: step instance, stage and what sets it apart
+ * (the candidate's label, a trial's calibrator), so four validateCandidate bars read differently.
+ */
+export function activitySummary(stage: string, key: string, input: Record<string, unknown>): string {
+  const ptq = input.ptq as { calibrator?: unknown; placement?: unknown } | undefined;
+  const what = typeof input.label === 'string' ? input.label
+    : ptq && typeof ptq.calibrator === 'string' ? [ptq.calibrator, typeof ptq.placement === 'string' ? ptq.placement : ''].filter(Boolean).join(' ')
+      : typeof input.file === 'string' ? input.file : '';
+  return `${key} · ${stage}${what ? ` · ${what}` : ''}`;
 }
 
 const invalid = (e: SlimflowError) =>
@@ -61,7 +74,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     throw e;
   }
   let state: RunState = initialState(cp, {});
-  setHandler(progressQuery, () => progressOf(cp, state));
+  setHandler(progressQuery, () => progressOf(cp, state), described('progress'));
 
   return executePipeline(cp, input.inputs ?? {}, (s) => { state = s; });
 }
