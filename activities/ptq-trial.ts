@@ -1,7 +1,9 @@
 import { ArtifactRef, sha256 } from '../core/artifacts/store';
 import type { PtqTrialConfig } from '../core/config/compile';
 import { trialLabel } from '../core/config/compile';
+import { batchSizeFor } from '../core/config/feed-request';
 import { feedBatches } from '../core/feed-data';
+import { graphInputs } from '../core/onnx/graph-inputs';
 import { quantizeModel } from '../core/quant/ptq';
 import { quantizeOptionsFor } from '../core/quant/trial-options';
 import { type CpuPlacement, decidePlacement } from '../core/quant/cpu-placement';
@@ -43,7 +45,9 @@ export function createPtqActivities(deps: ActivityDeps) {
 
         const model = loadModelRef(deps, input.model);
         const feed = feedForModel(model, spec);
-        const batches = feedBatches(input.calib, feed.inputs, { batchSize: config.batchSize, limit: config.batchSize * config.batchNum, where: 'Global.calibration_data' });
+        // As many samples as the trial asks for, in batches the graph accepts.
+        const batchSize = batchSizeFor(graphInputs(model), config.batchSize);
+        const batches = feedBatches(input.calib, feed.inputs, { batchSize, limit: config.batchSize * config.batchNum, where: 'Global.calibration_data' });
         const calib = (async function* () {
           let i = 0;
           for await (const b of batches) {
@@ -52,7 +56,11 @@ export function createPtqActivities(deps: ActivityDeps) {
           }
         })();
         // AdaRound learns for minutes after calibration: its progress is the heartbeat then.
-        const options = { ...quantizeOptionsFor(config, feed.threads), onProgress: (p: { stage: string; done: number; total: number }) => beat(p) };
+        const options = {
+          ...quantizeOptionsFor(config, feed.threads),
+          ...(batchSize !== config.batchSize ? { batchNum: Math.ceil((config.batchSize * config.batchNum) / batchSize) } : {}),
+          onProgress: (p: { stage: string; done: number; total: number }) => beat(p),
+        };
         const { model: quantized, report } = await quantizeModel(model, calib, options);
         const ref = storeModel(deps, quantized);
         const label = trialLabel(config);

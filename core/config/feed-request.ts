@@ -112,3 +112,12 @@ export function reportShapes(g: Pick<GlobalConfig, 'inputs' | 'input_name' | 'in
   const named = Object.entries(r.inputs);
   return { inputShape: r.single ?? named[0]?.[1] ?? [], ...(named.length > 1 ? { inputShapes: r.inputs } : {}) };
 }
+
+/**
+ * The batch size a stage may use for a model: the requested one, unless the graph fixes its inputs'
+ * batch dim (an export with batch 1 takes batches of 1 only).
+ */
+export function batchSizeFor(graph: readonly GraphInput[], requested: number): number {
+  const fixed = graph.map((g) => g.dims[0]).filter((d): d is number => typeof d === 'number' && d > 0);
+  return fixed.length === graph.length && fixed.length > 0 ? fixed[0] : requested;
+}

@@ -25,12 +25,15 @@ export function pipelineJobReport(entry: FleetEntry, outputs: Record<string, unk
   const candidates = listed.some((c) => c.model.sha256 === best.model.sha256) ? listed : [...listed, best];
   const doc = job.document as { name?: string; inputs?: Record<string, { default?: unknown } | string> };
   const declared = doc.inputs?.input;
-  const input = (job.inputs.input ?? (typeof declared === 'object' ? declared.default : undefined) ?? {}) as { shape?: number[] };
+  const input = (job.inputs.input ?? (typeof declared === 'object' ? declared.default : undefined) ?? {}) as { shape?: number[]; inputs?: Record<string, number[]> };
+  // The port's feed: one shape (`shape`, as recorded ports carry it) or one per input (`inputs`).
+  const named = input.inputs && typeof input.inputs === 'object' ? Object.entries(input.inputs).filter(([, v]) => Array.isArray(v)) : [];
   return buildReport({
     model: String(job.inputs.model ?? entry.name),
     task: `pipeline ${doc.name ?? job.source}`,
     threads: job.threads,
-    inputShape: Array.isArray(input.shape) ? input.shape : [],
+    inputShape: Array.isArray(input.shape) ? input.shape : named[0]?.[1] ?? [],
+    ...(named.length > 1 ? { inputShapes: Object.fromEntries(named) } : {}),
     baseline,
     best,
     bestPath,

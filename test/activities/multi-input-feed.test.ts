@@ -34,8 +34,8 @@ const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_,
  * to multiply it, a MatMul projection (`hidden`, the first output) and its mean over tokens
  * (`sentence_embedding`, the second). Batch and sequence are dynamic.
  */
-function encoder(): Model {
-  const dyn = { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }] };
+function encoder(fixedBatch?: number): Model {
+  const dyn = { dim: [fixedBatch ? { dimValue: fixedBatch } : { dimParam: 'batch' }, { dimParam: 'sequence' }] };
   return {
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],
@@ -155,6 +155,13 @@ describe('a two-input int64 encoder fed through the activities', () => {
     expect(layers.map((l) => l.layer)).toContain('project');
   });
 
+  it('calibrates a graph exported with batch 1 in batches of 1, whatever the trial batch size', async () => {
+    const one = await store.put(encodeModel(encoder(1)), 'model', 'onnx');
+    const { ptqTrial } = createPtqActivities({ store, threads: 1 });
+    const trial = await ptqTrial({ model: one, calib, ptq: { calibrator: 'abs_max', batchSize: 4, batchNum: 2 }, input: { ...port, inputs: { input_ids: [1, SEQ], attention_mask: [1, SEQ] } } });
+    expect(trial.calibration.quantizedNodes).toBeGreaterThan(0);
+  });
+
   it('reads the first graph output when Global.output is absent, and refuses an output the model lacks', async () => {
     const { validateCandidate } = createValidationActivities({ store, threads: 1 });
     const { output: _, ...firstOutput } = port;
@@ -193,6 +200,13 @@ describe('a two-input int64 encoder fed through the activities', () => {
       expect(r.feed.output).toBe('sentence_embedding');
       expect(r.datasets.map((d) => d.key)).toEqual(['Global.calibration_data', 'Global.eval_data']);
       expect(r.datasets[0].sample.input_ids).toEqual({ dtype: 'int64', dims: [1, SEQ] });
+    });
+
+    it('refuses a training section for token inputs before any workflow starts', async () => {
+      const c = parseJobConfig({ ...{ Global: config({}).Global }, QuantAware: {} });
+      const e = await checkFeed(c).then(() => undefined, (err: SlimflowError) => err);
+      expect(e?.code).toBe('NOT_SUPPORTED');
+      expect(e?.path).toBe('Global.inputs');
     });
 
     it('names a dynamic graph input missing from Global.inputs', async () => {

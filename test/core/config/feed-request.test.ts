@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileConfig } from '../../../core/config/compile';
-import { bindRequest, configBatchSize, feedRequestOf, inputPortOf, resolveFeed } from '../../../core/config/feed-request';
+import { batchSizeFor, bindRequest, configBatchSize, feedRequestOf, inputPortOf, resolveFeed } from '../../../core/config/feed-request';
 import { parseJobConfig, parseYaml } from '../../../core/config/load';
 import { SlimflowError } from '../../../core/errors';
 import type { GraphInput } from '../../../core/feed';
@@ -95,5 +95,12 @@ describe('Global.inputs and Global.output: the feed a config asks for', () => {
     const e = thrown(() => bindRequest([{ name: 'x', dtype: 'float32', dims: ['n', 3, 8, 8] }], { inputs: { image: [1, 3, 8, 8] }, where: 'Global.input_shape' }));
     expect(e.path).toBe('Global.input_name');
     expect(e.message).toMatch(/no input "image"; its inputs are x \(at Global\.input_name\)$/);
+  });
+
+  it('lets a graph that fixes the batch dim of every input decide the batch size of a stage', () => {
+    expect(batchSizeFor(encoderGraph, 8)).toBe(8);
+    expect(batchSizeFor([{ name: 'x', dtype: 'float32', dims: [1, 3, 224, 224] }], 8)).toBe(1);
+    // One dynamic batch dim among fixed ones: the requested size (the fixed input would reject it anyway).
+    expect(batchSizeFor([{ name: 'a', dtype: 'float32', dims: [1, 4] }, { name: 'b', dtype: 'float32', dims: ['n', 4] }], 8)).toBe(8);
   });
 });
