@@ -10,6 +10,8 @@ const INT_TYPES = new Set(['int64', 'int32']);
 const UPSAMPLING = new Set(['ConvTranspose', 'Resize', 'Upsample', 'DepthToSpace']);
 /** Ops an attention score passes through between MatMul(Q, Kᵀ) and Softmax (scale, mask, head reshapes). */
 const SCORE_PATH = new Set(['Add', 'Sub', 'Mul', 'Div', 'Where', 'Cast', 'Reshape', 'Transpose', 'Identity', 'Clip', 'Max', 'Min']);
+/** What follows a head's last layer: bias, activation, normalization. */
+const HEAD_TAIL = new Set(['Sigmoid', 'Add', 'Mul', 'Relu', 'Clip', 'HardSigmoid', 'BatchNormalization', 'Identity']);
 /** Ops that only rearrange a head's output before it becomes a graph output. */
 const LAYOUT = new Set(['Transpose', 'Reshape', 'Identity', 'Squeeze', 'Unsqueeze']);
 
@@ -29,9 +31,11 @@ interface Ctx {
 /**
  * The family from the graph alone, with the structure that decided it:
  * - detector: a YOLO-style head (an output [N, 4+C, A] or [N, A, 5+C], A large, assembled by a
- *   Concat of the scales) or an OCR DB probability map (one channel, upsampled) from an image input;
- * - segmenter: an N×C×H×W output with C > 1 at the input's H×W or a fixed fraction of it (1/2, 1/4,
- *   1/8), or at an unknown size behind an upsampling op, from an image input;
+ *   Concat of the scales) or a DB text-probability map (one channel, painted by a ConvTranspose
+ *   head as in PP-OCR) from an image input;
+ * - segmenter: an N×C×H×W output (C class maps, or one mask as U²-Net's) at the input's H×W or a
+ *   fixed fraction of it (1/2, 1/4, 1/8), or at an unknown size behind an upsampling op, from an
+ *   image input;
  * - transformer: attention (Softmax fed by a MatMul of two activations), a Gather embedding of
  *   integer inputs, or LayerNorm (op or decomposed) in a MatMul-heavy graph;
  * - cnn: anything else.
@@ -44,11 +48,14 @@ export function modelFamily(model: Model, consts: Map<string, TensorProto>, cens
     if (yolo) return { family: 'detector', reason: `output "${yolo.name}" [${yolo.dims.join(', ')}] is a YOLO-style head (boxes and classes of many anchors, joined by a Concat)` };
     const upsampler = model.graph.node.find((n) => UPSAMPLING.has(n.opType));
     const spatial = outputs.filter((o) => o.dims.length === 4);
-    const db = spatial.find((o) => (o.dims[1] === 1 || typeof o.dims[1] === 'string') && upsampler);
-    if (db) return { family: 'detector', reason: `output "${db.name}" is a one-channel map upsampled by ${upsampler!.opType} (an OCR DB text detector)` };
+    for (const o of spatial) {
+      const head = o.dims[1] === 1 || typeof o.dims[1] === 'string' ? paintingHead(ctx, o.name) : undefined;
+      if (head) return { family: 'detector', reason: `output "${o.name}" is a one-channel map painted by a ${head.opType} head (a DB text detector)` };
+    }
     for (const o of spatial) {
       const how = segmentationMap(image, o, upsampler);
-      if (how) return { family: 'segmenter', reason: `output "${o.name}" [${o.dims.join(', ')}] holds ${o.dims[1]} class maps ${how}` };
+      const what = o.dims[1] === 1 ? 'a one-channel mask' : `${o.dims[1]} class maps`;
+      if (how) return { family: 'segmenter', reason: `output "${o.name}" [${o.dims.join(', ')}] holds ${what} ${how}` };
     }
   }
   const attention = model.graph.node.find((n) => n.opType === 'Softmax' && fedByActivationMatMul(ctx, n.input[0]));
@@ -106,10 +113,24 @@ function isYoloHead(ctx: Ctx, o: GraphInput): boolean {
   return p?.opType === 'Concat';
 }
 
-/** How an N×C×H×W output with C > 1 lines up with the image input, or undefined when it does not. */
+/**
+ * The learned upsampler (ConvTranspose, or the DepthToSpace it becomes) that paints a map right
+ * before the output, through its bias, activation and normalization: the shape of a DB head.
+ */
+function paintingHead(ctx: Ctx, output: string): NodeProto | undefined {
+  let p = ctx.producers.get(output);
+  for (let depth = 0; p && depth < 6; depth++) {
+    if (p.opType === 'ConvTranspose' || p.opType === 'DepthToSpace') return p;
+    if (!HEAD_TAIL.has(p.opType)) return undefined;
+    p = ctx.producers.get(p.input.find((i) => i && !ctx.constant.has(i)) ?? '');
+  }
+  return undefined;
+}
+
+/** How an N×C×H×W output (C class maps, or one mask) lines up with the image input, or undefined when it does not. */
 function segmentationMap(image: GraphInput, o: GraphInput, upsampler: NodeProto | undefined): string | undefined {
   const c = o.dims[1];
-  if (typeof c !== 'number' || c < 2) return undefined;
+  if (typeof c !== 'number' || c < 1) return undefined;
   // The image's H, W: NCHW, or NHWC when the last axis holds the colour channels.
   const nhwc = typeof image.dims[3] === 'number' && image.dims[3] <= 4 && image.dims[1] !== image.dims[3];
   const [h, w] = nhwc ? [image.dims[1], image.dims[2]] : [image.dims[2], image.dims[3]];

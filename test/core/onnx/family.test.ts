@@ -4,7 +4,8 @@ import { graphInputs } from '../../../core/onnx/graph-inputs';
 import { encodeModel } from '../../../core/onnx/model-io';
 import { ModelSession } from '../../../core/runtime/session';
 import { attentionBlock, int64Embedding, nhwcTransposeHead, StyledGraph } from '../../fixtures/export-styles';
-import { classifier, ctcRecognizer, featureExtractor, layerNormMlp, segmenter, yoloDetector } from '../../fixtures/family-graphs';
+import { binaryMask, classifier, ctcRecognizer, dbDetector, featureExtractor, layerNormMlp, segmenter, yoloDetector } from '../../fixtures/family-graphs';
+import { prepareModel } from '../../../core/onnx/prepare';
 
 const CASES: [string, () => StyledGraph, string][] = [
   ['a YOLOv8 head [1, 4+C, A]', () => yoloDetector('v8'), 'detector'],
@@ -12,6 +13,8 @@ const CASES: [string, () => StyledGraph, string][] = [
   ['class maps upsampled to the input resolution', () => segmenter('full'), 'segmenter'],
   ['class maps at 1/4 of the input resolution', () => segmenter('fraction'), 'segmenter'],
   ['class maps of dynamic size behind a Resize', () => segmenter('dynamic'), 'segmenter'],
+  ['a one-channel map painted by ConvTranspose upsamplers (DB text detection)', dbDetector, 'detector'],
+  ['a one-channel salient-object mask at the input resolution (U²-Net)', binaryMask, 'segmenter'],
   ['self-attention (Softmax of Q·Kᵀ)', () => attentionBlock({ opset: 13, weights: 'initializers' }), 'transformer'],
   ['a Gather embedding of int64 token ids', () => int64Embedding({ opset: 17, weights: 'initializers' }), 'transformer'],
   ['a decomposed LayerNorm before MatMul layers', layerNormMlp, 'transformer'],
@@ -41,6 +44,14 @@ describe('model family from the graph', () => {
       expect(a.familyReason.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe('the family survives the lossless rewrite', () => {
+  it('a DB head rewritten to Conv + DepthToSpace is still a detector', () => {
+    const { model, report } = prepareModel(dbDetector().model);
+    expect(report.convTransposesRewritten).toBe(2);
+    expect(analyzeModel(model).family).toBe('detector');
+  });
 });
 
 describe('inputs and outputs with their element types', () => {
