@@ -16,7 +16,8 @@ export interface ArrayGroup {
 
 /**
  * Samples of named arrays, group after group in order; every group must hold the same names (the
- * feed's inputs when there is a feed, else those of the first group). Arrays are checked on load:
+ * feed's inputs when there is a feed, else those of the first group; for a one-input feed, a group
+ * holding a single array of another name, such as np.savez's arr_0, feeds that input). Arrays are checked on load:
  * rank ≥ 1, one axis-0 length per group, finite floats.
  */
 export function namedArraysSource(where: string, groups: ArrayGroup[], feed?: readonly FeedInput[]): SampleSource {
@@ -24,9 +25,13 @@ export function namedArraysSource(where: string, groups: ArrayGroup[], feed?: re
   let names: string[] | undefined = feed?.map((f) => f.name);
   // The last group read stays loaded, so count() followed by samples() on one file reads it once.
   let cache: { group: ArrayGroup; arrays: Record<string, Tensor>; n: number } | undefined;
+  // np.savez(f, x) names its one array arr_0: for a one-input feed, an archive's only array feeds it.
+  const only = feed?.length === 1 ? feed[0].name : undefined;
   const open = (g: ArrayGroup) => {
     if (cache?.group !== g) {
-      const arrays = g.load(wanted);
+      let arrays = g.load(only ? undefined : wanted);
+      const held = Object.keys(arrays);
+      if (only && !(only in arrays) && held.length === 1) arrays = { [only]: arrays[held[0]] };
       names ??= Object.keys(arrays).sort();
       cache = { group: g, arrays, n: checkGroup(g, arrays, names) };
     }

@@ -102,6 +102,17 @@ describe('npz dataset', () => {
     }
   });
 
+  it('feeds a one-input model from the only array of np.savez(f, x) (named arr_0)', async () => {
+    const f = saveNpz('positional.npz', { arr_0: { dtype: 'float64', dims: [3, 2], data: Float64Array.from([1, 2, 3, 4, 5, 6]) } });
+    const feed: FeedInput[] = [{ name: 'features', dtype: 'float32', shape: [3, 2] }];
+    const [batch] = await collect(iterateBatches({ kind: 'npz', files: [f] }, { batchSize: 3, feed }));
+    expect(batch.inputs.features).toMatchObject({ dtype: 'float32', dims: [3, 2] });
+    expect(Array.from(batch.inputs.features.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+    // With two arrays, neither named after the input, nothing is guessed.
+    const g = saveNpz('two.npz', { arr_0: ids(1, 2), arr_1: ids(1, 2) });
+    expect((await slimflowErrorOf(() => countSamples({ kind: 'npz', files: [g] }, { feed }))).message).toMatch(/no array for input "features"; it holds "arr_0", "arr_1"/);
+  });
+
   it('names the input an archive lacks, listing what it holds', async () => {
     const f = saveNpz('lacks.npz', { input_ids: ids(2, 3), mask: mask(2, 3) });
     const e = await slimflowErrorOf(() => countSamples({ kind: 'npz', files: [f] }, { feed: text(3) }));
