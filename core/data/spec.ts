@@ -139,9 +139,9 @@ export const imagesSpec = z.strictObject({
 });
 
 /**
- * .npy files. A folder holding `<input name>.npy` for every input of the feed is per input (each
- * array's axis 0 is the samples, element types kept); otherwise each file (of `files`, or of `dir`
- * in name order) is one sample or a batch of samples of the model's one input.
+ * .npy files. For a model of several inputs, a folder holding `<input name>.npy` for every input
+ * is per input (each array's axis 0 is the samples, element types kept). Otherwise each file (of
+ * `files`, or of `dir` in name order) is one sample or a batch of samples of the model's one input.
  */
 export const npySpec = z
   .strictObject({

@@ -144,7 +144,9 @@ function perInputFiles(dir: string, feed: readonly FeedInput[]): Map<string, str
 
 /** .npy data: per input when the folder holds `<input>.npy` for every feed input, else sample files. */
 export function npySource(spec: NpySpec, feed?: readonly FeedInput[]): SampleSource {
-  if (spec.dir !== undefined && feed) {
+  // One input needs no per-input form: its sample files of the input's rank already are batches
+  // (and a lone x.npy holding one C×H×W sample must not be read as C samples).
+  if (spec.dir !== undefined && feed && feed.length > 1) {
     const dir = path.resolve(spec.dir);
     const perInput = perInputFiles(dir, feed);
     if (perInput) {

@@ -193,6 +193,15 @@ describe('npy per input', () => {
     expect(Array.from(batch.inputs.features.data as Float32Array)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9, 9, 9]);
   });
 
+  it('reads a lone <input>.npy holding one sample as one sample, not as samples on its first axis', async () => {
+    const dir = path.join(root, 'lone');
+    save(dir, 'x.npy', { dtype: 'float32', dims: [3, 2, 2], data: new Float32Array(12).fill(1) });
+    const feed: FeedInput[] = [{ name: 'x', dtype: 'float32', shape: [8, 3, 2, 2] }];
+    const [batch] = await collect(iterateBatches({ kind: 'npy', dir }, { batchSize: 8, feed }));
+    expect(batch.ids).toEqual(['x.npy']);
+    expect(batch.inputs.x.dims).toEqual([1, 3, 2, 2]);
+  });
+
   it('cannot fill a second input from sample files, and says which', async () => {
     const dir = path.join(root, 'samples');
     const e = await slimflowErrorOf(() => collect(iterateBatches({ kind: 'npy', dir }, { batchSize: 1, key: 'Global.eval_data', feed: [{ name: 'features', dtype: 'float32', shape: [1, 5] }, { name: 'mask', dtype: 'bool', shape: [1, 5] }] })));
