@@ -1,33 +1,25 @@
 import { Command } from 'commander';
-import { SlimflowError } from '../../core/errors';
 import { estimateLatency } from '../../core/latency/estimate';
 import { LatencyPredictor } from '../../core/latency/predictor';
 import { readTable } from '../../core/latency/table';
 import { readModel } from '../../core/onnx/model-io';
 import { emit, fail, info } from '../output';
-
-/** Parse --shape 8,3,48,192 (or 8x3x48x192). */
-function parseShape(flag?: string): number[] | undefined {
-  if (!flag) return undefined;
-  const shape = flag.split(/[x,]/).map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d <= 0)) throw new SlimflowError('INVALID_CONFIG', `--shape takes positive integers like 8,3,48,192, got "${flag}"`, '--shape');
-  return shape;
-}
+import { collectShape, inputsFromShapeFlags, SHAPE_FLAG_HELP } from '../shape-flags';
 
 /** `slimflow estimate <model> --table <file>`: predicted latency without timing the model. */
 export const estimateCommand = new Command('estimate')
   .description('predict the latency of a model from a latency table (on the graph onnxruntime will run)')
   .argument('<model>', 'path to an .onnx file')
   .requiredOption('--table <file>', 'latency table made by slimflow profile')
-  .option('--shape <dims>', 'input shape, e.g. 8,3,48,192 (needed when the model has dynamic dims)')
+  .option('--shape <dims>', SHAPE_FLAG_HELP, collectShape, [] as string[])
   .option('--threads <n>', 'thread count to predict for (default: the table\'s)', (v) => Number(v))
   .option('--json', 'print the estimate as one JSON object on the last line')
-  .action(async (modelPath: string, opts: { table: string; shape?: string; threads?: number; json?: boolean }) => {
+  .action(async (modelPath: string, opts: { table: string; shape: string[]; threads?: number; json?: boolean }) => {
     try {
       const predictor = new LatencyPredictor(readTable(opts.table));
       const model = readModel(modelPath);
-      const shape = parseShape(opts.shape);
-      const est = await estimateLatency(model, predictor, { shapes: shape ? { [model.graph.input[0].name]: shape } : undefined, threads: opts.threads });
+      const inputs = inputsFromShapeFlags(model, opts.shape);
+      const est = await estimateLatency(model, predictor, { shapes: Object.fromEntries(inputs.map((i) => [i.name, i.shape])), threads: opts.threads });
       for (const w of est.warnings) info(`warning: ${w}`);
       const { breakdown, ...rest } = est;
       emit(!!opts.json, { model: modelPath, ...rest }, () => [
@@ -37,7 +29,7 @@ export const estimateCommand = new Command('estimate')
         `kernels ${est.kernelMs.toFixed(3)} ms + overhead ${est.overheadMs.toFixed(3)} ms (${est.nodes} nodes)`,
         `costed: ${Object.entries(est.methods).map(([k, v]) => `${k} ${v}`).join(', ')}${est.guessedOps.length ? `; guessed ops: ${est.guessedOps.join(', ')}` : ''}`,
         est.sparsity.note,
-        `${modelPath} [${Object.values(est.shapes)[0].join('x')}] predictedMs ${est.predictedMs.toFixed(3)} (table ${opts.table}, ${est.table.threads} thread(s))`,
+        `${modelPath} ${Object.entries(est.shapes).map(([k, v]) => `${inputs.length > 1 ? `${k} ` : ''}[${v.join('x')}]`).join(', ')} predictedMs ${est.predictedMs.toFixed(3)} (table ${opts.table}, ${est.table.threads} thread(s))`,
       ].join('\n'));
     } catch (e) {
       fail(e);
