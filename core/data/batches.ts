@@ -85,7 +85,7 @@ export async function* iterateBatches(spec: DatasetSpec | DatasetSpecInput | unk
   let pending: Sample[] = [];
   let yielded = 0;
   for await (const sample of source.samples(opts.limit)) {
-    if (pending.length === 0) checkBatchElements(sample, Math.min(opts.batchSize, (opts.limit ?? Infinity) - yielded), source);
+    if (pending.length === 0) checkBatchElements(sample, Math.min(opts.batchSize, (opts.limit ?? Infinity) - yielded), source, opts.feed?.[0]?.name ?? opts.inputName ?? 'x');
     pending.push(sample);
     if (pending.length === opts.batchSize) {
       yield stack(pending, bind, source);
@@ -121,11 +121,11 @@ function checkYield(source: SampleSource, n: number, o: CountOptions): void {
 }
 
 /** Memory per batch is bounded whatever the data: checked on a batch's first sample, before the rest are read. */
-function checkBatchElements(first: Sample, n: number, source: SampleSource): void {
+function checkBatchElements(first: Sample, n: number, source: SampleSource, oneName: string): void {
   for (const [name, t] of Object.entries(first.tensors)) {
     const elements = sizeOf(t.dims) * n;
     if (elements > MAX_FEED_ELEMENTS) {
-      throw new SlimflowError('INVALID_DATA', `a batch of ${n} samples of input "${name || 'x'}" ([${t.dims.join(', ')}] each) would hold ${elements} elements, more than the limit ${MAX_FEED_ELEMENTS}; use a smaller batch size or smaller samples`, `${source.where}/${first.id}`);
+      throw new SlimflowError('INVALID_DATA', `a batch of ${n} samples of input "${name === ONE_INPUT ? oneName : name}" ([${t.dims.join(', ')}] each) would hold ${elements} elements, more than the limit ${MAX_FEED_ELEMENTS}; use a smaller batch size or smaller samples`, `${source.where}/${first.id}`);
     }
   }
 }
