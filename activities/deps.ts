@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { ArtifactStore, LocalArtifactStore } from '../core/artifacts/store';
+import { ArtifactStore } from '../core/artifacts/store';
+import { openStore } from '../core/artifacts/open-store';
 
 /** What activities need from the outside world; the worker builds it once. */
 export interface ActivityDeps {
@@ -8,7 +9,12 @@ export interface ActivityDeps {
   threads: number;
 }
 
-/** Default deps: a local store under the project state folder. */
-export function defaultDeps(root = process.env.SLIMFLOW_STORE ?? path.resolve(__dirname, '..', '.slimflow', 'store')): ActivityDeps {
-  return { store: new LocalArtifactStore(root), threads: Number(process.env.SLIMFLOW_THREADS ?? 1) };
+const stateDir = path.resolve(__dirname, '..', '.slimflow');
+
+/**
+ * Default deps: the store SLIMFLOW_STORE names (a folder, file:///path or s3://bucket/prefix),
+ * else a folder under the project state folder; a remote store caches in SLIMFLOW_CACHE.
+ */
+export function defaultDeps(store = process.env.SLIMFLOW_STORE ?? path.join(stateDir, 'store'), cache = process.env.SLIMFLOW_CACHE ?? path.join(stateDir, 'cache')): ActivityDeps {
+  return { store: openStore(store, cache), threads: Number(process.env.SLIMFLOW_THREADS ?? 1) };
 }

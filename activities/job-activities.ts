@@ -12,9 +12,9 @@ import { asActivity } from './failures';
 import { guardOutputDir } from './output-guard';
 
 /** Store bytes checked against their hash; a mismatch is corrupt input that a retry cannot mend. */
-function readVerified(deps: ActivityDeps, ref: ArtifactRef): Buffer {
+async function readVerified(deps: ActivityDeps, ref: ArtifactRef): Promise<Buffer> {
   try {
-    return deps.store.read(ref);
+    return await deps.store.read(ref);
   } catch (e) {
     if (/does not match its hash|artifact missing/.test((e as Error).message)) throw new SlimflowError('INVALID_DATA', (e as Error).message, ref.uri);
     throw e;
@@ -79,7 +79,7 @@ export function createJobActivities(deps: ActivityDeps) {
         }
         const dir = await guardOutputDir(input.outputDir, 'publishModel.outputDir');
         const file = checkOutputFile(path.join(dir, input.file ?? 'model.onnx'), 'publishModel.file');
-        writeFileAtomic(file, readVerified(deps, input.model));
+        writeFileAtomic(file, await readVerified(deps, input.model));
         return { path: file };
       });
     },

@@ -10,29 +10,29 @@ export function createModelActivities(deps: ActivityDeps) {
   return {
     /** Bring a model file into the artifact store. */
     async importModel(input: { path: string }): Promise<{ model: ArtifactRef }> {
-      return asActivity(() => ({ model: importModelFile(deps, input.path) }));
+      return asActivity(async () => ({ model: await importModelFile(deps, input.path) }));
     },
 
     /** Op census, quantizable layers, distillation nodes, family. */
     async analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }> {
-      return asActivity(() => ({ analysis: analyzeModel(loadModelRef(deps, input.model)) }));
+      return asActivity(async () => ({ analysis: analyzeModel(await loadModelRef(deps, input.model)) }));
     },
 
     /** FP32 graph rewrites only (lossless): what the runtime gains before any quantization. */
     async optimizeGraph(input: { model: ArtifactRef }): Promise<{ model: ArtifactRef }> {
-      return asActivity(() => ({ model: storeModel(deps, prepareModel(loadModelRef(deps, input.model)).model) }));
+      return asActivity(async () => ({ model: await storeModel(deps, prepareModel(await loadModelRef(deps, input.model)).model) }));
     },
 
     /** The teacher: the original model, frozen as its own artifact and tagged with its role. */
     async cloneTeacher(input: { model: ArtifactRef }): Promise<{ teacher: ArtifactRef }> {
-      return asActivity(() => {
-        const model = loadModelRef(deps, input.model);
+      return asActivity(async () => {
+        const model = await loadModelRef(deps, input.model);
         model.metadataProps = [
           ...(model.metadataProps ?? []).filter((p) => p.key !== 'slimflow.role' && p.key !== 'slimflow.source'),
           { key: 'slimflow.role', value: 'teacher' },
           { key: 'slimflow.source', value: input.model.sha256 },
         ];
-        return { teacher: storeModel(deps, model) };
+        return { teacher: await storeModel(deps, model) };
       });
     },
   };

@@ -6,18 +6,18 @@ import { Model } from '../core/onnx/proto';
 import { ActivityDeps } from './deps';
 
 /** Load a model artifact from the store as a decoded graph. */
-export function loadModelRef(deps: ActivityDeps, ref: ArtifactRef): Model {
+export async function loadModelRef(deps: ActivityDeps, ref: ArtifactRef): Promise<Model> {
   if (!ref || typeof ref.uri !== 'string') throw new SlimflowError('INVALID_PIPELINE', 'expected a model reference {uri, sha256, bytes, kind}');
-  return decodeModel(deps.store.read(ref), ref.uri);
+  return decodeModel(await deps.store.read(ref), ref.uri);
 }
 
 /** Put a model into the store; same graph, same bytes, same ref. */
-export function storeModel(deps: ActivityDeps, model: Model): ArtifactRef {
+export async function storeModel(deps: ActivityDeps, model: Model): Promise<ArtifactRef> {
   return deps.store.put(encodeModel(model), 'model', 'onnx');
 }
 
 /** Read a model file from disk, check that it is ONNX, and store it. */
-export function importModelFile(deps: ActivityDeps, file: string): ArtifactRef {
+export async function importModelFile(deps: ActivityDeps, file: string): Promise<ArtifactRef> {
   if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'model file does not exist', file);
   const bytes = fs.readFileSync(file);
   const model = decodeModel(bytes, file);

@@ -40,10 +40,10 @@ export function createPtqActivities(deps: ActivityDeps) {
         const rules = decidePlacement(cpuFeatures(), quantizeOptionsFor(config));
         const cpuKey = [rules.reduceRange.apply, rules.floatNarrowConvs.apply];
         const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, spec.request, cpuKey]))}`;
-        const done = deps.store.lookup<PtqTrialResult>(trialKey);
+        const done = await deps.store.lookup<PtqTrialResult>(trialKey);
         if (done) return done;
 
-        const model = loadModelRef(deps, input.model);
+        const model = await loadModelRef(deps, input.model);
         const feed = feedForModel(model, spec);
         // As many samples as the trial asks for, in batches the graph accepts.
         const batchSize = batchSizeFor(graphInputs(model), config.batchSize);
@@ -62,7 +62,7 @@ export function createPtqActivities(deps: ActivityDeps) {
           onProgress: (p: { stage: string; done: number; total: number }) => beat(p),
         };
         const { model: quantized, report } = await quantizeModel(model, calib, options);
-        const ref = storeModel(deps, quantized);
+        const ref = await storeModel(deps, quantized);
         const label = trialLabel(config);
         const result: PtqTrialResult = {
           model: ref,
@@ -71,7 +71,7 @@ export function createPtqActivities(deps: ActivityDeps) {
           calibration: { quantizedNodes: report.quantizedNodes.length, skippedNodes: report.skippedNodes, integerKernels: report.integerKernels, cpuPlacement: report.cpuPlacement },
           trial: { model: ref, label, config },
         };
-        deps.store.record(trialKey, result);
+        await deps.store.record(trialKey, result);
         return result;
       });
     },

@@ -17,8 +17,8 @@ export function createSensitivityActivities(deps: ActivityDeps) {
       return asActivity(async () => {
         const spec = inputSpec(input.input);
         // quantizeModel prepares (folds) the float graph before quantizing: compare against the same graph.
-        const float = prepareModel(loadModelRef(deps, input.model)).model;
-        const quantized = loadModelRef(deps, input.quantized);
+        const float = prepareModel(await loadModelRef(deps, input.model)).model;
+        const quantized = await loadModelRef(deps, input.quantized);
         const feed = feedForModel(float, spec);
         const batchSize = batchSizeOf(feed);
         const batches = feedBatches(input.calib, feed.inputs, { batchSize, limit: batchSize * (input.batches ?? 4), where: 'Global.calibration_data' });

@@ -52,21 +52,21 @@ export function createTrainActivities(deps: ActivityDeps) {
         const epoch = input.epoch ?? 0;
         const spec = inputSpec(input.input);
         const runKey = `train-${sha256(JSON.stringify([input.model.sha256, input.teacher.sha256, input.train, config, input.state?.sha256 ?? null, epoch, spec.request]))}`;
-        const done = deps.store.lookup<TrainEpochResult>(runKey);
+        const done = await deps.store.lookup<TrainEpochResult>(runKey);
         if (done) return done;
 
         const steps = stepsPerEpoch(config);
         // Resume: the previous attempt's last heartbeat, else the newest checkpoint it recorded (that heartbeat may have been lost).
         let resume: Checkpoint | undefined;
-        const ref = previousDetails()?.checkpoint ?? newestRecorded(deps, runKey, steps, config.checkpointEvery);
-        if (ref) resume = decodeCheckpoint(deps.store.read(ref));
-        else if (input.state) resume = decodeCheckpoint(deps.store.read(input.state));
+        const ref = previousDetails()?.checkpoint ?? (await newestRecorded(deps, runKey, steps, config.checkpointEvery));
+        if (ref) resume = decodeCheckpoint(await deps.store.read(ref));
+        else if (input.state) resume = decodeCheckpoint(await deps.store.read(input.state));
 
         let lastRef: ArtifactRef | undefined = ref;
         beat({ stage: 'loading', epoch, checkpoint: lastRef });
-        const student = loadModelRef(deps, input.model);
+        const student = await loadModelRef(deps, input.model);
         const set = await loadSampleSet(input.train, config.samples, trainableInput(feedForModel(student, spec), spec.request.where));
-        const run = await openTrainingRun(student, loadModelRef(deps, input.teacher), set, config, epoch);
+        const run = await openTrainingRun(student, await loadModelRef(deps, input.teacher), set, config, epoch);
         try {
           if (resume) resumeRun(run, resume);
           const resumedFromStep = resume && resume.epoch === epoch ? resume.step : 0;
@@ -74,18 +74,18 @@ export function createTrainActivities(deps: ActivityDeps) {
             onStep: (step, loss) => beat({ epoch, step, loss, checkpoint: lastRef }),
             onCheckpoint: async (c) => {
               // Checkpoint first, then its ref in the store's index, then the heartbeat.
-              lastRef = deps.store.put(encodeCheckpoint(c), 'checkpoint', 'ckpt');
-              deps.store.record(`${runKey}.ckpt.${c.step}`, lastRef);
+              lastRef = await deps.store.put(encodeCheckpoint(c), 'checkpoint', 'ckpt');
+              await deps.store.record(`${runKey}.ckpt.${c.step}`, lastRef);
               beat({ epoch, step: c.step, checkpoint: lastRef });
             },
           });
-          const state = deps.store.put(encodeCheckpoint(end), 'checkpoint', 'ckpt');
-          const model = storeModel(deps, await run.strategy.exportModel());
+          const state = await deps.store.put(encodeCheckpoint(end), 'checkpoint', 'ckpt');
+          const model = await storeModel(deps, await run.strategy.exportModel());
           const result: TrainEpochResult = {
             model, state, epoch, steps, resumedFromStep,
             loss: losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : 0,
           };
-          deps.store.record(runKey, result);
+          await deps.store.record(runKey, result);
           return result;
         } finally {
           await run.trainer.release();
@@ -96,9 +96,9 @@ export function createTrainActivities(deps: ActivityDeps) {
 }
 
 /** The newest checkpoint recorded for a run, probing the step ladder from the top. */
-function newestRecorded(deps: ActivityDeps, runKey: string, steps: number, every: number): ArtifactRef | undefined {
+async function newestRecorded(deps: ActivityDeps, runKey: string, steps: number, every: number): Promise<ArtifactRef | undefined> {
   for (let s = Math.floor((steps - 1) / every) * every; s > 0; s -= every) {
-    const ref = deps.store.lookup<ArtifactRef>(`${runKey}.ckpt.${s}`);
+    const ref = await deps.store.lookup<ArtifactRef>(`${runKey}.ckpt.${s}`);
     if (ref) return ref;
   }
   return undefined;

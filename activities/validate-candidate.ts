@@ -87,9 +87,9 @@ export function createValidationActivities(deps: ActivityDeps) {
     async validateCandidate(input: { model: ArtifactRef; teacher: ArtifactRef; eval: unknown; label?: string; config?: unknown; input?: unknown }): Promise<ValidationResult> {
       return asActivity(async () => {
         const spec = inputSpec(input.input);
-        const studentBytes = deps.store.read(input.model);
+        const studentBytes = await deps.store.read(input.model);
         const label = input.label ?? input.model.sha256.slice(0, 8);
-        const result = await evaluate(deps.store.read(input.teacher), studentBytes, input.eval, spec, label, scoredBySimulation(input.config));
+        const result = await evaluate(await deps.store.read(input.teacher), studentBytes, input.eval, spec, label, scoredBySimulation(input.config));
         beat({ stage: 'latency' });
         const latency = await measureLatency(studentBytes, latencyFeed(result.feed, result.latencyBatch), { threads: spec.threads });
         const candidate: Candidate = {
@@ -114,7 +114,7 @@ export function createValidationActivities(deps: ActivityDeps) {
       return asActivity(async () => {
         const spec = inputSpec(input.input);
         const all = [input.baseline, ...(input.reference ? [input.reference] : []), ...input.candidates];
-        const models = all.map((c) => deps.store.read(c.model));
+        const models = await Promise.all(all.map((c) => deps.store.read(c.model)));
         // Every candidate takes the baseline's inputs: one feed, bound to the baseline's graph.
         const feed = feedForModel(decodeModel(models[0], 'baseline'), spec);
         const results = await compareLatency(models, latencyFeed(feed), {
@@ -134,7 +134,7 @@ export function createValidationActivities(deps: ActivityDeps) {
       return asActivity(async () => {
         const spec = inputSpec(input.input);
         const threads = input.threads ?? spec.threads;
-        const bytes = deps.store.read(input.model);
+        const bytes = await deps.store.read(input.model);
         const feed = feedForModel(decodeModel(bytes, 'model'), spec);
         return predictOrMeasure(bytes, { table: input.table, inputs: feed.inputs, threads });
       });

@@ -70,9 +70,9 @@ async function plainLoop(storeDir: string, trials: PtqTrialConfig[], reuse = fal
   for (const ptq of trials) {
     const t = await acts.ptqTrial({ model, calib, ptq, input: feed });
     const key = `bench-validate-${sha256(JSON.stringify([t.trialKey, evalSpec, feed]))}`;
-    const cached = reuse ? store.lookup<Candidate>(key) : undefined;
+    const cached = reuse ? await store.lookup<Candidate>(key) : undefined;
     const c = cached ?? (await acts.validateCandidate({ model: t.model, teacher, eval: evalSpec, label: t.label, config: ptq, input: feed })).candidate;
-    if (reuse && !cached) store.record(key, c);
+    if (reuse && !cached) await store.record(key, c);
     candidates.push(c);
   }
   return { ms: performance.now() - t0, candidates };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as yaml from 'js-yaml';
 import type { JobReport } from '../../core/report/report';
 import { countKernels } from '../../core/runtime/kernels';
-import { sha256 } from '../../core/artifacts/store';
+import { LocalArtifactStore, sha256 } from '../../core/artifacts/store';
 import { resolveTemporalBin } from '../../workers/temporal-cli';
 import { SlimflowSearchAttributes } from '../../workers/search-attributes';
 import { activityLog, clsJob, Harness, startHarness, tmpDir } from './harness';
@@ -46,7 +46,7 @@ describe('autoCompress on the PP-OCR classifier', () => {
     // The published file is the chosen model; onnxruntime runs the INT8 model's convolutions as integer kernels.
     expect(report.best.modelPath).toBe(path.join(out, 'model.onnx'));
     expect(sha256(fs.readFileSync(report.best.modelPath))).toBe(report.best.model.sha256);
-    const kernels = await countKernels(fs.readFileSync(new URL(int8.model.uri)));
+    const kernels = await countKernels(await new LocalArtifactStore(h.storeDir).read(int8.model));
     expect(kernels.QLinearConv ?? 0).toBeGreaterThan(20);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).best.modelPath).toBe(report.best.modelPath);
 

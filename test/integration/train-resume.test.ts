@@ -16,8 +16,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
 /** The same job for both runs, with model refs from the given store. */
-function job(store: string): TrainStrategyInput {
-  const ref = new LocalArtifactStore(store).put(fs.readFileSync(ppocrModel(CLS_MODEL)), 'model', 'onnx');
+async function job(store: string): Promise<TrainStrategyInput> {
+  const ref = await new LocalArtifactStore(store).put(fs.readFileSync(ppocrModel(CLS_MODEL)), 'model', 'onnx');
   return {
     model: ref,
     teacher: ref,
@@ -45,7 +45,7 @@ describe('trainStrategy survives a worker killed mid-epoch', () => {
     const client = new Client({ connection: await Connection.connect({ address }), namespace });
     try {
       const first = workers.start(address, namespace, taskQueue, store, log);
-      const handle = await client.workflow.start('trainStrategy', { taskQueue, workflowId: `train-crash-${taskQueue}`, args: [job(store)] });
+      const handle = await client.workflow.start('trainStrategy', { taskQueue, workflowId: `train-crash-${taskQueue}`, args: [await job(store)] });
 
       // Kill as soon as the first epoch has written a checkpoint: the epoch is then mid-way.
       for (let i = 0; i < 1500 && checkpointKeys(store).length === 0; i++) await sleep(100);
@@ -65,7 +65,7 @@ describe('trainStrategy survives a worker killed mid-epoch', () => {
       // The same job, uninterrupted, on an in-process worker with its own store.
       const h = await startHarness('train-clean');
       try {
-        const clean = (await h.client.workflow.execute('trainStrategy', { taskQueue: h.taskQueue, workflowId: `train-clean-${h.taskQueue}`, args: [job(h.storeDir)] })) as TrainStrategyResult;
+        const clean = (await h.client.workflow.execute('trainStrategy', { taskQueue: h.taskQueue, workflowId: `train-clean-${h.taskQueue}`, args: [await job(h.storeDir)] })) as TrainStrategyResult;
         expect(clean.history.map((e) => e.resumedFromStep)).toEqual([0, 0]);
         expect(crashed.history.map((e) => e.model.sha256)).toEqual(clean.history.map((e) => e.model.sha256));
         expect(crashed.history.map((e) => e.loss)).toEqual(clean.history.map((e) => e.loss));

@@ -36,17 +36,17 @@ describe('external data', () => {
     expect(() => readModel(file)).toThrow(/external data outside the model folder: \.\.\/ext-secret\/weights\.bin/);
   });
 
-  it('is loaded when a worker imports a model whose weights.bin lies beside it', () => {
+  it('is loaded when a worker imports a model whose weights.bin lies beside it', async () => {
     const dir = tmp('ext-ok');
     const file = path.join(dir, 'cls.onnx');
     writeModel(readModel(ppocrModel(CLS_MODEL)), file, { externalDataThreshold: 1024 });
     expect(hasExternalData(decodeModel(fs.readFileSync(file), file))).toBe(true);
     const store = new LocalArtifactStore(tmp('ext-store'));
-    const ref = importModelFile({ store } as never, file);
-    const stored = decodeModel(store.read(ref), ref.uri);
+    const ref = await importModelFile({ store } as never, file);
+    const stored = decodeModel(await store.read(ref), ref.uri);
     expect(hasExternalData(stored)).toBe(false);
     // The imported model is the original, byte for byte.
-    expect(store.read(ref).equals(fs.readFileSync(ppocrModel(CLS_MODEL)))).toBe(true);
+    expect((await store.read(ref)).equals(fs.readFileSync(ppocrModel(CLS_MODEL)))).toBe(true);
   });
 });
 

@@ -74,7 +74,7 @@ describe("the TensorRT preset (QuantPost.deploy_backend: 'tensorrt') on the PP-O
       const store = new LocalArtifactStore(dir);
       const { validateCandidate } = createValidationActivities({ store, threads: 1 });
       const common = {
-        model: store.put(encodeModel(trt), 'model', 'onnx'), teacher: store.put(encodeModel(fp32), 'model', 'onnx'),
+        model: await store.put(encodeModel(trt), 'model', 'onnx'), teacher: await store.put(encodeModel(fp32), 'model', 'onnx'),
         eval: { kind: 'rendered-textlines', task: 'cls', count: 64, seed: 99 }, input: { name: 'x', shape: [8, 3, 48, 192], threads: 1, task: 'ocr-cls' },
       };
       const simulated = await validateCandidate({ ...common, config: { backend: 'tensorrt' } });
