@@ -11,6 +11,7 @@
  * printed, and every failure with its message.
  *
  * npm run bench:zoo [-- --json] [--only name,name] [--no-peer] [--no-nncf] [--rounds N] [--timeout-min N]
+ *   [--reuse]   (no compress job: the peers are set beside the model.onnx an earlier job left in the config's output_dir)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,16 +24,17 @@ const log = (msg: string) => process.stderr.write(`[zoo] ${msg}\n`);
 
 import type { PeerTable, ZooModel } from './zoo-peers';
 
-interface Args { json: boolean; only?: string[]; peer: boolean; nncf: boolean; rounds: number; timeoutMin: number }
+interface Args { json: boolean; only?: string[]; peer: boolean; nncf: boolean; rounds: number; timeoutMin: number; reuse: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, peer: true, nncf: true, rounds: 20, timeoutMin: 90 };
+  const a: Args = { json: false, peer: true, nncf: true, rounds: 20, timeoutMin: 90, reuse: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--json') a.json = true;
     else if (k === '--only') a.only = argv[++i].split(',');
     else if (k === '--no-peer') a.peer = false;
     else if (k === '--no-nncf') a.nncf = false;
+    else if (k === '--reuse') a.reuse = true;
     else if (k === '--rounds') a.rounds = Number(argv[++i]);
     else if (k === '--timeout-min') a.timeoutMin = Number(argv[++i]);
     else throw new Error(`unknown option ${k}`);
@@ -44,6 +46,8 @@ function parseArgs(argv: string[]): Args {
 interface JobFigures {
   ok: boolean;
   error?: string;
+  /** --reuse: no job ran; chosenPath is an earlier job's model. */
+  reused?: boolean;
   jobSeconds: number;
   metric?: string;
   fp32Score?: number | null;
@@ -77,7 +81,13 @@ function compress(config: string, timeoutMin: number): Promise<JobFigures> {
     const errTail: string[] = [];
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.trim() && !line.includes('npm warn')) errTail.push(line), errTail.length > 40 && errTail.shift();
+      for (const line of d.toString().split('\n')) {
+        if (!line.trim() || line.includes('npm warn')) continue;
+        errTail.push(line);
+        if (errTail.length > 40) errTail.shift();
+        // The job's own progress, passed on (stdout carries only the report).
+        process.stderr.write(`  | ${line}\n`);
+      }
     });
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMin * 60_000);
     child.on('close', (code) => {
@@ -117,6 +127,15 @@ function compress(config: string, timeoutMin: number): Promise<JobFigures> {
   });
 }
 
+/** --reuse: no job; the model an earlier job published in the config's output_dir. */
+function reused(config: string): JobFigures {
+  const text = fs.readFileSync(path.join(ROOT, config), 'utf8');
+  const dir = /^\s*output_dir:\s*(\S+)/m.exec(text)?.[1];
+  const model = dir ? path.resolve(ROOT, dir, 'model.onnx') : undefined;
+  if (!model || !fs.existsSync(model)) return { ok: false, error: `--reuse: no earlier model.onnx in ${dir ?? '(no output_dir)'}`, jobSeconds: 0 };
+  return { ok: false, reused: true, error: `not run (--reuse: peers beside ${path.relative(ROOT, model)})`, jobSeconds: 0, chosenPath: model };
+}
+
 function install(): void {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'zoo-install.cjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error('scripts/zoo-install.cjs failed (see its message above)');
@@ -126,7 +145,7 @@ function printTable(rows: ZooRow[]): void {
   const head = ['model', 'family', 'metric', 'FP32', 'chosen', 'pick', 'speedup', 'job s', 'trials', 'search ended'];
   const lines = rows.map((r) => {
     const j = r.slimflow;
-    if (!j.ok) return [r.model, r.family, 'FAILED', '', '', '', '', j.jobSeconds.toFixed(0), '', j.error ?? ''];
+    if (!j.ok) return [r.model, r.family, j.reused ? 'not run' : 'FAILED', '', '', '', '', j.jobSeconds.toFixed(0), '', j.error ?? ''];
     return [r.model, r.family, j.metric ?? '', fmt(j.fp32Score), fmt(j.chosenScore), j.chosen ?? '', j.speedup === null || j.speedup === undefined ? '' : `${j.speedup.toFixed(2)}x`, j.jobSeconds.toFixed(0), String(j.trials ?? ''), j.searchStoppedBy ?? ''];
   });
   const all = [head, ...lines];
@@ -158,9 +177,8 @@ async function main(): Promise<void> {
   const { peerTable } = await import('./zoo-peers');
   const rows: ZooRow[] = [];
   for (const m of models) {
-    log(`${m.name}: slimflow compress ${m.config}`);
-    const slimflow = await compress(m.config, args.timeoutMin);
-    log(slimflow.ok ? `${m.name}: ${slimflow.chosen} ${slimflow.speedup}x, ${slimflow.trials} trial(s), ${slimflow.jobSeconds.toFixed(0)} s` : `${m.name}: FAILED ${slimflow.error}`);
+    const slimflow = args.reuse ? reused(m.config) : (log(`${m.name}: slimflow compress ${m.config}`), await compress(m.config, args.timeoutMin));
+    log(slimflow.ok ? `${m.name}: ${slimflow.chosen} ${slimflow.speedup}x, ${slimflow.trials} trial(s), ${slimflow.jobSeconds.toFixed(0)} s` : `${m.name}: ${slimflow.reused ? '' : 'FAILED '}${slimflow.error}`);
     const row: ZooRow = { model: m.name, family: m.family, package: `${m.package}@${m.version}`, config: m.config, slimflow };
     if (args.peer) {
       try {
