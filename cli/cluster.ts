@@ -33,5 +33,9 @@ export async function cluster(flags: ClusterFlags): Promise<ResolvedConnection> 
     configFile: flags.temporalConfig,
   });
   info(`temporal: ${conn.address} namespace ${conn.namespace}${conn.embedded ? ' (embedded dev server)' : ''}; SDK log: ${path.relative(process.cwd(), sdkLogFile())}`);
+  if (conn.uiUrl) info(`temporal web UI: ${conn.uiUrl}/namespaces/${encodeURIComponent(conn.namespace)}/workflows`);
+  if (conn.setAsideDb) {
+    info(`the embedded server's database came from another checkout: moved to ${conn.setAsideDb}; this checkout resumes none of its jobs`);
+  }
   return conn;
 }

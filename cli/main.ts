@@ -15,12 +15,13 @@ import { profileCommand } from './commands/profile';
 import { runCommand } from './commands/run';
 import { quantizeCommand } from './commands/quantize';
 import { workerCommand } from './commands/worker';
+import { serverCommand } from './commands/server';
 
 const program = new Command('slimflow')
   .description('automatic ONNX model compression; every stage is a durable Temporal activity')
   .version('0.1.0');
 
-for (const cmd of [compressCommand, runCommand, planCommand, devCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand, fleetCommand, statusCommand, pauseCommand, resumeCommand, cancelCommand]) {
+for (const cmd of [compressCommand, runCommand, planCommand, devCommand, serverCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand, fleetCommand, statusCommand, pauseCommand, resumeCommand, cancelCommand]) {
   program.addCommand(cmd);
 }
 

@@ -8,6 +8,7 @@ import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig'
 import { NativeConnection } from '@temporalio/worker';
 import { SlimflowError } from '../core/errors';
 import { ensureDevServer } from './dev-server';
+import { ensureSearchAttributes } from './register-search-attributes';
 
 /** Explicit choices; each beats the environment, which beats the config file. */
 export interface ConnectionOptions {
@@ -33,6 +34,10 @@ export interface ResolvedConnection {
   embedded: boolean;
   /** Set when resolving started the embedded server (rather than reusing a running one): who started it stops it. */
   startedServer?: { stateDir: string };
+  /** The embedded server's Web UI. */
+  uiUrl?: string;
+  /** A database copied from another checkout, moved aside when the embedded server started fresh. */
+  setAsideDb?: string;
 }
 
 /** Resolve address, namespace and credentials: explicit options > env > config file > embedded dev server. */
@@ -60,7 +65,12 @@ export async function resolveConnection(opts: ConnectionOptions = {}): Promise<R
   if (!address) {
     // The dev server is plaintext and unauthenticated: credentials from the profile do not apply.
     const server = await ensureDevServer({ stateDir: opts.stateDir, namespace });
-    return { address: server.address, namespace, embedded: true, ...(server.started ? { startedServer: { stateDir: server.stateDir } } : {}) };
+    return {
+      address: server.address, namespace, embedded: true,
+      ...(server.started ? { startedServer: { stateDir: server.stateDir } } : {}),
+      ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+      ...(server.setAsideDb ? { setAsideDb: server.setAsideDb } : {}),
+    };
   }
   const { connectionOptions } = toClientOptions(profile);
   const resolved: ResolvedConnection = { address, namespace, embedded: false };
@@ -70,7 +80,7 @@ export async function resolveConnection(opts: ConnectionOptions = {}): Promise<R
   return resolved;
 }
 
-/** A workflow client for a resolved cluster. */
+/** A workflow client for a resolved cluster whose namespace has slimflow's search attributes. */
 export async function connectClient(resolved: ResolvedConnection): Promise<Client> {
   const connection = await Connection.connect({
     address: resolved.address,
@@ -78,17 +88,31 @@ export async function connectClient(resolved: ResolvedConnection): Promise<Clien
     apiKey: resolved.apiKey,
     metadata: resolved.grpcMeta,
   });
+  await checked(connection, resolved);
   return new Client({ connection, namespace: resolved.namespace });
 }
 
-/** A native connection for workers to a resolved cluster. */
-export function connectWorkerConnection(resolved: ResolvedConnection): Promise<NativeConnection> {
-  return NativeConnection.connect({
+/** A native connection for workers to a resolved cluster whose namespace has slimflow's search attributes. */
+export async function connectWorkerConnection(resolved: ResolvedConnection): Promise<NativeConnection> {
+  const connection = await NativeConnection.connect({
     address: resolved.address,
     tls: resolved.tls,
     apiKey: resolved.apiKey,
     metadata: resolved.grpcMeta,
   });
+  await checked(connection, resolved);
+  return connection;
+}
+
+// Workflows upsert slimflow's search attributes: on a namespace without them every workflow task would
+// fail and the job wait forever, so a connection registers them (or fails at once) before any use.
+async function checked(connection: Connection | NativeConnection, resolved: ResolvedConnection): Promise<void> {
+  try {
+    await ensureSearchAttributes(connection, resolved.namespace, { address: resolved.address });
+  } catch (e) {
+    await connection.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -11,7 +11,9 @@ export interface DevServerState {
   pid: number;
   address: string;
   namespace: string;
-  ports: { grpc: number; http: number; metrics: number };
+  ports: { grpc: number; http: number; metrics: number; ui?: number };
+  /** The Web UI's address (absent for a server started headless by an older slimflow). */
+  uiUrl?: string;
   dbFile: string;
   logFile: string;
   startedAt: string;
@@ -19,18 +21,49 @@ export interface DevServerState {
 
 const STATE_FILE = 'server.json';
 const LOCK_FILE = 'lock';
+const OWNER_FILE = 'owner';
 
 /** Path of the state file inside a state directory. */
 export const stateFilePath = (stateDir: string) => path.join(stateDir, STATE_FILE);
 
-/** The recorded server of a state directory, or null when there is none (or it is unreadable). */
+/**
+ * The recorded server of a state directory, or null when there is none, it is unreadable, or it is
+ * another directory's: a copied checkout carries the original's server.json, whose server (and
+ * database) belong to the original, so it is neither reused nor stopped from here.
+ */
 export function readState(stateDir: string): DevServerState | null {
   try {
     const s = JSON.parse(fs.readFileSync(stateFilePath(stateDir), 'utf8')) as DevServerState;
-    return typeof s.pid === 'number' && typeof s.address === 'string' ? s : null;
+    if (typeof s.pid !== 'number' || typeof s.address !== 'string') return null;
+    return path.resolve(path.dirname(s.dbFile)) === path.resolve(stateDir) ? s : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * Claim the database of a state directory for this directory. Its owner file names the directory the
+ * database was created in; a database created elsewhere (a copied checkout) holds the other checkout's
+ * jobs, whose artifacts live there: it is moved aside (returned), so a fresh database starts here and
+ * the copy resumes none of them. A database without an owner file (older slimflow) is adopted.
+ */
+export function claimDatabase(stateDir: string, dbFile: string): string | undefined {
+  const dir = path.resolve(stateDir);
+  const ownerFile = path.join(dir, OWNER_FILE);
+  let owner: string | undefined;
+  try {
+    owner = fs.readFileSync(ownerFile, 'utf8').trim();
+  } catch {
+    owner = undefined;
+  }
+  let setAside: string | undefined;
+  if (owner !== undefined && owner !== dir && fs.existsSync(dbFile)) {
+    setAside = `${dbFile}.copied-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    fs.renameSync(dbFile, setAside);
+    for (const side of ['-wal', '-shm']) if (fs.existsSync(dbFile + side)) fs.renameSync(dbFile + side, setAside + side);
+  }
+  if (owner !== dir) writeFileAtomic(ownerFile, `${dir}\n`);
+  return setAside;
 }
 
 /** Record a server atomically, so a reader never sees half a state file. */

@@ -1,13 +1,16 @@
 // The embedded default cluster: a `temporal server start-dev` on SQLite under .slimflow/temporal,
-// started on first use, detached so later commands reuse it, and kept across restarts.
+// started on first use, detached so later commands reuse it, and kept across restarts. Its state
+// directory belongs to one checkout (see claimDatabase); its Web UI listens on loopback.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { SlimflowError } from '../core/errors';
+import { ensureSearchAttributes } from './register-search-attributes';
 import { SLIMFLOW_SEARCH_ATTRIBUTES } from './search-attributes';
 import { REPO_ROOT, resolveTemporalBin, runTemporalCli } from './temporal-cli';
 import {
+  claimDatabase,
   type DevServerState,
   freePort,
   isAlive,
@@ -51,6 +54,10 @@ export interface DevServer {
   started: boolean;
   stateDir: string;
   logFile: string;
+  /** The Web UI (absent for a running server started headless by an older slimflow). */
+  uiUrl?: string;
+  /** Where a database copied from another checkout was moved before this server started fresh. */
+  setAsideDb?: string;
 }
 
 /** Reuse the dev server recorded in stateDir if it answers, else start one; resolves once it serves `namespace`. */
@@ -62,15 +69,24 @@ export async function ensureDevServer(opts: DevServerOptions = {}): Promise<DevS
     const recorded = readState(stateDir);
     if (recorded && (await answers(recorded.address, recorded.namespace, 3_000))) {
       await ensureNamespace(recorded.address, namespace);
-      await ensureSearchAttributes(recorded.address, namespace);
+      await registerSearchAttributes(recorded.address, namespace);
       return { ...pick(recorded, stateDir), namespace, started: false };
     }
     // A recorded server that no longer answers may still hold the SQLite file: stop it first.
     if (recorded) await terminate(recorded);
     removeState(stateDir);
+    const setAsideDb = claimDatabase(stateDir, path.join(stateDir, DB_FILE));
     const state = await startServer(stateDir, namespace, timeoutMs, { ...SINGLE_HOST_CONFIG, ...opts.dynamicConfig });
-    return { ...pick(state, stateDir), namespace, started: true };
+    return { ...pick(state, stateDir), namespace, started: true, ...(setAsideDb ? { setAsideDb } : {}) };
   });
+}
+
+/** The server recorded in stateDir (this directory's own) and whether it answers; null when none is recorded. */
+export async function devServerStatus(stateDir: string = DEFAULT_STATE_DIR): Promise<(DevServerState & { answering: boolean }) | null> {
+  const state = readState(path.resolve(stateDir));
+  if (!state) return null;
+  const answering = isServerProcess(state.pid, state.dbFile) && (await answers(state.address, state.namespace, 3_000));
+  return { ...state, answering };
 }
 
 /** Stop the dev server recorded in stateDir (SIGTERM, then SIGKILL) and forget it; false when none was recorded. */
@@ -86,37 +102,20 @@ export async function stopDevServer(stateDir: string = DEFAULT_STATE_DIR): Promi
 }
 
 /** Add any slimflow search attribute the namespace lacks (start-dev registers them only on a new database). */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const listed = JSON.parse(await listSearchAttributes(address, namespace)) as { customAttributes?: Record<string, string> };
-  const existing = new Set(Object.keys(listed.customAttributes ?? {}));
-  const missing = SLIMFLOW_SEARCH_ATTRIBUTES.filter((a) => !existing.has(a.name));
-  for (const a of missing) {
-    await runTemporalCli([
-      'operator', 'search-attribute', 'create',
-      '--address', address, '--namespace', namespace, '--name', a.name, '--type', a.type,
-    ]);
-  }
-  return missing.map((a) => a.name);
-}
-
-// A namespace created moments ago is visible to describe at once but reaches the operator
-// service's namespace cache only on its next refresh (seconds later): retry "not found" until then.
-async function listSearchAttributes(address: string, namespace: string): Promise<string> {
-  const args = ['operator', 'search-attribute', 'list', '--address', address, '--namespace', namespace, '-o', 'json'];
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await runTemporalCli(args);
-    } catch (e) {
-      if (!/not found/i.test(String((e as Error).message)) || Date.now() > deadline) throw e;
-      await sleep(500);
-    }
+async function registerSearchAttributes(address: string, namespace: string): Promise<string[]> {
+  const conn = await Connection.connect({ address, connectTimeout: 10_000 });
+  try {
+    return await ensureSearchAttributes(conn, namespace, { address });
+  } finally {
+    await conn.close().catch(() => undefined);
   }
 }
 
 function pick(s: DevServerState, stateDir: string) {
-  return { address: s.address, pid: s.pid, stateDir, logFile: s.logFile };
+  return { address: s.address, pid: s.pid, stateDir, logFile: s.logFile, ...(s.uiUrl ? { uiUrl: s.uiUrl } : {}) };
 }
+
+const DB_FILE = 'temporal.db';
 
 async function ensureNamespace(address: string, namespace: string): Promise<void> {
   if (await answers(address, namespace, 3_000)) return;
@@ -145,15 +144,15 @@ async function answers(address: string, namespace: string, timeoutMs: number): P
 
 async function startServer(stateDir: string, namespace: string, timeoutMs: number, dynamicConfig: Record<string, unknown>): Promise<DevServerState> {
   const bin = resolveTemporalBin();
-  const dbFile = path.join(stateDir, 'temporal.db');
+  const dbFile = path.join(stateDir, DB_FILE);
   const logFile = path.join(stateDir, 'server.log');
   const freshDb = !fs.existsSync(dbFile);
-  const ports = { grpc: await freePort(), http: await freePort(), metrics: await freePort() };
+  const ports = { grpc: await freePort(), http: await freePort(), metrics: await freePort(), ui: await freePort() };
   const args = [
-    'server', 'start-dev', '--headless',
+    'server', 'start-dev',
     '--db-filename', dbFile,
-    '--ip', '127.0.0.1',
-    '--port', String(ports.grpc), '--http-port', String(ports.http), '--metrics-port', String(ports.metrics),
+    '--ip', '127.0.0.1', '--ui-ip', '127.0.0.1',
+    '--port', String(ports.grpc), '--http-port', String(ports.http), '--metrics-port', String(ports.metrics), '--ui-port', String(ports.ui),
     '--log-level', 'error',
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     ...SLIMFLOW_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
@@ -174,6 +173,7 @@ async function startServer(stateDir: string, namespace: string, timeoutMs: numbe
     address: `127.0.0.1:${ports.grpc}`,
     namespace,
     ports,
+    uiUrl: `http://127.0.0.1:${ports.ui}`,
     dbFile,
     logFile,
     startedAt: new Date().toISOString(),
@@ -191,7 +191,7 @@ async function startServer(stateDir: string, namespace: string, timeoutMs: numbe
     }
     await sleep(200);
   }
-  if (!freshDb) await ensureSearchAttributes(state.address, namespace);
+  if (!freshDb) await registerSearchAttributes(state.address, namespace);
   return state;
 }
 

@@ -12,7 +12,7 @@ export const devCommand = new Command('dev')
   .action(async (flags: { taskQueue: string }) => {
     try {
       const server = await ensureDevServer();
-      info(`dev server ${server.address} (pid ${server.pid}, ${server.started ? 'started' : 'already running'}; log ${server.logFile})`);
+      info(`dev server ${server.address} (pid ${server.pid}, ${server.started ? 'started' : 'already running'}; log ${server.logFile})${server.uiUrl ? `; web UI ${server.uiUrl}` : ''}`);
       const conn = await cluster({ address: server.address, namespace: server.namespace, taskQueue: flags.taskQueue });
       const worker = await buildWorker(conn, { taskQueue: flags.taskQueue });
       info(`worker polling ${flags.taskQueue}; start jobs with \`slimflow compress --address ${server.address} --no-local-worker ...\` or the temporal CLI. Ctrl-C stops both.`);

@@ -61,6 +61,7 @@ describe('createSlimflowWorker', () => {
   it('resolves to the already-running embedded server when no address is configured', async () => {
     if (!stateDir) return; // an external server was given: there is no embedded one to find
     const resolved = await resolveConnection({ env: {}, stateDir });
-    expect(resolved).toEqual({ address, namespace: 'default', embedded: true });
+    expect(resolved).toMatchObject({ address, namespace: 'default', embedded: true });
+    expect(resolved.startedServer).toBeUndefined();
   });
 });

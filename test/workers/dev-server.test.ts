@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -13,6 +14,9 @@ import { SLIMFLOW_SEARCH_ATTRIBUTES } from '../../workers/search-attributes';
 import { runTemporalCli } from '../../workers/temporal-cli';
 import { uniqueTaskQueue } from '../integration/setup/server';
 import { createFixtureActivities } from './fixtures/activities';
+
+const TSX = path.resolve(__dirname, '../../node_modules/tsx/dist/cli.mjs');
+const CLI = path.resolve(__dirname, '../../cli/main.ts');
 
 const dirs: string[] = [];
 const tempDir = (label: string) => {
@@ -102,6 +106,60 @@ describe('dev server', () => {
     for (const a of SLIMFLOW_SEARCH_ATTRIBUTES) {
       expect(listed.customAttributes[a.name]).toBe(`INDEXED_VALUE_TYPE_${a.type.toUpperCase()}`);
     }
+  });
+
+  it("serves its Web UI on loopback and `slimflow server status|stop` reports and stops it", async () => {
+    const stateDir = tempDir('ui');
+    const server = await ensureDevServer({ stateDir });
+    expect(server.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const page = await fetch(server.uiUrl!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+
+    const cli = (...args: string[]) => spawnSync(process.execPath, [TSX, CLI, 'server', ...args, '--state-dir', stateDir, '--json'], { encoding: 'utf8', timeout: 60_000 });
+    const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
+    const running = cli('status');
+    expect(running.status).toBe(0);
+    expect(lastJson(running.stdout)).toMatchObject({ running: true, address: server.address, pid: server.pid, uiUrl: server.uiUrl });
+    const stopped = cli('stop');
+    expect(lastJson(stopped.stdout)).toEqual({ stopped: true });
+    expect(isAlive(server.pid)).toBe(false);
+    const none = cli('status');
+    expect(none.status).toBe(3);
+    expect(lastJson(none.stdout)).toMatchObject({ running: false });
+  });
+
+  it('belongs to one checkout: a copied state directory neither reuses the running server nor resumes its jobs', async () => {
+    const original = tempDir('original');
+    const first = await ensureDevServer({ stateDir: original });
+    const taskQueue = uniqueTaskQueue('copied');
+    const workflowId = `copied-${taskQueue}`;
+    await withClient(first.address, (c) =>
+      c.workflow.start('scoreWorkflow', { taskQueue, workflowId, args: [{ model: 'resnet18', waitForSignal: true }] }),
+    );
+    // Copy the checkout's state as `cp -r` would, server.json, owner file and database included.
+    const copy = path.join(tempDir('copy'), 'temporal');
+    fs.cpSync(original, copy, { recursive: true });
+    fs.rmSync(path.join(copy, 'lock'), { force: true });
+    expect(readState(copy)).toBeNull(); // the copied server.json is the original's
+
+    const second = await ensureDevServer({ stateDir: copy });
+    expect(second.started).toBe(true);
+    expect(second.pid).not.toBe(first.pid);
+    expect(second.setAsideDb).toMatch(/temporal\.db\.copied-/);
+    expect(fs.existsSync(second.setAsideDb!)).toBe(true);
+    expect(isAlive(first.pid)).toBe(true); // the original's server was left alone
+    await withClient(second.address, async (c) => {
+      await expect(c.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+    });
+    await withClient(first.address, async (c) => {
+      expect((await c.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+      await c.workflow.getHandle(workflowId).terminate('test over');
+    });
+    // Restarting the copy keeps its own (new) database: nothing more is set aside.
+    await stopDevServer(copy);
+    const third = await ensureDevServer({ stateDir: copy });
+    expect(third.setAsideDb).toBeUndefined();
   });
 
   it('fails with the log path when the server cannot start', async () => {
