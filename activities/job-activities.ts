@@ -6,7 +6,9 @@ import { loadJobConfig, parseJobConfig } from '../core/config/load';
 import { JobConfig } from '../core/config/schema';
 import { SlimflowError } from '../core/errors';
 import { renderReportHtml } from '../core/report/html';
-import type { JobReport } from '../core/report/report';
+import { JobReport, withWriterMeta } from '../core/report/report';
+import { slimflowVersion } from '../core/fleet/key';
+import { cpuFeatures } from '../core/runtime/cpu-features';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { guardOutputDir } from './output-guard';
@@ -90,8 +92,9 @@ export function createJobActivities(deps: ActivityDeps) {
         const dir = await guardOutputDir(input.outputDir, 'Global.output_dir');
         const file = checkOutputFile(path.join(dir, 'report.json'), 'Global.output_dir');
         const html = checkOutputFile(path.join(dir, 'report.html'), 'Global.output_dir');
-        writeFileAtomic(file, `${JSON.stringify(input.report, null, 2)}\n`);
-        writeFileAtomic(html, renderReportHtml(input.report as JobReport, { config: input.config, pipeline: input.pipeline }));
+        const report = withWriterMeta(input.report as JobReport, { slimflowVersion: slimflowVersion(), cpu: cpuFeatures(), config: input.config });
+        writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+        writeFileAtomic(html, renderReportHtml(report, { config: input.config, pipeline: input.pipeline }));
         return { path: file, html };
       });
     },

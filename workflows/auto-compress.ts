@@ -10,7 +10,7 @@ import { reportShapes } from '../core/config/feed-request';
 import type { JobConfig } from '../core/config/schema';
 import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf, withinJob } from '../core/pipeline';
 import type { Candidate } from '../core/pipeline/types';
-import { buildReport, JobReport } from '../core/report/report';
+import { buildReport, chosenStrategy, JobReport } from '../core/report/report';
 import { effectiveConfig, planAutoCompress } from '../core/search/strategy';
 import { SlimflowError } from '../core/errors';
 import { SlimflowSearchAttributes } from '../workers/search-attributes';
@@ -146,6 +146,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     targetSpeedup: g.deploy.target_speedup,
     strategies: plan.estimates,
     sensitivity: inputs?.sensitivity,
+    meta: { createdAt: new Date().toISOString(), workflowId: workflowInfo().workflowId },
     trained: out.trained && out.trainedPath ? { ...out.trained, modelPath: out.trainedPath } : null,
     final: out.final && out.finalPath && out.finalBaseline && ptqPick && trainedTimed
       ? { baseline: out.finalBaseline, ptqPick, trained: trainedTimed, best: out.final, bestPath: out.finalPath }
@@ -157,6 +158,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   upsertSearchAttributes([
     { key: SlimflowSearchAttributes.status, value: report.target.met ? 'done' : 'done-target-missed' },
     { key: SlimflowSearchAttributes.bestScore, value: report.best.accuracy ?? report.best.agreement },
+    // What was chosen, not what was planned: the FP32 rewrite or a trained student can win over PTQ.
+    { key: SlimflowSearchAttributes.strategy, value: chosenStrategy(report, plan.strategy) },
   ]);
   progress = { ...progress, stage: 'done', percent: 100 };
   return report;

@@ -1,3 +1,4 @@
+import { accuracyDrop as dropAgainst } from '../pipeline/select-best';
 import type { Candidate } from '../pipeline/types';
 
 /** A measured candidate model, as validateCandidate returns it. */
@@ -25,7 +26,25 @@ export interface SensitivityFigures {
   sqnr: number;
 }
 
+/** Version of report.json's layout: readers check it before they read the rest. */
+export const REPORT_SCHEMA_VERSION = 2;
+
+/** Where and when a report was made. The workflow sets the time and id; the writing activity adds the rest. */
+export interface ReportMeta {
+  schemaVersion: number;
+  createdAt: string;
+  workflowId: string;
+  slimflowVersion?: string;
+  /** The CPU the job's latencies were measured on. */
+  cpu?: { model: string; flags: string[] };
+  /** The job config as the job ran it. */
+  config?: unknown;
+}
+
 export interface JobReport {
+  meta?: ReportMeta;
+  /** The metric the tolerance and the choice were judged in (the task's own, against labels or the teacher). */
+  decidedBy?: string;
   model: string;
   task: string;
   threads: number;
@@ -86,6 +105,8 @@ export function buildReport(args: {
   trained?: (CandidateFigures & { modelPath: string }) | null;
   /** The trained student's contest for model.onnx (compileConfig's trainedTiming and final steps); null when training was skipped. */
   final?: { baseline: CandidateFigures; ptqPick: CandidateFigures; trained: CandidateFigures; best: CandidateFigures; bestPath: string } | null;
+  /** When and by which workflow the report was made (the schema version is added here). */
+  meta?: Omit<ReportMeta, 'schemaVersion'>;
 }): JobReport {
   const f = args.final;
   if (f) {
@@ -95,10 +116,14 @@ export function buildReport(args: {
     return { ...base, ...finalFigures(args, f, won, base) };
   }
   const speedup = args.baseline.latencyMs / args.best.latencyMs;
-  const accuracyDrop =
-    args.baseline.accuracy != null && args.best.accuracy != null ? args.baseline.accuracy - args.best.accuracy : null;
-  const dropForTarget = accuracyDrop ?? 100 - args.best.agreement;
+  const scored = typeof args.best.score === 'number' && typeof args.baseline.score === 'number';
+  const accuracyDrop = scored ? args.baseline.score! - args.best.score!
+    : args.baseline.accuracy != null && args.best.accuracy != null ? args.baseline.accuracy - args.best.accuracy : null;
+  // The target is judged by the rule selectBest chose by, in the task's own metric.
+  const dropForTarget = dropAgainst(args.best, args.baseline);
   return {
+    ...(args.meta ? { meta: { schemaVersion: REPORT_SCHEMA_VERSION, ...args.meta } } : {}),
+    decidedBy: decidingMetric(args.best),
     model: args.model,
     task: args.task,
     threads: args.threads,
@@ -125,12 +150,29 @@ export function buildReport(args: {
   };
 }
 
+/** What a candidate was judged by: its task metric, else accuracy on labels, else top-1 agreement with the teacher. */
+function decidingMetric(c: CandidateFigures): string {
+  if (typeof c.score === 'number') return c.metric ?? 'task metric';
+  return c.accuracy != null ? 'accuracy (labels)' : 'top-1 agreement with the teacher';
+}
+
+/**
+ * The strategy of the model the job chose, for the SlimflowStrategy search attribute: the FP32
+ * rewrite or a trained student can win over the planned PTQ strategy.
+ */
+export function chosenStrategy(r: JobReport, planned: string): string {
+  if (r.final?.chose === 'trained') return `trained: ${r.trained?.label ?? 'student'}`;
+  if (r.rewritten && r.best.model.sha256 === r.rewritten.model.sha256) return 'fp32-rewrite';
+  return planned;
+}
+
 /** A trained student's figures against the FP32 baseline, from its validation or from the side-by-side timing. */
 function trainedFigures(
   baseline: CandidateFigures, t: CandidateFigures & { modelPath: string }, maxAccuracyDrop: number, timedWith: 'validation' | 'side by side',
 ): NonNullable<JobReport['trained']> {
-  const accuracyDrop = baseline.accuracy != null && t.accuracy != null ? baseline.accuracy - t.accuracy : null;
-  return { ...t, speedup: baseline.latencyMs / t.latencyMs, accuracyDrop, withinTolerance: (accuracyDrop ?? 100 - t.agreement) <= maxAccuracyDrop, timedWith };
+  const accuracyDrop = typeof t.score === 'number' && typeof baseline.score === 'number' ? baseline.score - t.score
+    : baseline.accuracy != null && t.accuracy != null ? baseline.accuracy - t.accuracy : null;
+  return { ...t, speedup: baseline.latencyMs / t.latencyMs, accuracyDrop, withinTolerance: dropAgainst(t, baseline) <= maxAccuracyDrop, timedWith };
 }
 
 /**
@@ -142,7 +184,7 @@ function finalFigures(
   args: Parameters<typeof buildReport>[0], f: NonNullable<Parameters<typeof buildReport>[0]['final']>, won: boolean, base: JobReport,
 ): Partial<JobReport> {
   const speedup = won ? f.baseline.latencyMs / f.best.latencyMs : base.speedup;
-  const dropForTarget = base.accuracyDrop ?? 100 - base.best.agreement;
+  const dropForTarget = dropAgainst(base.best, args.baseline);
   return {
     speedup,
     target: { ...base.target, met: dropForTarget <= args.maxAccuracyDrop && speedup >= args.targetSpeedup },
@@ -183,4 +225,23 @@ export function formatReport(r: JobReport): string {
     ...(r.final ? [`trained student against the PTQ pick (${r.final.ptqPick.label}), timed side by side with FP32 at ${r.final.baselineMs.toFixed(2)} ms: ${r.final.ptqPick.latencyMs.toFixed(2)} vs ${r.trained!.latencyMs.toFixed(2)} ms; chosen: ${r.final.chose === 'trained' ? 'the trained student' : 'the PTQ pick'}`] : []),
     ...r.skipped.map((s) => `skipped ${s.strategy}: ${s.reason}`),
   ].join('\n');
+}
+
+/** SIMD flags worth a reader's attention in a report (the full cpuinfo list runs to a hundred). */
+const REPORTED_FLAGS = /^(sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*)$/;
+
+/** The report as report.json records it: its meta completed with what only the writing machine knows. */
+export function withWriterMeta(r: JobReport, writer: { slimflowVersion: string; cpu: { model: string; flags: string[] }; config?: unknown }): JobReport {
+  const meta: ReportMeta = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    createdAt: r.meta?.createdAt ?? new Date().toISOString(),
+    workflowId: r.meta?.workflowId ?? '',
+    ...r.meta,
+    slimflowVersion: writer.slimflowVersion,
+    cpu: { model: writer.cpu.model, flags: writer.cpu.flags.filter((f) => REPORTED_FLAGS.test(f)) },
+    ...(writer.config !== undefined ? { config: writer.config } : {}),
+  };
+  const { meta: _recorded, ...rest } = r;
+  // meta first, so a reader of report.json sees the schema version before anything else.
+  return { meta, ...rest };
 }
