@@ -16,3 +16,11 @@ export interface ObjectBackend {
   /** When objects are files on this machine: the file of a key (then no cache is needed). */
   fileOf?(key: string): string;
 }
+
+/** A backend that found an object's bytes damaged itself (e.g. an S3 checksum that does not match). */
+export class DamagedObjectError extends Error {
+  constructor(readonly key: string, detail: string) {
+    super(detail);
+    this.name = 'DamagedObjectError';
+  }
+}

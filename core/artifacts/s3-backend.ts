@@ -4,7 +4,7 @@
 // The SDK is loaded on first use: a process on a folder store never pays for it (or its warnings).
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SlimflowError } from '../errors';
-import { ObjectBackend } from './backend';
+import { DamagedObjectError, ObjectBackend } from './backend';
 
 /** `s3://bucket/prefix` split into its parts (prefix without slashes at either end). */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
@@ -59,6 +59,8 @@ export class S3Backend implements ObjectBackend {
       return Buffer.from(await r.Body!.transformToByteArray());
     } catch (e) {
       if (isMissing(e)) return undefined;
+      // The SDK checks the checksum the server stored at upload: a mismatch is a damaged object.
+      if (/checksum mismatch/i.test((e as Error).message)) throw new DamagedObjectError(key, (e as Error).message);
       throw e;
     }
   }

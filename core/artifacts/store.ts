@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { SlimflowError } from '../errors';
 import { writeFileAtomic } from './atomic';
-import { ObjectBackend } from './backend';
+import { DamagedObjectError, ObjectBackend } from './backend';
 import { hashFile } from './file-hash';
 import { FolderBackend } from './folder-backend';
 
@@ -180,7 +180,15 @@ export class ContentStore implements ArtifactStore {
       // A cached copy is used only while it hashes right; otherwise it is fetched again.
       const cached = this.cacheFile(key);
       if ((await hashFile(cached)) === ref.sha256) return { file: cached };
-      const data = await this.backend.get(key);
+      let data: Buffer | undefined;
+      try {
+        data = await this.backend.get(key);
+      } catch (e) {
+        if (!(e instanceof DamagedObjectError)) throw e;
+        corrupt = true;
+        problems.push(`${this.location}/${key} is damaged (${e.message}); putting the same content again mends it`);
+        continue;
+      }
       if (!data) continue;
       const got = sha256(data);
       if (got !== ref.sha256) {
