@@ -6,7 +6,7 @@ import { prepareModel } from '../../../core/onnx/prepare';
 import { Model } from '../../../core/onnx/proto';
 import { ModelSession } from '../../../core/runtime/session';
 import { Tensor } from '../../../core/tensor';
-import { caffeBatchNorm, ExportStyle, exportStyles, floatFeed, GraphBuilder, scaledInput, StyledGraph } from '../../fixtures/export-styles';
+import { caffeBatchNorm, ExportStyle, exportStyles, floatFeed, GraphBuilder, kerasChannelsLast, scaledInput, StyledGraph } from '../../fixtures/export-styles';
 
 /** Every graph output of two models on the same feed: the largest absolute difference relative to the output's peak. */
 async function outputDiff(a: Model, b: Model, feeds: Record<string, Tensor>): Promise<{ name: string; rel: number; abs: number }[]> {
@@ -77,6 +77,17 @@ describe('Caffe/TF-style BatchNorm after a conv', () => {
     expect(report.foldedAffine).toBe(g.foldable);
     expect(model.graph.node.map((n) => n.opType)).toEqual(['Add', 'Conv', 'Relu', 'Conv']);
     for (const d of await outputDiff(g.model, model, g.feeds)) expect(d.rel, d.name).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('channels-last (Keras on torch): bias and BatchNorm behind the conv\'s Transpose and float→float Casts fold away, the inner Transpose pair cancels', async () => {
+    for (const weights of ['initializers', 'constants'] as const) {
+      const g = kerasChannelsLast({ opset: 17, weights });
+      const { model, report } = prepareModel(g.model);
+      expect(model.graph.node.filter((n) => n.opType !== 'Constant').map((n) => n.opType)).toEqual(['Transpose', 'Conv', 'Relu', 'Conv', 'Transpose']);
+      expect(report.noopCasts).toBe(4);
+      expect(report.transposesCancelled).toBe(1);
+      for (const d of await outputDiff(g.model, model, g.feeds)) expect(d.rel, d.name).toBeLessThanOrEqual(1e-5);
+    }
   });
 
   it('does not take a [C] constant for a per-channel one: against N×C×H×W it broadcasts along W', async () => {
