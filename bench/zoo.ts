@@ -56,6 +56,10 @@ interface JobFigures {
   chosenPath?: string;
   speedup?: number | null;
   int8Speedup?: number | null;
+  /** The best INT8 candidate's task figure (when FP32 was chosen: what INT8 would have cost). */
+  int8Score?: number | null;
+  /** Every trial the job ran: its label, task figure and latency. */
+  candidates?: { label: string; score: number | null; latencyMs: number | null }[];
   accuracyDrop?: number | null;
   targetMet?: boolean;
   trials?: number;
@@ -117,6 +121,8 @@ function compress(config: string, timeoutMin: number): Promise<JobFigures> {
         chosenPath: report.best.modelPath ? path.resolve(ROOT, report.best.modelPath) : undefined,
         speedup: report.speedup ?? null,
         int8Speedup: report.int8Speedup ?? null,
+        int8Score: report.int8 ? figureOf(report.int8).value : null,
+        candidates: Array.isArray(report.candidates) ? report.candidates.map((c: Record<string, any>) => ({ label: String(c.label), score: figureOf(c).value, latencyMs: c.latencyMs ?? null })) : undefined,
         accuracyDrop: report.accuracyDrop ?? null,
         targetMet: report.target?.met,
         trials: Array.isArray(report.candidates) ? report.candidates.length : undefined,
@@ -142,11 +148,12 @@ function install(): void {
 }
 
 function printTable(rows: ZooRow[]): void {
-  const head = ['model', 'family', 'metric', 'FP32', 'chosen', 'pick', 'speedup', 'job s', 'trials', 'search ended'];
+  const head = ['model', 'family', 'metric', 'FP32', 'chosen', 'pick', 'speedup', 'best int8', 'job s', 'trials', 'search ended'];
   const lines = rows.map((r) => {
     const j = r.slimflow;
-    if (!j.ok) return [r.model, r.family, j.reused ? 'not run' : 'FAILED', '', '', '', '', j.jobSeconds.toFixed(0), '', j.error ?? ''];
-    return [r.model, r.family, j.metric ?? '', fmt(j.fp32Score), fmt(j.chosenScore), j.chosen ?? '', j.speedup === null || j.speedup === undefined ? '' : `${j.speedup.toFixed(2)}x`, j.jobSeconds.toFixed(0), String(j.trials ?? ''), j.searchStoppedBy ?? ''];
+    if (!j.ok) return [r.model, r.family, j.reused ? 'not run' : 'FAILED', '', '', '', '', '', j.jobSeconds.toFixed(0), '', j.error ?? ''];
+    const int8 = j.int8Speedup ? `${j.int8Speedup.toFixed(2)}x at ${fmt(j.int8Score)}` : '';
+    return [r.model, r.family, j.metric ?? '', fmt(j.fp32Score), fmt(j.chosenScore), j.chosen ?? '', j.speedup === null || j.speedup === undefined ? '' : `${j.speedup.toFixed(2)}x`, int8, j.jobSeconds.toFixed(0), String(j.trials ?? ''), j.searchStoppedBy ?? '(none given)'];
   });
   const all = [head, ...lines];
   const widths = head.map((_, k) => Math.min(48, Math.max(...all.map((l) => String(l[k]).length))));
