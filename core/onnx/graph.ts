@@ -213,5 +213,7 @@ export function renameInputs(graph: GraphProto, from: string, to: string, except
   for (const n of graph.node) {
     if (n === except) continue;
     n.input = n.input.map((i) => (i === from ? to : i));
+    // If/Loop/Scan bodies read outer tensors by name (ONNX forbids them to shadow one).
+    for (const a of n.attribute) if (a.g) renameInputs(a.g, from, to);
   }
 }
