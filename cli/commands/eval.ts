@@ -8,7 +8,7 @@ import { Batch } from '../../core/data';
 import { batchSizeOf, Feed } from '../../core/feed';
 import { feedBatches, isFullBatch, syntheticFeed } from '../../core/feed-data';
 import { SlimflowError } from '../../core/errors';
-import { Agreement, AgreementMeter, createTaskMetric } from '../../core/metrics';
+import { Agreement, AgreementMeter, createTaskMeter, TaskResult } from '../../core/metrics';
 import { measureLatency } from '../../core/runtime/latency';
 import { ModelSession } from '../../core/runtime/session';
 import { Tensor } from '../../core/tensor';
@@ -16,8 +16,12 @@ import { emit, fail, info } from '../output';
 
 /** Figures of one model on an evaluation set. */
 export interface ModelEvaluation {
-  /** The task metric in points; null when the set has no labels. */
+  /** The task metric against labels, in points; null when the set has no labels. */
   metric: number | null;
+  /** The task metric that decides acceptance: against labels when labeled, else against the teacher. */
+  score: number;
+  /** What `score` measures (e.g. "top-1 accuracy", "mean cosine to the teacher ×100"). */
+  metricName: string;
   details: Record<string, number>;
   agreement: Agreement;
 }
@@ -38,7 +42,7 @@ export async function evaluateModels(
   batches: AsyncIterable<Batch> | Iterable<Batch>,
   /** simulated: run the evaluated models with Q/DQ unfused (exact int8 arithmetic, as TensorRT computes it). */
   /** output: the graph output the metric reads (Global.output); absent: each model's first. inputName: an input every model must have. */
-  opts: { task: string; output?: string; inputName?: string; threads?: number; simulated?: boolean; onBatch?: (b: Batch) => void },
+  opts: { task: string; taskParams?: unknown; output?: string; inputName?: string; threads?: number; simulated?: boolean; onBatch?: (b: Batch) => void },
 ): Promise<{ teacher: Omit<ModelEvaluation, 'agreement'>; models: ModelEvaluation[] }> {
   const threads = opts.threads ?? 1;
   const t = await ModelSession.create(teacher, { threads }, 'teacher');
@@ -50,31 +54,27 @@ export async function evaluateModels(
       if (opts.output !== undefined && !s.outputNames.includes(opts.output)) throw new SlimflowError('INVALID_CONFIG', `model ${s.label} has no output "${opts.output}"; its outputs are ${s.outputNames.join(', ')}`, 'Global.output');
     }
     const outputOf = (s: ModelSession) => opts.output ?? s.outputNames[0];
-    const metrics = sessions.map(() => createTaskMetric(opts.task));
-    const teacherMetric = createTaskMetric(opts.task);
+    // The task's own meter (Global.<task> parameters), as validateCandidate scores; the teacher is scored against itself.
+    const meters = sessions.map(() => createTaskMeter(opts.task, opts.taskParams));
+    const teacherMeter = createTaskMeter(opts.task, opts.taskParams);
     let samples = 0;
     const agreements = sessions.map(() => new AgreementMeter());
-    let labeled = true;
     for await (const b of batches) {
       const tOut = (await t.run(b.inputs, [outputOf(t)]))[outputOf(t)];
-      if (b.labels) teacherMetric.update(tOut, b.labels);
+      teacherMeter.update(tOut, tOut, b.labels);
       samples += b.ids.length;
       for (let k = 0; k < sessions.length; k++) {
         const out = (await sessions[k].run(b.inputs, [outputOf(sessions[k])]))[outputOf(sessions[k])];
         agreements[k].update(tOut, out);
-        if (b.labels) metrics[k].update(out, b.labels);
+        meters[k].update(out, tOut, b.labels);
       }
-      if (!b.labels) labeled = false;
       opts.onBatch?.(b);
     }
     if (samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'Global.eval_data');
+    const figures = (r: TaskResult) => ({ metric: r.labeled ? r.score : null, score: r.score, metricName: r.metric, details: r.details });
     return {
-      teacher: { metric: labeled ? teacherMetric.value() : null, details: labeled ? teacherMetric.details() : {} },
-      models: sessions.map((_, k) => ({
-        metric: labeled ? metrics[k].value() : null,
-        details: labeled ? metrics[k].details() : {},
-        agreement: agreements[k].value(),
-      })),
+      teacher: figures(teacherMeter.result()),
+      models: sessions.map((_, k) => ({ ...figures(meters[k].result()), agreement: agreements[k].value() })),
     };
   } finally {
     await Promise.all([t, ...sessions].map((s) => s.release()));
@@ -104,18 +104,18 @@ export const evalCommand = new Command('eval')
       const feed = configFeed(config);
       let first: Batch | undefined;
       const { models: [r] } = await evaluateModels([model], g.model, evalBatches(config, opts.limit, feed), {
-        task: g.task, ...(feed.output ? { output: feed.output } : {}), threads: g.deploy.threads, simulated, onBatch: (b) => { first ??= b; },
+        task: g.task, taskParams: (g as Record<string, unknown>)[g.task], ...(feed.output ? { output: feed.output } : {}), threads: g.deploy.threads, simulated, onBatch: (b) => { first ??= b; },
       });
       const latency = await measureLatency(model, fullBatch(first, feed), { threads: g.deploy.threads });
       const shapes = Object.fromEntries(feed.inputs.map((i) => [i.name, i.shape]));
       const figures = {
-        model, task: g.task, metric: r.metric, details: r.details,
+        model, task: g.task, metric: r.metric, score: r.score, metricName: r.metricName, details: r.details,
         agreement: { top1: r.agreement.top1, cosine: r.agreement.cosine }, samples: r.agreement.samples,
         latencyMs: latency.medianMs, shape: feed.inputs[0].shape, shapes, threads: g.deploy.threads, scoredBy: simulated ? 'simulated int8 arithmetic' : 'onnxruntime kernels',
       };
       emit(!!opts.json, figures, () => [
         `${model}`,
-        `  ${g.task}: ${r.metric === null ? 'n/a (no labels)' : r.metric.toFixed(2)} points  ${Object.entries(r.details).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ')}`,
+        `  ${g.task}: ${r.score.toFixed(2)} points (${r.metricName}${r.metric === null ? ', no labels' : ''})  ${Object.entries(r.details).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ')}`,
         `  agreement with FP32: top-1 ${r.agreement.top1.toFixed(2)}, cosine ${r.agreement.cosine.toFixed(2)} over ${r.agreement.samples} samples`,
         `  median latency ${latency.medianMs.toFixed(2)} ms at ${feed.inputs.map((i) => `${feed.inputs.length > 1 ? `${i.name} ` : ''}[${i.shape.join('x')}]`).join(', ')}, ${g.deploy.threads} thread(s)`,
       ].join('\n'));

@@ -77,6 +77,21 @@ describe('Global.inputs and Global.output: the feed a config asks for', () => {
     expect(bad.message).toMatch(/Global\.detection: .*task "detection"/);
   });
 
+  it('parses the detection block of the issue with the detection metric\'s own schema and carries it in the port', () => {
+    const config = parseJobConfig(parseYaml(`
+Global:
+  model: yolov8n.onnx
+  input_shape: [8, 3, 320, 320]
+  task: detection
+  detection: { format: yolov8, score_threshold: 0.25, iou_threshold: 0.45 }
+  calibration_data: { kind: npz, files: [calib.npz] }
+`, 'yolo.yaml'));
+    const port = inputPortOf(config.Global);
+    expect(port.taskParams).toMatchObject({ format: 'yolov8', score_threshold: 0.25, iou_threshold: 0.45 });
+    const e = thrown(() => parseJobConfig({ Global: { model: 'm.onnx', task: 'detection', detection: { format: 'yolov3' }, calibration_data: rendered } }));
+    expect(e.message).toMatch(/Global\.detection\.format/);
+  });
+
   it('binds a request to the graph: a dynamic input left out, a wrong rank and an unknown output each name the input and the key', () => {
     const ids = { input_ids: [8, 128] };
     const missing = thrown(() => bindRequest(encoderGraph, { inputs: ids, where: 'Global.inputs' }));
