@@ -5,6 +5,9 @@ import { checkOutputDir, checkOutputFile } from '../core/artifacts/output-roots'
 import { loadJobConfig, parseJobConfig } from '../core/config/load';
 import { JobConfig } from '../core/config/schema';
 import { SlimflowError } from '../core/errors';
+import { loadPipeline, parsePipelineText } from '../core/pipeline/load';
+import { PipelineValidationError } from '../core/pipeline/validate';
+import { ApplicationFailure } from '@temporalio/common';
 import { renderReportHtml } from '../core/report/html';
 import { JobReport, withWriterMeta } from '../core/report/report';
 import { slimflowVersion } from '../core/fleet/key';
@@ -70,6 +73,24 @@ export function createJobActivities(deps: ActivityDeps) {
         // Found now, not after the whole job: an output folder outside the roots, a link, a file.
         checkOutputDir(config.Global.output_dir, 'Global.output_dir');
         return { config };
+      });
+    },
+
+    /**
+     * Parse (when text) and validate a pipeline sent to runPipeline, within the size limits, so no
+     * workflow task ever parses YAML: a bad or oversized pipeline fails once, non-retryably.
+     */
+    async checkPipelineInput(input: { pipeline: unknown }): Promise<{ document: unknown }> {
+      return asActivity(() => {
+        const document = typeof input.pipeline === 'string' ? parsePipelineText(input.pipeline, 'runPipeline input: pipeline') : input.pipeline;
+        try {
+          loadPipeline(document, 'runPipeline input: pipeline');
+        } catch (e) {
+          if (!(e instanceof PipelineValidationError)) throw e;
+          // Every problem, as runPipeline reported them when it validated in the workflow.
+          throw ApplicationFailure.create({ message: e.message, type: 'INVALID_PIPELINE', nonRetryable: true, details: [{ errors: e.errors.map((x) => ({ message: x.message, path: x.path ?? null })) }] });
+        }
+        return { document };
       });
     },
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { ArtifactRef } from '../core/artifacts/store';
+import { ArtifactRef, REF_SCHEME, refFromUri } from '../core/artifacts/store';
 import { SlimflowError } from '../core/errors';
 import { decodeModel, encodeModel, hasExternalData, readModel } from '../core/onnx/model-io';
 import { Model } from '../core/onnx/proto';
@@ -16,8 +16,17 @@ export async function storeModel(deps: ActivityDeps, model: Model): Promise<Arti
   return deps.store.put(encodeModel(model), 'model', 'onnx');
 }
 
-/** Read a model file from disk, check that it is ONNX, and store it. */
+/**
+ * Read a model file from disk, check that it is ONNX, and store it. A store reference instead of a
+ * path (`slimflow:models/…`, put by the client that started the job) is read from the store.
+ */
 export async function importModelFile(deps: ActivityDeps, file: string): Promise<ArtifactRef> {
+  if (file.startsWith(REF_SCHEME)) {
+    const ref = refFromUri(file, 'model');
+    const bytes = await deps.store.read(ref);
+    decodeModel(bytes, file);
+    return { ...ref, bytes: bytes.byteLength };
+  }
   if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'model file does not exist', file);
   const bytes = fs.readFileSync(file);
   const model = decodeModel(bytes, file);

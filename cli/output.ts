@@ -1,4 +1,6 @@
 import { SlimflowError } from '../core/errors';
+import { EXIT } from './exit-codes';
+import { describeTemporalError } from './temporal-errors';
 
 /** Print figures: a human text, or with --json one JSON object as the last stdout line. */
 export function emit(json: boolean, value: unknown, text: () => string): void {
@@ -9,13 +11,28 @@ export function emit(json: boolean, value: unknown, text: () => string): void {
 /** Progress and chatter go to stderr so that stdout stays machine-readable. */
 export const info = (msg: string) => process.stderr.write(`${msg}\n`);
 
-/** Exit with one clear line for known errors; a stack only for the unexpected. */
+/**
+ * Exit with one clear line for known errors (input errors, Temporal-side errors: see cli/exit-codes.ts);
+ * a stack only for the unexpected.
+ */
 export function fail(e: unknown): never {
   const err = e as Error & { cause?: unknown };
   const known = findSlimflowError(err);
-  if (known) process.stderr.write(`slimflow: ${known.code}: ${known.message}\n`);
-  else process.stderr.write(`slimflow: ${err?.stack ?? String(e)}\n`);
-  process.exit(known ? 2 : 1);
+  if (known && known.code !== 'RUNTIME') {
+    process.stderr.write(`slimflow: ${known.code}: ${known.message}\n`);
+    process.exit(EXIT.INPUT);
+  }
+  const temporal = describeTemporalError(err);
+  if (temporal) {
+    process.stderr.write(`slimflow: ${known?.message ?? temporal.line}\n`);
+    process.exit(temporal.exit);
+  }
+  if (known) {
+    process.stderr.write(`slimflow: ${known.code}: ${known.message}\n`);
+    process.exit(EXIT.ERROR);
+  }
+  process.stderr.write(`slimflow: ${err?.stack ?? String(e)}\n`);
+  process.exit(EXIT.ERROR);
 }
 
 /** Temporal wraps errors in failures; dig out the message a user needs. */

@@ -1,18 +1,21 @@
 // runPipeline: the one generic workflow that interprets any valid pipeline DAG.
-// Deterministic by construction: the pipeline is parsed and validated here (pure code), every
+// Deterministic by construction: the pipeline is parsed and validated by an activity, compiled here (pure code), every
 // stage is an activity (or a pure builtin), and each result lands in the history, so a replay
 // rebuilds the same state without re-running a finished step.
-import { ApplicationFailure, CancellationScope, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, defineQuery, executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { SlimflowActivities } from '../activities';
+import { described } from './handler-docs';
 import {
   CompiledPipeline, initialState, loadPipeline, PipelineDocument, PipelineProgress, PipelineValidationError,
   progressOf, RunState, stageSpec, StepFailure, StepInstance,
 } from '../core/pipeline';
 import { SlimflowError } from '../core/errors';
-import { described } from './handler-docs';
 import { interpretPipeline, PipelineResult } from './interpreter';
 import type { StageActivities } from './stage-activities';
 import { isActivityStage, STAGE_TIMEOUTS } from './stage-activities';
-import { TIMEOUT_PRESETS } from './timeouts';
+import { SHORT_IO, TIMEOUT_PRESETS } from './timeouts';
+
+const { checkPipelineInput } = proxyActivities<SlimflowActivities>(SHORT_IO);
 
 export interface RunPipelineInput {
   /** The pipeline as an object or as YAML/JSON text. */
@@ -66,17 +69,33 @@ const invalid = (e: SlimflowError) =>
 
 /** Validate and run a pipeline; fails once, non-retryably, on an invalid pipeline or a failed step. */
 export async function runPipeline(input: RunPipelineInput): Promise<PipelineResult> {
-  let cp: CompiledPipeline;
+  let cp: CompiledPipeline | undefined;
+  let state: RunState | undefined;
+  setHandler(progressQuery, () => (cp && state ? progressOf(cp, state) : { stage: 'checkPipelineInput', percent: 0, steps: {} }), described('progress'));
+  let doc: unknown = input.pipeline;
+  // Parsing and validation run in an activity: a YAML alias bomb inside a workflow task timed out
+  // and was retried forever. Runs recorded before this patch parse here, as they did.
+  if (patched('pipeline-checked-in-activity')) {
+    try {
+      doc = (await checkPipelineInput({ pipeline: input.pipeline })).document;
+    } catch (e) {
+      // The activity's own failure, unwrapped: the job fails with INVALID_PIPELINE and its list of problems.
+      if (e instanceof ActivityFailure && e.cause instanceof ApplicationFailure) {
+        throw ApplicationFailure.create({ message: e.cause.message, type: e.cause.type ?? undefined, nonRetryable: true, details: e.cause.details as unknown[] });
+      }
+      throw e;
+    }
+  }
+  let compiled: CompiledPipeline;
   try {
-    cp = loadPipeline(input.pipeline);
+    compiled = loadPipeline(doc);
   } catch (e) {
     if (e instanceof SlimflowError) throw invalid(e);
     throw e;
   }
-  let state: RunState = initialState(cp, {});
-  setHandler(progressQuery, () => progressOf(cp, state), described('progress'));
-
-  return executePipeline(cp, input.inputs ?? {}, (s) => { state = s; });
+  cp = compiled;
+  state = initialState(compiled, {});
+  return executePipeline(compiled, input.inputs ?? {}, (s) => { state = s; });
 }
 
 /**

@@ -1,34 +1,30 @@
-import * as path from 'node:path';
 import { Command } from 'commander';
 import { loadJobConfig } from '../../core/config/load';
+import { addOutputRoots, checkOutputDir } from '../../core/artifacts/output-roots';
 import { formatReport, JobReport } from '../../core/report/report';
 import { absolutizeConfig } from '../../activities/job-activities';
 import { withClusterFlags } from '../cluster';
-import { JobFlags, runJob } from '../job-runner';
-import { emit, fail } from '../output';
+import { exitCodeOf, JobFlags, runJob, withJobFlags } from '../job-runner';
+import { compressWorkflowId } from '../job-id';
+import { emit, fail, info } from '../output';
 
 /** `slimflow compress <config.yaml>`: the automatic job, from config to report. */
-export const compressCommand = withClusterFlags(
+export const compressCommand = withJobFlags(withClusterFlags(
   new Command('compress')
-    .description('compress a model as its config asks: analysis, teacher, PTQ trials, validation, report (workflow autoCompress)')
+    .description('compress a model as its config asks: analysis, teacher, PTQ trials, validation, report (workflow autoCompress); exits 3 when the target is not met')
     .argument('<config>', 'job config (YAML, ACT-style sections)')
-    .option('--json', 'print the report as one JSON object on the last line')
-    .option('--no-local-worker', 'do not run a worker in this process; rely on `slimflow worker` processes')
-    .option('--keep-server', 'leave the embedded dev server running afterwards'),
-).action(async (configPath: string, flags: JobFlags & { json?: boolean }) => {
+    .option('--json', 'print the report as one JSON object on the last line'),
+)).action(async (configPath: string, flags: JobFlags & { json?: boolean }) => {
   try {
-    // Validate here first: a wrong key is reported before any server starts.
+    // Validate here first: a wrong key or an output folder that cannot be written is reported before any server starts.
+    addOutputRoots(flags.outputRoot ?? []);
     const config = absolutizeConfig(loadJobConfig(configPath), process.cwd());
-    const model = path.basename(config.Global.model, '.onnx');
-    const report = await runJob<JobReport>(flags, (client) =>
-      client.workflow.start('autoCompress', {
-        taskQueue: flags.taskQueue,
-        workflowId: `compress-${model}-${Date.now()}`,
-        args: [{ config }],
-      }),
-    );
-    emit(!!flags.json, report, () => formatReport(report));
-    process.exit(0);
+    checkOutputDir(config.Global.output_dir, 'Global.output_dir');
+    const outcome = await runJob<JobReport>(flags, { type: 'autoCompress', workflowId: compressWorkflowId(config), args: [{ config }] });
+    const report = outcome.result;
+    if (report) emit(!!flags.json, report, () => formatReport(report));
+    else if (outcome.interrupted) info(`job ${outcome.workflowId} cancelled${outcome.bestSoFar ? `; best so far ${outcome.bestSoFar}` : '; no candidate had finished'}`);
+    process.exit(exitCodeOf(outcome, !!report?.target.met));
   } catch (e) {
     fail(e);
   }

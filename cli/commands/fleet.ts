@@ -4,20 +4,28 @@ import { Command } from 'commander';
 import { Client, ScheduleOverlapPolicy, ScheduleNotFoundError } from '@temporalio/client';
 import { parseFleetManifestYaml } from '../../core/fleet/manifest';
 import { formatSummary } from '../../core/fleet/summary';
-import type { FleetInput, FleetSummary } from '../../core/fleet/types';
+import type { FleetInput, FleetSummary, ResolvedFleet } from '../../core/fleet/types';
 import { SlimflowError } from '../../core/errors';
 import { connectClient } from '../../workers/connection';
 import { ClusterFlags, cluster, withClusterFlags } from '../cluster';
-import { JobFlags, runJob } from '../job-runner';
+import { exitCodeOf, JobFlags, runJob, withJobFlags } from '../job-runner';
+import { fleetWorkflowId } from '../job-id';
+import { addOutputRoots } from '../../core/artifacts/output-roots';
+import { loadFleet } from '../../core/fleet/resolve';
+import { checkFleetOutputs } from '../../activities/fleet-activities';
 import { emit, fail, info } from '../output';
 
-/** Validate a manifest file before anything starts; returns the workflow input (absolute paths) and the fleet name. */
-export function fleetInputOf(manifestPath: string): { input: FleetInput; name: string } {
+/** Validate a manifest file before anything starts; returns the workflow input (absolute paths), the fleet name and its resolved entries. */
+export function fleetInputOf(manifestPath: string): { input: FleetInput; name: string; fleet: ResolvedFleet } {
   const file = path.resolve(manifestPath);
   if (!fs.existsSync(file)) throw new SlimflowError('NOT_FOUND', 'fleet manifest does not exist', file);
   const m = parseFleetManifestYaml(fs.readFileSync(file, 'utf8'), file);
   // The schedule re-reads the file at every run, so edits to the manifest apply to the next night.
-  return { input: { manifestPath: file, baseDir: process.cwd() }, name: m.name };
+  const input: FleetInput = { manifestPath: file, baseDir: process.cwd() };
+  // Where it publishes is checked now (registry and each model's output under the output roots).
+  const fleet = checkFleetOutputs(loadFleet(input));
+  for (const e of fleet.entries) if (e.error && /output roots|symbolic link|existing file/.test(e.error)) throw new SlimflowError('INVALID_CONFIG', e.error, `models.${e.name}.output`);
+  return { input, name: m.name, fleet };
 }
 
 const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
@@ -61,21 +69,20 @@ async function withClient<T>(flags: ClusterFlags, fn: (c: Client) => Promise<T>)
   }
 }
 
-const run = withClusterFlags(
+const run = withJobFlags(withClusterFlags(
   new Command('run')
-    .description('recompress the fleet once now (workflow fleetRecompress) and print the run summary')
+    .description('recompress the fleet once now (workflow fleetRecompress) and print the run summary; exits 3 when a model failed')
     .argument('<manifest>', 'fleet manifest (YAML)')
-    .option('--json', 'print the summary as one JSON object on the last line')
-    .option('--no-local-worker', 'do not run a worker in this process; rely on `slimflow worker` processes')
-    .option('--keep-server', 'leave the embedded dev server running afterwards'),
-).action(async (manifest: string, flags: JobFlags & { json?: boolean }) => {
+    .option('--json', 'print the summary as one JSON object on the last line'),
+)).action(async (manifest: string, flags: JobFlags & { json?: boolean }) => {
   try {
-    const { input, name } = fleetInputOf(manifest);
-    const summary = await runJob<FleetSummary>(flags, (client) =>
-      client.workflow.start('fleetRecompress', { taskQueue: flags.taskQueue, workflowId: `fleet-${name}-${Date.now()}`, args: [input] }),
-    );
-    emit(!!flags.json, summary, () => formatSummary(summary));
-    process.exit(summary.failed.length > 0 ? 3 : 0);
+    addOutputRoots(flags.outputRoot ?? []);
+    const { input, fleet } = fleetInputOf(manifest);
+    const outcome = await runJob<FleetSummary>(flags, { type: 'fleetRecompress', workflowId: fleetWorkflowId(fleet), args: [input] });
+    const summary = outcome.result;
+    if (summary) emit(!!flags.json, summary, () => formatSummary(summary));
+    else if (outcome.interrupted) info(`fleet run ${outcome.workflowId} cancelled; versions it published stay where they are`);
+    process.exit(exitCodeOf(outcome, !!summary && summary.failed.length === 0));
   } catch (e) {
     fail(e);
   }
@@ -109,7 +116,6 @@ function scheduleVerb(verb: string, description: string, act: (h: ReturnType<Cli
       info(msg);
       process.exit(0);
     } catch (e) {
-      if (e instanceof ScheduleNotFoundError) fail(new SlimflowError('NOT_FOUND', 'no such schedule', id));
       fail(e);
     }
   });

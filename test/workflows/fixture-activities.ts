@@ -5,6 +5,7 @@ import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ArtifactRef, Candidate } from '../../core/pipeline';
 import type { StageActivities } from '../../workflows/stage-activities';
+import { createJobActivities } from '../../activities/job-activities';
 
 export interface CallRecord {
   workflowId: string;
@@ -74,5 +75,6 @@ export function createFixtureActivities(delayMs = 400) {
       return { candidate: c, accuracy: c.accuracy, agreement: c.agreement, latencyMs: c.latencyMs, sizeBytes: c.sizeBytes };
     }),
   };
-  return { activities, calls, gate };
+  // runPipeline checks its pipeline in an activity (the real one: it is pure).
+  return { activities: { ...activities, checkPipelineInput: createJobActivities({} as never).checkPipelineInput }, calls, gate };
 }
