@@ -36,6 +36,9 @@ export function inputSpec(raw: unknown): InputSpec {
       if (!positiveInts(dims)) throw new SlimflowError('INVALID_CONFIG', `the batch shape of input "${name}" must be positive integers, got ${JSON.stringify(dims)}`, `Global.inputs.${name}.shape`);
       inputs[name] = [...dims];
     }
+    // A port compiled from the shorthand repeats it as name/shape: errors then name Global.input_name/input_shape.
+    const names = Object.keys(inputs);
+    if (names.length === 1 && v.name === names[0] && positiveInts(v.shape)) where = 'Global.input_shape';
   } else if (v.shape !== undefined) {
     where = 'Global.input_shape';
     if (!positiveInts(v.shape)) throw new SlimflowError('INVALID_CONFIG', `input shape must be positive integers, got ${JSON.stringify(v.shape)}`, 'Global.input_shape');

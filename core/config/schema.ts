@@ -29,7 +29,9 @@ const feedInput = z.strictObject({ shape: z.array(z.number().int().positive()).m
  * One optional parameter block per registered task, `Global.<task>` (e.g. `detection: { format: yolov8,
  * score_threshold: 0.25, iou_threshold: 0.45 }`), each the task's own parameter schema.
  */
-const taskParams = Object.fromEntries(taskNames().map((t) => [t, (taskParamsSchema(t) as z.ZodType).optional()]));
+const taskParams = Object.fromEntries(taskNames()
+  .filter((t) => Object.keys((taskParamsSchema(t) as { shape?: object }).shape ?? {}).length > 0)
+  .map((t) => [t, taskParamsSchema(t).optional()]));
 
 const task = z.string().min(1).refine((t) => taskNames().includes(t), { error: (i) => `unknown task "${String(i.input)}"; known tasks: ${taskNames().join(', ')}` });
 
@@ -62,7 +64,7 @@ const global = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['input_shape'], message: `Global.input_name needs Global.input_shape (the input's batch shape)` });
   }
   if (g.inputs && Object.keys(g.inputs).length === 0) ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'Global.inputs names no input' });
-  for (const t of taskNames()) {
+  for (const t of Object.keys(taskParams)) {
     if (t !== g.task && (g as Record<string, unknown>)[t] !== undefined) ctx.addIssue({ code: 'custom', path: [t], message: `Global.${t} configures task "${t}", but Global.task is "${g.task}"` });
   }
 });
