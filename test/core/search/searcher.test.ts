@@ -116,7 +116,8 @@ describe('objective', () => {
   });
 });
 
-describe('tester verdict', () => {
+// The tester's own verdict ended searches recorded before the search-spends-budget patch; they replay with it.
+describe('tester verdict (searches recorded before the search spent its budget)', () => {
   const baseline = { accuracy: 98, agreement: 100, cosine: 100, latencyMs: 20 };
   it('stops when the tester meets the tolerance, searches when close, gives up on PTQ when far', () => {
     const at = (accuracy: number) => testerVerdict({ accuracy, agreement: 99, cosine: 99, latencyMs: 10 }, { baseline, tolerance: 1 }, 3);
