@@ -1,0 +1,66 @@
+// The slimflow CLI as a subprocess (tsx directly, so signals reach it: tsx relays SIGINT/SIGTERM to
+// the script), with its output collected, and small job configs written as YAML files.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as yaml from 'js-yaml';
+import { ppocrModel, CLS_MODEL } from '../fixtures/models';
+
+const repo = path.resolve(__dirname, '..', '..');
+const tsx = path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+export interface CliRun {
+  child: ChildProcess;
+  out: { stdout: string; stderr: string };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once stderr matches. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** Start `slimflow <args>` with its own store and one onnxruntime thread. */
+export function cli(args: string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, [tsx, path.join(repo, 'cli', 'main.ts'), ...args], {
+    cwd: repo,
+    env: { ...process.env, SLIMFLOW_THREADS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // A group of its own: a crash test kills the whole group (tsx and the script it runs).
+    detached: true,
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d) => { out.stdout += String(d); });
+  child.stderr!.on('data', (d) => { out.stderr += String(d); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const waitFor = async (re: RegExp, timeoutMs = 240_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(out.stderr)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`CLI never printed ${re}; stderr:\n${out.stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  return { child, out, exited, waitFor };
+}
+
+/** A tiny classifier job (16 calibration / 32 eval lines) written as a YAML config; returns its path. */
+export function writeClsConfig(dir: string, outputDir: string, over: Record<string, unknown> = {}): string {
+  const config = {
+    Global: {
+      model: ppocrModel(CLS_MODEL),
+      input_name: 'x',
+      input_shape: [8, 3, 48, 192],
+      task: 'ocr-cls',
+      calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 },
+      eval_data: { kind: 'rendered-textlines', task: 'cls', count: 32, seed: 12 },
+      deploy: { threads: 1, max_accuracy_drop: 10 },
+      output_dir: outputDir,
+      ...over,
+    },
+    QuantPost: { algo: 'abs_max', batch_size: 8, batch_num: 2 },
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `job-${Math.random().toString(36).slice(2, 8)}.yaml`);
+  fs.writeFileSync(file, yaml.dump(config));
+  return file;
+}
+
+/** The workflow id the CLI printed when it started or attached. */
+export const printedId = (stderr: string) => /(?:workflow|job) (\S+) (?:started|is already running|already completed)/.exec(stderr)?.[1];
