@@ -2,6 +2,8 @@ import type { PipelineDocument } from '../pipeline/schema';
 import { SlimflowError } from '../errors';
 import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
 import { configBatchSize, inputPortOf } from './feed-request';
+import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
+
 import type { JobConfig } from './schema';
 
 /** One PTQ trial's settings as ptqTrial receives them. */
@@ -62,7 +64,7 @@ export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
   const d = config.Distillation;
   const prune = config.ChannelPrune;
   const strategies = [
-    config.UnstructurePrune ? { kind: 'unstructured', params: { ratio: config.UnstructurePrune.ratio } } : undefined,
+    config.UnstructurePrune ? { kind: 'unstructured', params: { ratio: config.UnstructurePrune.ratio, ...pruneSchedule(config.UnstructurePrune.prune_strategy) } } : undefined,
     config.ASPPrune ? { kind: 'semi-structured-2of4' } : undefined,
     prune ? { kind: 'channel-prune', params: { ratio: prune.pruned_ratio, criterion: prune.criterion === 'geometry_median' ? 'geometric_median' : 'l1' } } : undefined,
     config.QuantAware ? { kind: 'qat', params: { weightBits: config.QuantAware.weight_bits } } : undefined,
@@ -84,6 +86,13 @@ export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
   }));
 }
 
+/**
+ * ACT's prune_strategy: 'gmp' ramps sparsity up over the first half of the training (masks
+ * recomputed from magnitudes as it goes; the second half trains at the target), 'base' prunes to the
+ * target at the first step.
+ */
+const pruneSchedule = (s: 'gmp' | 'base'): { rampShare?: number } => (s === 'gmp' ? { rampShare: 0.5 } : {});
+
 /** The trial QuantPost alone describes: what every searched trial starts from. */
 export function baseTrial(config: JobConfig): PtqTrialConfig {
   const qp = config.QuantPost;
@@ -93,7 +102,7 @@ export function baseTrial(config: JobConfig): PtqTrialConfig {
     biasCorrect: qp?.bias_correct ?? false,
     batchSize: qp?.batch_size ?? configBatchSize(config.Global),
     batchNum: qp?.batch_num ?? 8,
-    opTypes: qp?.quantize_op_types ?? ['Conv', 'MatMul', 'Gemm'],
+    opTypes: qp?.quantize_op_types ?? [...DEFAULT_QUANT_OP_TYPES],
     skipNodes: qp?.skip_tensor_list ?? [],
     ...(qp?.hist_percent !== undefined ? { histPercent: qp.hist_percent } : {}),
     ...(qp?.round_type === 'adaround' ? { roundType: 'adaround' as const } : {}),

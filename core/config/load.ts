@@ -2,17 +2,34 @@ import * as fs from 'node:fs';
 import * as yaml from 'js-yaml';
 import { SlimflowError } from '../errors';
 import { formatZodIssues } from './zod-errors';
-import { JobConfig, jobConfigSchema } from './schema';
+import { JobConfig, jobConfigSchema, UNSUPPORTED_KEYS } from './schema';
 
-/** Validate a parsed config object; every problem is listed with its key path. */
-export function parseJobConfig(raw: unknown, source = '<config>'): JobConfig {
-  const res = jobConfigSchema.safeParse(raw);
-  if (!res.success) {
-    const lines = formatZodIssues(res.error.issues, jobConfigSchema, raw);
-    throw new SlimflowError('INVALID_CONFIG', `invalid config:\n  ${lines.join('\n  ')}`, source);
+/** The keys of UNSUPPORTED_KEYS a raw config sets, as error lines, and the config without them. */
+function unsupportedKeys(raw: unknown): { lines: string[]; rest: unknown } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { lines: [], rest: raw };
+  const rest: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  const lines: string[] = [];
+  for (const [key, instead] of Object.entries(UNSUPPORTED_KEYS)) {
+    const [section, name] = key.split('.');
+    const s = rest[section];
+    if (typeof s !== 'object' || s === null || !(name in s)) continue;
+    lines.push(`${key}: is not supported; remove it (${instead})`);
+    const { [name]: _dropped, ...others } = s as Record<string, unknown>;
+    rest[section] = others;
   }
-  return res.data;
+  return { lines, rest };
 }
+
+/** Validate a parsed config object; every problem is listed with its key path (one problem: one line). */
+export function parseJobConfig(raw: unknown, source = '<config>'): JobConfig {
+  const { lines: unsupported, rest } = unsupportedKeys(raw);
+  const res = jobConfigSchema.safeParse(rest);
+  const lines = [...unsupported, ...(res.success ? [] : formatZodIssues(res.error.issues, jobConfigSchema, rest))];
+  if (lines.length === 1) throw new SlimflowError('INVALID_CONFIG', `invalid config: ${lines[0]}`, source);
+  if (lines.length > 0) throw new SlimflowError('INVALID_CONFIG', `invalid config:\n  ${lines.join('\n  ')}`, source);
+  return res.data!;
+}
+
 
 /** Parse YAML text into a plain object, naming the line of a syntax error. */
 export function parseYaml(text: string, source: string): unknown {

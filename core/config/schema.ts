@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec';
 import { SEARCHED_CALIBRATORS } from '../search/coverage';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
+import { knownCalibratorsText, resolveCalibratorName } from '../quant/calibrators';
+import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 
 /*
  * The job config, in the sections of PaddleSlim ACT (snake_case keys as ACT spells them).
@@ -12,7 +14,9 @@ import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
 const dataset = datasetSpecSchema;
 
 const deploy = z.strictObject({
-  backend: z.enum(['onnxruntime-cpu']).default('onnxruntime-cpu'),
+  /** The one backend slimflow runs and times with; another value is refused. */
+  backend: z.literal('onnxruntime-cpu', { error: 'only onnxruntime-cpu is supported' }).default('onnxruntime-cpu'),
+
   threads: z.number().int().min(1).max(256).default(1),
   /** Wanted speedup over FP32 (e.g. 2 for "2x faster"); 0 = as fast as the strategy gives. */
   target_speedup: z.number().min(0).default(0),
@@ -71,7 +75,13 @@ const global = z.strictObject({
 
 export type GlobalConfig = z.output<typeof global>;
 
-const calibrationAlgo = z.string().min(1);
+/** A calibrator's registered name; onnxruntime's and INC's names for the same method are read as it (core/quant/calibrators/aliases.ts). */
+const calibrationAlgo = z.string().min(1).transform((name, ctx) => {
+  const known = resolveCalibratorName(name);
+  if (known) return known;
+  ctx.issues.push({ code: 'custom', input: name, message: `unknown calibrator "${name}"; ${knownCalibratorsText()}` });
+  return z.NEVER;
+});
 
 const quantPost = z.strictObject({
   algo: calibrationAlgo.default('abs_max'),
@@ -80,14 +90,14 @@ const quantPost = z.strictObject({
   batch_num: z.number().int().positive().default(8),
   activation_bits: z.literal(8).default(8),
   weight_bits: z.literal(8).default(8),
-  quantize_op_types: z.array(z.enum(['Conv', 'ConvTranspose', 'MatMul', 'Gemm'])).default(['Conv', 'MatMul', 'Gemm']),
+  quantize_op_types: z.array(z.enum(DEFAULT_QUANT_OP_TYPES)).default([...DEFAULT_QUANT_OP_TYPES]),
   skip_tensor_list: z.array(z.string()).default([]),
   hist_percent: z.number().gt(0).max(1).optional(),
   bias_correct: z.boolean().default(false),
   /** ACT's round_type: nearest rounding (absent or 'round'), or AdaRound (weights rounded up or down to fit each layer's float output). */
   round_type: z.enum(['round', 'adaround']).optional(),
-  is_full_quantize: z.boolean().default(false),
-  onnx_format: z.boolean().default(true),
+  /** ACT's switch for QDQ ONNX output: slimflow always writes it, so only true is accepted. */
+  onnx_format: z.literal(true, { error: 'only true is supported (slimflow always writes a QDQ ONNX model); remove the key or set it to true' }).default(true),
   /** slimflow's own: where Q/DQ go. 'auto' tries both placements and keeps the faster (measured). */
   qdq_placement: z.enum(['auto', 'integer-path', 'conv-only']).default('auto'),
   /**
@@ -122,7 +132,6 @@ const distillation = z.strictObject({
   alpha: z.union([z.number(), z.array(z.number())]).default(1),
   loss: z.enum(['l2', 'soft_label']).default('l2'),
   node: z.array(z.string()).default([]),
-  teacher_model: z.string().optional(),
 });
 
 const quantAware = z.strictObject({
@@ -130,8 +139,7 @@ const quantAware = z.strictObject({
   activation_bits: z.number().int().default(8),
   weight_bits: z.number().int().default(8),
   weight_quantize_type: z.enum(['channel_wise_abs_max', 'abs_max']).default('channel_wise_abs_max'),
-  quantize_op_types: z.array(z.string()).default(['Conv', 'MatMul']),
-  onnx_format: z.boolean().default(true),
+  onnx_format: z.literal(true, { error: 'only true is supported (slimflow always writes a QDQ ONNX model); remove the key or set it to true' }).default(true),
 });
 
 const unstructurePrune = z.strictObject({
@@ -153,7 +161,6 @@ const trainConfig = z.strictObject({
   epochs: z.number().int().positive().default(1),
   learning_rate: z.number().positive().default(1e-4),
   optimizer: z.enum(['sgd', 'adam', 'adamw']).default('adam'),
-  eval_iter: z.number().int().positive().optional(),
 });
 
 /** The whole job config. */
@@ -171,3 +178,14 @@ export const jobConfigSchema = z.strictObject({
 
 export type JobConfig = z.output<typeof jobConfigSchema>;
 export type QuantPostConfig = z.output<typeof quantPost>;
+
+/**
+ * Keys of ACT's sections that slimflow does not build, each with what to do instead: a config that
+ * uses one fails naming it (load.ts), never read and ignored.
+ */
+export const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
+  'QuantPost.is_full_quantize': 'list the op types to quantize in QuantPost.quantize_op_types',
+  'QuantAware.quantize_op_types': 'QAT quantizes the layers its quantization plan chooses (Conv, ConvTranspose, MatMul, Gemm)',
+  'Distillation.teacher_model': 'the teacher is Global.model itself',
+  'TrainConfig.eval_iter': 'the student is evaluated after every epoch',
+};

@@ -28,6 +28,8 @@ import { configBatchSize } from '../config/feed-request';
 import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
 import { CompileOptions, compileConfig, trainingConfigs } from '../config/compile';
+import { DEFAULT_QUANT_OP_TYPES } from '../config/quant-defaults';
+
 import { SlimflowError } from '../errors';
 import type { SkippedStrategy } from '../report/report';
 
@@ -132,11 +134,11 @@ export function effectiveConfig(config: JobConfig, analysis: GraphAnalysis): Job
     throw new SlimflowError('NOT_SUPPORTED', 'the model has no quantizable layer (Conv, ConvTranspose, MatMul or Gemm with constant weights)', config.Global.model);
   }
   // Quantize only op types the model has, so the plan shows what will really change.
-  const opTypes = (config.QuantPost?.quantize_op_types ?? ['Conv', 'ConvTranspose', 'MatMul', 'Gemm']).filter((t) => present.has(t));
+  const opTypes = (config.QuantPost?.quantize_op_types ?? DEFAULT_QUANT_OP_TYPES).filter((t) => present.has(t));
   // A config without QuantPost gets the schema's defaults for the keys the compiler reads (the rest stay absent).
   const quantPost = {
     algo: 'abs_max', weight_quantize_type: 'channel_wise_abs_max', batch_size: configBatchSize(config.Global), batch_num: 8,
-    activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, is_full_quantize: false, onnx_format: true, qdq_placement: 'auto',
+    activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, onnx_format: true, qdq_placement: 'auto',
     ...config.QuantPost,
     quantize_op_types: opTypes,
   } as NonNullable<JobConfig['QuantPost']>;

@@ -2,6 +2,7 @@ import { SlimflowError } from '../../errors';
 import { scanFinite } from '../histogram';
 import { absMaxCalibrator } from './abs-max';
 import { avgCalibrator } from './avg';
+import { CALIBRATOR_ALIASES, canonicalCalibrator } from './aliases';
 import { Calibrator, CalibrationBatch } from './calibrator';
 import { emdCalibrator } from './emd';
 import { histCalibrator } from './hist';
@@ -16,10 +17,17 @@ const REGISTRY: ReadonlyMap<string, Calibrator<any, any>> = new Map(
 /** Names of the registered calibrators. */
 export const calibratorNames = (): string[] => [...REGISTRY.keys()];
 
-/** A calibrator by name; an unknown name is an input error that lists the known ones. */
-export function getCalibrator(name: string): Calibrator<any, any> {
-  const c = REGISTRY.get(name);
-  if (!c) throw new SlimflowError('INVALID_CONFIG', `unknown calibrator "${name}"; known calibrators: ${calibratorNames().join(', ')}`, 'calibrator');
+/** The registered name a calibrator name means (onnxruntime's and INC's names too, see ./aliases), or undefined. */
+export const resolveCalibratorName = (name: string): string | undefined => canonicalCalibrator(name, calibratorNames());
+
+/** The line that lists what a calibrator name may be. */
+export const knownCalibratorsText = (): string =>
+  `known calibrators: ${calibratorNames().join(', ')} (also ${Object.entries(CALIBRATOR_ALIASES).map(([a, c]) => `${a} = ${c}`).join(', ')})`;
+
+/** A calibrator by name (or alias); an unknown name is an input error naming `key` and listing the known ones. */
+export function getCalibrator(name: string, key = 'calibrator'): Calibrator<any, any> {
+  const c = REGISTRY.get(resolveCalibratorName(name) ?? name);
+  if (!c) throw new SlimflowError('INVALID_CONFIG', `unknown calibrator "${name}"; ${knownCalibratorsText()}`, key);
   return c;
 }
 

@@ -14,6 +14,8 @@ const unstructuredParams = z.object({
   rampSteps: z.number().int().min(0).default(0),
   /** Masks are recomputed from magnitudes every this many steps while ramping. */
   every: z.number().int().positive().default(10),
+  /** Share of the training's steps the ramp takes (GMP; the rest trains at the target); replaces rampSteps. */
+  rampShare: z.number().min(0).max(1).optional(),
   /** Layers with fewer weights stay dense (first convs, tiny heads). */
   minParams: z.number().int().min(1).default(256),
 }).strict();
@@ -49,11 +51,19 @@ function enforce(trainer: Trainer, masks: Map<string, Mask>, student: Parameters
   };
 }
 
+/** A ramp over `share` of the steps, ending on a remask step so the target is reached (0 steps: at once). */
+function rampOf(share: number, totalSteps: number, every: number): { rampSteps: number; every: number } {
+  const steps = Math.floor(share * totalSteps);
+  const e = Math.max(1, Math.min(every, steps));
+  return { rampSteps: e * Math.floor(steps / e), every: e };
+}
+
 /** Unstructured magnitude sparsity to a target ratio, gradually (GMP) or at once. */
+
 export const unstructuredStrategy: StrategyFactory = async (student, ctx) => {
   const r = unstructuredParams.safeParse(ctx.config.strategy.params);
   if (!r.success) throw new SlimflowError('INVALID_CONFIG', `bad unstructured-sparsity parameters: ${r.error.message}`, 'train.strategy.params');
-  const p = r.data;
+  const p = { ...r.data, ...(r.data.rampShare !== undefined ? rampOf(r.data.rampShare, ctx.totalSteps, r.data.every) : {}) };
   return {
     student,
     async attach(trainer) {
