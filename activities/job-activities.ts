@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArtifactRef } from '../core/artifacts/store';
+import { ArtifactRef, REF_SCHEME } from '../core/artifacts/store';
 import { writeFileAtomic } from '../core/artifacts/atomic';
 import { checkOutputDir, checkOutputFile } from '../core/artifacts/output-roots';
 import { loadJobConfig, parseJobConfig } from '../core/config/load';
@@ -28,7 +28,8 @@ async function readVerified(deps: ActivityDeps, ref: ArtifactRef): Promise<Buffe
 
 /** Make every path in a config absolute, so any worker resolves it the same way. */
 export function absolutizeConfig(config: JobConfig, baseDir: string): JobConfig {
-  const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  // A store reference (an input the client put into the shared store) is no path: it stays as it is.
+  const abs = (p: string) => (p.startsWith(REF_SCHEME) || path.isAbsolute(p) ? p : path.resolve(baseDir, p));
   const data = (d: JobConfig['Global']['calibration_data']) => {
     if (d.kind === 'images') return { ...d, dir: abs(d.dir), ...(d.labels ? { labels: abs(d.labels) } : {}) };
     if (d.kind === 'npy') return { ...d, ...(d.dir ? { dir: abs(d.dir) } : {}), ...(d.files ? { files: d.files.map(abs) } : {}) };

@@ -3,6 +3,8 @@ import { loadJobConfig } from '../../core/config/load';
 import { addOutputRoots, checkOutputDir } from '../../core/artifacts/output-roots';
 import { formatReport, JobReport } from '../../core/report/report';
 import { absolutizeConfig } from '../../activities/job-activities';
+import { defaultDeps } from '../../activities/deps';
+import { isSharedStore, stageModelInput } from '../../core/artifacts/stage-inputs';
 import { withClusterFlags } from '../cluster';
 import { exitCodeOf, JobFlags, runJob, withJobFlags } from '../job-runner';
 import { compressWorkflowId } from '../job-id';
@@ -20,7 +22,9 @@ export const compressCommand = withJobFlags(withClusterFlags(
     addOutputRoots(flags.outputRoot ?? []);
     const config = absolutizeConfig(loadJobConfig(configPath), process.cwd());
     checkOutputDir(config.Global.output_dir, 'Global.output_dir');
-    const outcome = await runJob<JobReport>(flags, { type: 'autoCompress', workflowId: compressWorkflowId(config), args: [{ config }] });
+    // With a shared store, workers on other machines read the model from it, not from this machine's path.
+    const job = isSharedStore(process.env.SLIMFLOW_STORE) ? await stageModelInput(config, defaultDeps().store) : config;
+    const outcome = await runJob<JobReport>(flags, { type: 'autoCompress', workflowId: compressWorkflowId(config), args: [{ config: job }] });
     const report = outcome.result;
     if (report) emit(!!flags.json, report, () => formatReport(report));
     else if (outcome.interrupted) info(`job ${outcome.workflowId} cancelled${outcome.bestSoFar ? `; best so far ${outcome.bestSoFar}` : '; no candidate had finished'}`);

@@ -72,6 +72,13 @@ export function refsIn(value: unknown, out = new Map<string, ArtifactRef>()): Ar
   return [...out.values()];
 }
 
+/** A reference from its URI alone (the hash is in the key); `bytes` is 0 until read. */
+export function refFromUri(uri: string, kind: ArtifactRef['kind']): ArtifactRef {
+  const m = uri.startsWith(REF_SCHEME) ? OBJECT_KEY.exec(uri.slice(REF_SCHEME.length)) : null;
+  if (!m) throw new SlimflowError('INVALID_DATA', `not a store reference: ${uri}`, uri);
+  return { uri, sha256: m[2], bytes: 0, kind };
+}
+
 /** The store key a reference names: from `slimflow:` directly; from an old `file://` ref, by its hash. */
 function keysOf(ref: ArtifactRef): string[] {
   if (ref.uri.startsWith(REF_SCHEME)) {

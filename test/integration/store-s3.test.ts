@@ -8,6 +8,12 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { openStore } from '../../core/artifacts/open-store';
 import { ArtifactIntegrityError, ArtifactStore, sha256 } from '../../core/artifacts/store';
 import { S3Backend } from '../../core/artifacts/s3-backend';
+import { isSharedStore, stageModelInput } from '../../core/artifacts/stage-inputs';
+import { absolutizeConfig } from '../../activities/job-activities';
+import { importModelFile } from '../../activities/model-refs';
+import { parseJobConfig } from '../../core/config/load';
+import { ppocrModel, CLS_MODEL } from '../fixtures/models';
+import { clsJob } from './harness';
 import { S3Server, startS3Server } from './setup/versitygw';
 
 const tmp = (label: string) => fs.mkdtempSync(path.join(os.tmpdir(), `sf-${label}-`));
@@ -87,6 +93,22 @@ describe('the S3 artifact store on versitygw', () => {
     // Consistent for S3 (its checksums match the new bytes), wrong for the reference.
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `overwritten/${ref.uri.slice('slimflow:'.length)}`, Body: 'another model' }));
     await expect(worker('overwritten').store.read(ref)).rejects.toThrow(`has sha256 ${sha256('another model')}`);
+  });
+
+  it('takes the job model from the client: staged into the bucket, imported by a worker with its own cache', async () => {
+    expect(isSharedStore(`s3://${s3.bucket}/jobs`)).toBe(true);
+    expect(isSharedStore('/srv/store')).toBe(false);
+    const client = worker('jobs');
+    const config = absolutizeConfig(parseJobConfig(clsJob(tmp('out')), 'job'), process.cwd());
+    const staged = await stageModelInput(config, client.store);
+    const bytes = fs.readFileSync(ppocrModel(CLS_MODEL));
+    expect(staged.Global.model).toBe(`slimflow:models/${sha256(bytes).slice(0, 2)}/${sha256(bytes)}.onnx`);
+    // What a worker does with it: prepareJob keeps the reference, importModel reads it from the bucket.
+    expect(absolutizeConfig(staged, '/elsewhere').Global.model).toBe(staged.Global.model);
+    const w = worker('jobs');
+    const ref = await importModelFile({ store: w.store, threads: 1 }, staged.Global.model);
+    expect(ref).toEqual({ uri: staged.Global.model, sha256: sha256(bytes), bytes: bytes.byteLength, kind: 'model' });
+    expect(fs.readFileSync(await w.store.localPath(ref)).equals(bytes)).toBe(true);
   });
 
   it('reports an object missing from the bucket by its ref', async () => {
