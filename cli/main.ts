@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { analyzeCommand } from './commands/analyze';
 import { benchCommand } from './commands/bench';
 import { compressCommand } from './commands/compress';
+import { checkCommand } from './commands/check';
 import { devCommand } from './commands/dev';
 import { evalCommand } from './commands/eval';
 import { cancelCommand } from './commands/cancel';
@@ -16,12 +17,14 @@ import { runCommand } from './commands/run';
 import { quantizeCommand } from './commands/quantize';
 import { workerCommand } from './commands/worker';
 import { serverCommand } from './commands/server';
+import { slimflowVersion } from '../core/fleet/key';
 
 const program = new Command('slimflow')
   .description('automatic ONNX model compression; every stage is a durable Temporal activity')
-  .version('0.1.0');
+  .version(slimflowVersion());
 
-for (const cmd of [compressCommand, runCommand, planCommand, devCommand, serverCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand, fleetCommand, statusCommand, pauseCommand, resumeCommand, cancelCommand]) {
+for (const cmd of [compressCommand, checkCommand, runCommand, planCommand,
+ devCommand, serverCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand, fleetCommand, statusCommand, pauseCommand, resumeCommand, cancelCommand]) {
   program.addCommand(cmd);
 }
 
