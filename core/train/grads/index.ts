@@ -1,7 +1,7 @@
 import { GradientRule } from './rule';
 import { addGrad, divGrad, mulGrad, subGrad, sumGrad } from './elementwise';
 import { powGrad } from './pow';
-import { erfGrad, expGrad, identityGrads, logGrad, negGrad, sigmoidGrad, sqrtGrad } from './unary';
+import { erfGrad, expGrad, identityGrads, logGrad, negGrad, reciprocalGrad, sigmoidGrad, sqrtGrad, tanhGrad } from './unary';
 import { clipGrad, hardSigmoidGrad, hardSwishGrad, reluGrad } from './activations';
 import { logSoftmaxGrad, softmaxGrad } from './softmax';
 import { globalAveragePoolGrad, reduceMeanGrad, reduceSumGrad } from './reduce';
@@ -12,16 +12,20 @@ import { averagePoolGrad, maxPoolGrad } from './pool';
 import { resizeGrad } from './resize';
 import { dequantizeLinearGrad, quantizeLinearGrad } from './fake-quant';
 import { batchNormGrad } from './batchnorm';
+import { layerNormGrad } from './layer-norm';
+import { geluGrad } from './gelu';
+import { whereGrad } from './where';
+import { gatherGrad } from './gather';
 
 // The one place gradient rules are registered: adding an op means one file and one line here.
 const RULES: GradientRule[] = [
   addGrad, subGrad, mulGrad, divGrad, sumGrad, powGrad,
-  sqrtGrad, sigmoidGrad, logGrad, expGrad, negGrad, erfGrad, ...identityGrads,
-  reluGrad, clipGrad, hardSigmoidGrad, hardSwishGrad,
+  sqrtGrad, sigmoidGrad, logGrad, expGrad, negGrad, erfGrad, tanhGrad, reciprocalGrad, ...identityGrads,
+  reluGrad, clipGrad, hardSigmoidGrad, hardSwishGrad, geluGrad,
   softmaxGrad, logSoftmaxGrad,
   reduceMeanGrad, reduceSumGrad, globalAveragePoolGrad,
-  ...reshapeLikeGrads, transposeGrad, concatGrad, splitGrad, sliceGrad,
-  matMulGrad, gemmGrad, convGrad, convTransposeGrad, batchNormGrad,
+  ...reshapeLikeGrads, transposeGrad, concatGrad, splitGrad, sliceGrad, gatherGrad, whereGrad,
+  matMulGrad, gemmGrad, convGrad, convTransposeGrad, batchNormGrad, layerNormGrad,
   maxPoolGrad, averagePoolGrad, resizeGrad,
   quantizeLinearGrad, dequantizeLinearGrad,
 ];

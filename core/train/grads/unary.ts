@@ -53,3 +53,23 @@ export const erfGrad: GradientRule = {
     return [b.op1('Mul', [dyOf(dy), b.op1('Mul', [e, b.scalar(2 / Math.sqrt(Math.PI))])])];
   },
 };
+
+/** y = tanh x: dx = dy·(1 − y²). */
+export const tanhGrad: GradientRule = {
+  opType: 'Tanh',
+  grad(ctx, dy) {
+    const { b } = ctx;
+    const y = ctx.node.output[0];
+    return [b.op1('Mul', [dyOf(dy), b.op1('Sub', [b.scalar(1), b.op1('Mul', [y, y])])])];
+  },
+};
+
+/** y = 1/x: dx = −dy·y². */
+export const reciprocalGrad: GradientRule = {
+  opType: 'Reciprocal',
+  grad(ctx, dy) {
+    const { b } = ctx;
+    const y = ctx.node.output[0];
+    return [b.op1('Neg', [b.op1('Mul', [dyOf(dy), b.op1('Mul', [y, y])])])];
+  },
+};

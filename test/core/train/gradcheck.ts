@@ -9,7 +9,7 @@ import { Attrs } from '../../../core/train/builder';
 import { attr } from '../../../core/onnx/graph';
 
 /** One input of the op under test: a float tensor (differentiated when `wrt`) or an int64 constant. */
-export interface CheckInput { dims: number[]; data?: number[] | Float32Array; wrt?: boolean; ints?: number[]; empty?: boolean }
+export interface CheckInput { dims: number[]; data?: number[] | Float32Array; wrt?: boolean; ints?: number[]; bools?: boolean[]; empty?: boolean }
 
 export interface CheckSpec {
   op: string;
@@ -58,11 +58,12 @@ export async function gradientError(spec: CheckSpec): Promise<{ worst: number; c
   const rng = new Rng(spec.seed ?? 7);
   const nOut = spec.outputs ?? 1;
   const names = spec.inputs.map((_, i) => `in${i}`);
-  const values = spec.inputs.map((inp) => (inp.ints ? undefined : Float32Array.from(inp.data ?? randn(inp.dims.reduce((a, b) => a * b, 1), rng))));
+  const values = spec.inputs.map((inp) => (inp.ints || inp.bools ? undefined : Float32Array.from(inp.data ?? randn(inp.dims.reduce((a, b) => a * b, 1), rng))));
   const inits: TensorProto[] = [];
   spec.inputs.forEach((inp, i) => {
     if (inp.wrt || inp.empty) return;
-    inits.push(inp.ints ? int64TensorProto(names[i], [inp.ints.length], inp.ints) : floatTensorProto(names[i], inp.dims, values[i]!));
+    if (inp.bools) inits.push({ name: names[i], dims: inp.dims, dataType: 9, rawData: Uint8Array.from(inp.bools, (v) => (v ? 1 : 0)) });
+    else inits.push(inp.ints ? int64TensorProto(names[i], inp.dims.length ? inp.dims : [], inp.ints) : floatTensorProto(names[i], inp.dims, values[i]!));
   });
   const outs = Array.from({ length: nOut }, (_, i) => `out${i}`);
   const model: Model = {
