@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ArtifactStore } from '../core/artifacts/store';
 import { openStore } from '../core/artifacts/open-store';
+import { stateRoot } from '../core/package-root';
 
 /** What activities need from the outside world; the worker builds it once. */
 export interface ActivityDeps {
@@ -9,7 +10,7 @@ export interface ActivityDeps {
   threads: number;
 }
 
-const stateDir = path.resolve(__dirname, '..', '.slimflow');
+const stateDir = stateRoot();
 
 /**
  * Default deps: the store SLIMFLOW_STORE names (a folder, file:///path or s3://bucket/prefix),

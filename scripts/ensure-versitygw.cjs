@@ -36,6 +36,11 @@ function main() {
     log('skipped');
     return;
   }
+  // An installed package has no tests (package.json "files"): nothing there needs versitygw.
+  if (!fs.existsSync(path.join(REPO_ROOT, 'test'))) {
+    log('installed as a package: versitygw serves the tests only, skipped');
+    return;
+  }
   const found = findVersitygw();
   if (found) {
     log(`using ${found}`);

@@ -8,7 +8,8 @@ import { Connection } from '@temporalio/client';
 import { SlimflowError } from '../core/errors';
 import { ensureSearchAttributes } from './register-search-attributes';
 import { SLIMFLOW_SEARCH_ATTRIBUTES } from './search-attributes';
-import { REPO_ROOT, resolveTemporalBin, runTemporalCli } from './temporal-cli';
+import { stateRoot } from '../core/package-root';
+import { resolveTemporalBin, runTemporalCli } from './temporal-cli';
 import {
   claimDatabase,
   type DevServerState,
@@ -23,7 +24,7 @@ import {
 } from './dev-server-state';
 
 /** Where the embedded server keeps its database, log and state file unless told otherwise. */
-export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, '.slimflow', 'temporal');
+export const DEFAULT_STATE_DIR = path.join(stateRoot(), 'temporal');
 
 /**
  * One task-queue partition. The server's default (4) spreads a queue's backlog over partitions that a

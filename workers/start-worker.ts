@@ -6,7 +6,8 @@ import { ActivityDeps, defaultDeps } from '../activities/deps';
 import { connectWorkerConnection, ResolvedConnection } from './connection';
 import { createSlimflowWorker, DEFAULT_TASK_QUEUE } from './create-worker';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
+/** The workflows module the worker bundles: the sources under tsx, the compiled file when running from dist/. */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', `index${path.extname(__filename)}`);
 
 export interface StartWorkerOptions {
   taskQueue?: string;

@@ -4,9 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile, spawnSync } from 'node:child_process';
 import { SlimflowError } from '../core/errors';
+import { PACKAGE_ROOT } from '../core/package-root';
 
-/** The repository root (this file lives in <repo>/workers). */
-export const REPO_ROOT = path.resolve(__dirname, '..');
+/** The package root (the checkout, or the installed package): scripts/ensure-temporal.cjs builds into its .tools/bin. */
+export const REPO_ROOT = PACKAGE_ROOT;
 const EXE = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
 
 function answersVersion(bin: string): boolean {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { JobConfig } from '../config/schema';
 import { SlimflowError } from '../errors';
+import { PACKAGE_ROOT } from '../package-root';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
@@ -89,6 +90,6 @@ export function fleetKey(config: JobConfig, version: string): { key: string; par
 
 /** slimflow's version from package.json (part of every key: a new release recompresses). */
 export function slimflowVersion(): string {
-  const pkg = path.resolve(__dirname, '..', '..', 'package.json');
+  const pkg = path.join(PACKAGE_ROOT, 'package.json');
   return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
 }

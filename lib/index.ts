@@ -1,0 +1,22 @@
+// slimflow's library API: connect to a cluster, start jobs, run workers, quantize locally.
+export { resolveConnection, connectClient, connectWorkerConnection } from '../workers/connection';
+export type { ConnectionOptions, ResolvedConnection } from '../workers/connection';
+export { buildWorker, WORKFLOWS_PATH } from '../workers/start-worker';
+export type { StartWorkerOptions } from '../workers/start-worker';
+export { DEFAULT_TASK_QUEUE } from '../workers/create-worker';
+export { ensureDevServer, stopDevServer } from '../workers/dev-server';
+export { ensureSearchAttributes, registrationCommands } from '../workers/register-search-attributes';
+export { SLIMFLOW_SEARCH_ATTRIBUTES, SlimflowSearchAttributes } from '../workers/search-attributes';
+export { startCompressJob } from './jobs';
+export type { StartJobOptions } from './jobs';
+export { quantizeWithConfig } from './ptq';
+export type { LocalPtqOptions, LocalPtqResult } from './ptq';
+export { quantizeModel } from '../core/quant/ptq';
+export type { QuantizeOptions, QuantizeReport } from '../core/quant/ptq';
+export { loadJobConfig } from '../core/config/load';
+export type { JobConfig } from '../core/config/schema';
+export type { JobReport } from '../core/report/report';
+export { readModel, encodeModel } from '../core/onnx/model-io';
+export { cpuFeatures } from '../core/runtime/cpu-features';
+export type { CpuFeatures } from '../core/runtime/cpu-features';
+export { SlimflowError } from '../core/errors';
