@@ -1,9 +1,10 @@
 import { FeedRequest, resolveFeed } from '../core/config/feed-request';
 import { SlimflowError } from '../core/errors';
 import type { Feed } from '../core/feed';
+import { shapesFromData } from '../core/feed-data';
 import { graphInputs, graphOutputs } from '../core/onnx/graph-inputs';
 import type { Model } from '../core/onnx/proto';
-import type { ModelSession } from '../core/runtime/session';
+import { ModelSession } from '../core/runtime/session';
 
 /** The `input` port of a stage, read: what the config asks of the feed, threads, the task and its parameters. */
 export interface InputSpec {
@@ -54,12 +55,36 @@ export function inputSpec(raw: unknown): InputSpec {
   };
 }
 
-/** The feed of a loaded model (graph inputs and outputs read from its proto). */
-export function feedForModel(model: Model, spec: InputSpec): Feed {
-  return resolveFeed(graphInputs(model), graphOutputs(model).map((o) => o.name), spec.request, spec.threads);
+/** Where a stage may read batch shapes when its port gives none: a dataset and the batch size to run at. */
+export interface DataShapes {
+  data: unknown;
+  batchSize: number;
 }
 
-/** The feed of an open session (graph inputs and outputs as onnxruntime reads them). */
-export function feedForSession(session: ModelSession, spec: InputSpec): Feed {
-  return resolveFeed(session.graphInputs, session.outputNames, spec.request, spec.threads);
+/** The batch size of a stage fed from data without shapes in its port (what the PP-OCR jobs always ran at). */
+export const DEFAULT_BATCH = 8;
+
+/**
+ * The feed of a model: graph inputs and outputs (from its proto, or as an open session reads them)
+ * bound to the port's request. A port that gives no shapes at all, for a graph with dynamic dims,
+ * takes them from the first sample of `from` (a hand-written pipeline need not repeat the data's shape).
+ */
+export async function feedFor(model: Model | ModelSession, spec: InputSpec, from?: DataShapes): Promise<Feed> {
+  const [graph, outputs] = model instanceof ModelSession ? [model.graphInputs, model.outputNames] : [graphInputs(model), graphOutputs(model).map((o) => o.name)];
+  const r = spec.request;
+  const asksNothing = Object.keys(r.inputs).length === 0 && !r.single;
+  const dynamic = graph.some((g) => g.dims.some((d) => typeof d !== 'number'));
+  const request = asksNothing && dynamic && from ? { ...r, inputs: await shapesFromData(graph, from.data, from.batchSize), where: 'input (shapes read from the data)' } : r;
+  return resolveFeed(graph, outputs, request, spec.threads);
+}
+
+/** The feed of a loaded model from the port alone (stages without data: timing, estimates). */
+export function feedForModel(model: Model, spec: InputSpec): Feed {
+  const graph = graphInputs(model);
+  const r = spec.request;
+  const dynamic = graph.find((g) => g.dims.some((d) => typeof d !== 'number'));
+  if (dynamic && Object.keys(r.inputs).length === 0 && !r.single) {
+    throw new SlimflowError('INVALID_CONFIG', `the stage's input port gives no batch shapes, and model input "${dynamic.name}" has dynamic dims [${dynamic.dims.join(', ')}]; give them: Global.inputs in a job config, or input: { inputs: { ${dynamic.name}: [<batch shape>] } } in a pipeline`, 'input');
+  }
+  return resolveFeed(graph, graphOutputs(model).map((o) => o.name), r, spec.threads);
 }

@@ -11,7 +11,7 @@ import { cpuFeatures } from '../core/runtime/cpu-features';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
-import { feedForModel, inputSpec } from './input-spec';
+import { feedFor, inputSpec } from './input-spec';
 import { loadModelRef, storeModel } from './model-refs';
 
 export interface PtqTrialResult {
@@ -44,7 +44,7 @@ export function createPtqActivities(deps: ActivityDeps) {
         if (done) return done;
 
         const model = await loadModelRef(deps, input.model);
-        const feed = feedForModel(model, spec);
+        const feed = await feedFor(model, spec, { data: input.calib, batchSize: config.batchSize });
         // As many samples as the trial asks for, in batches the graph accepts.
         const batchSize = batchSizeFor(graphInputs(model), config.batchSize);
         const batches = feedBatches(input.calib, feed.inputs, { batchSize, limit: config.batchSize * config.batchNum, where: 'Global.calibration_data' });

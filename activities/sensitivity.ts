@@ -6,7 +6,7 @@ import { LayerSensitivity, layerSensitivity, quantizedLayers } from '../core/qua
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { heartbeating } from './heartbeat';
-import { feedForModel, inputSpec } from './input-spec';
+import { DEFAULT_BATCH, feedFor, inputSpec } from './input-spec';
 import { loadModelRef } from './model-refs';
 
 /** measureSensitivity: per-layer error of a quantized model against its float model on calibration data. */
@@ -19,7 +19,7 @@ export function createSensitivityActivities(deps: ActivityDeps) {
         // quantizeModel prepares (folds) the float graph before quantizing: compare against the same graph.
         const float = prepareModel(await loadModelRef(deps, input.model)).model;
         const quantized = await loadModelRef(deps, input.quantized);
-        const feed = feedForModel(float, spec);
+        const feed = await feedFor(float, spec, { data: input.calib, batchSize: DEFAULT_BATCH });
         const batchSize = batchSizeOf(feed);
         const batches = feedBatches(input.calib, feed.inputs, { batchSize, limit: batchSize * (input.batches ?? 4), where: 'Global.calibration_data' });
         const feeds = (async function* () {

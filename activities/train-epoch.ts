@@ -7,7 +7,7 @@ import '../core/train/strategies';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
-import { feedForModel, inputSpec } from './input-spec';
+import { feedFor, inputSpec } from './input-spec';
 import { loadModelRef, storeModel } from './model-refs';
 
 export interface TrainEpochInput {
@@ -65,7 +65,7 @@ export function createTrainActivities(deps: ActivityDeps) {
         let lastRef: ArtifactRef | undefined = ref;
         beat({ stage: 'loading', epoch, checkpoint: lastRef });
         const student = await loadModelRef(deps, input.model);
-        const set = await loadSampleSet(input.train, config.samples, trainableInput(feedForModel(student, spec), spec.request.where));
+        const set = await loadSampleSet(input.train, config.samples, trainableInput(await feedFor(student, spec, { data: input.train, batchSize: 1 }), spec.request.where));
         const run = await openTrainingRun(student, await loadModelRef(deps, input.teacher), set, config, epoch);
         try {
           if (resume) resumeRun(run, resume);

@@ -13,7 +13,7 @@ import type { Candidate } from '../core/pipeline/types';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { beat } from './heartbeat';
-import { feedForModel, feedForSession, InputSpec, inputSpec } from './input-spec';
+import { DataShapes, DEFAULT_BATCH, feedFor, feedForModel, InputSpec, inputSpec } from './input-spec';
 
 export interface ValidationResult {
   candidate: Candidate;
@@ -24,11 +24,11 @@ export interface ValidationResult {
 }
 
 /** A session with its feed bound to the graph's inputs and outputs (every config problem named before any batch runs). */
-async function openChecked(bytes: Uint8Array, spec: InputSpec, label: string, simulated = false): Promise<{ session: ModelSession; feed: Feed }> {
+async function openChecked(bytes: Uint8Array, spec: InputSpec, label: string, from: DataShapes, simulated = false): Promise<{ session: ModelSession; feed: Feed }> {
   // 'basic' stops before onnxruntime fuses DQ → op → Q into integer kernels.
   const session = await ModelSession.create(bytes, { threads: spec.threads, ...(simulated ? { graphOptimization: 'basic' as const } : {}) }, label);
   try {
-    return { session, feed: feedForSession(session, spec) };
+    return { session, feed: await feedFor(session, spec, from) };
   } catch (e) {
     await session.release();
     throw e;
@@ -44,10 +44,12 @@ const scoredBySimulation = (config: unknown) => (config as { backend?: unknown }
 
 /** Run teacher and student over the evaluation set: the task metric (when labeled), agreement, and a latency batch. */
 async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, evalSpec: unknown, spec: InputSpec, label: string, simulated = false) {
-  const teacher = await openChecked(teacherBytes, spec, 'teacher');
+  // Without shapes in the port, the evaluation data's own (at the batch size PP-OCR jobs ran).
+  const from = { data: evalSpec, batchSize: DEFAULT_BATCH };
+  const teacher = await openChecked(teacherBytes, spec, 'teacher', from);
   let student: Awaited<ReturnType<typeof openChecked>>;
   try {
-    student = await openChecked(studentBytes, spec, label, simulated);
+    student = await openChecked(studentBytes, spec, label, from, simulated);
   } catch (e) {
     await teacher.session.release();
     throw e;
@@ -81,6 +83,13 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
 /** A latency batch of the feed's shapes: the first full real batch when the data had one, else a constant one per dtype. */
 const latencyFeed = (feed: Feed, real?: Record<string, Tensor>): Record<string, Tensor> => real ?? syntheticFeed(feed.inputs);
 
+/** The spec with `shapes` (the candidate's recorded ones) when its port gives none. */
+function withShapes(spec: InputSpec, shapes: Record<string, number[]> | undefined): InputSpec {
+  const r = spec.request;
+  if (!shapes || Object.keys(r.inputs).length > 0 || r.single) return spec;
+  return { ...spec, request: { ...r, inputs: shapes, where: 'input (the baseline candidate\'s shapes)' } };
+}
+
 /** validateCandidate and estimateLatency: measured figures of one model. */
 export function createValidationActivities(deps: ActivityDeps) {
   return {
@@ -98,6 +107,7 @@ export function createValidationActivities(deps: ActivityDeps) {
           accuracy: result.accuracy,
           score: result.task.score,
           metric: result.task.metric,
+          inputShapes: Object.fromEntries(result.feed.inputs.map((i) => [i.name, i.shape])),
           agreement: result.agreement.top1,
           cosine: result.agreement.cosine,
           emd: result.emd,
@@ -116,7 +126,8 @@ export function createValidationActivities(deps: ActivityDeps) {
         const all = [input.baseline, ...(input.reference ? [input.reference] : []), ...input.candidates];
         const models = await Promise.all(all.map((c) => deps.store.read(c.model)));
         // Every candidate takes the baseline's inputs: one feed, bound to the baseline's graph.
-        const feed = feedForModel(decodeModel(models[0], 'baseline'), spec);
+        // Without shapes in the port, the batch shapes the baseline was validated at.
+        const feed = feedForModel(decodeModel(models[0], 'baseline'), withShapes(spec, input.baseline.inputShapes));
         const results = await compareLatency(models, latencyFeed(feed), {
           threads: spec.threads,
           onRound: (round) => beat({ stage: 'compareLatency', round }),

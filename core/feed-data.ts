@@ -3,7 +3,7 @@
 // and the config key of the dataset; the model is never run on data it was not made for.
 import { Batch, iterateBatches } from './data';
 import { SlimflowError } from './errors';
-import { FeedInput } from './feed';
+import { FeedInput, GraphInput } from './feed';
 import { Tensor } from './tensor';
 
 export interface FeedBatchOptions {
@@ -97,4 +97,21 @@ function constantTensor(i: FeedInput): Tensor {
     case 'uint8': return { dtype: 'uint8', dims, data: new Uint8Array(n).fill(1) };
     case 'bool': return { dtype: 'bool', dims, data: new Uint8Array(n).fill(1) };
   }
+}
+
+/**
+ * Batch shapes read off a dataset's first sample, `[batchSize, ...sample dims]` per graph input: for a
+ * stage whose pipeline says nothing of the feed (a hand-written pipeline without an `input` port).
+ */
+export async function shapesFromData(graph: readonly GraphInput[], spec: unknown, batchSize: number): Promise<Record<string, number[]>> {
+  const opts = { batchSize: 1, limit: 1, ...(graph.length === 1 ? { inputName: graph[0].name } : {}) };
+  try {
+    for await (const b of iterateBatches(spec, opts)) {
+      return Object.fromEntries(graph.filter((g) => b.inputs[g.name]).map((g) => [g.name, [batchSize, ...b.inputs[g.name].dims.slice(1)]]));
+    }
+  } catch (e) {
+    // Data that reads only for a feed (a folder of per-input .npy): no shapes here; binding then names what to give.
+    if (!(e instanceof SlimflowError)) throw e;
+  }
+  return {};
 }

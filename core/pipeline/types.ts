@@ -37,6 +37,8 @@ export interface Candidate {
   score?: number;
   /** What `score` measures, e.g. "box F1 vs teacher @IoU0.5" or "top-1 accuracy". */
   metric?: string;
+  /** The batch shape of each input it was validated and timed at; absent in older results. */
+  inputShapes?: Record<string, number[]>;
   latencyMs: number;
   sizeBytes: number;
   config?: unknown;

@@ -162,6 +162,19 @@ describe('a two-input int64 encoder fed through the activities', () => {
     expect(trial.calibration.quantizedNodes).toBeGreaterThan(0);
   });
 
+  it('reads batch shapes off the data when a hand-written pipeline gives none, and says what to give where there is no data', async () => {
+    const { validateCandidate, compareLatency, estimateLatency } = createValidationActivities({ store, threads: 1 });
+    const bare = { output: 'sentence_embedding', task: 'embedding' };
+    const r = await validateCandidate({ model, teacher: model, eval: calib, input: bare });
+    // The first sample's dims behind the default batch of 8.
+    expect(r.candidate.inputShapes).toEqual({ input_ids: [8, SEQ], attention_mask: [8, SEQ] });
+    const timed = await compareLatency({ baseline: r.candidate, candidates: [r.candidate], input: bare });
+    expect(timed.baseline.latencyMs).toBeGreaterThan(0);
+    const e = await rejection(estimateLatency({ model, input: bare }));
+    expect(e.path).toBe('input');
+    expect(e.message).toMatch(/no batch shapes, and model input "input_ids" has dynamic dims \[batch, sequence\]/);
+  });
+
   it('reads the first graph output when Global.output is absent, and refuses an output the model lacks', async () => {
     const { validateCandidate } = createValidationActivities({ store, threads: 1 });
     const { output: _, ...firstOutput } = port;

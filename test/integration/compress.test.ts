@@ -96,8 +96,9 @@ describe('autoCompress on the PP-OCR classifier', () => {
         },
         best: { stage: 'selectBest', with: { candidates: '${{ steps.check.candidate }}', baseline: '${{ steps.baseline.candidate }}', tolerance: '${{ inputs.tolerance }}' } },
         // Only when the best INT8 model lost too much: measure how slow the float fallback would be.
-        fallback: { stage: 'estimateLatency', when: '${{ steps.best.accuracyDrop > inputs.tolerance }}', with: { model: '${{ inputs.model }}' } },
-        latency: { stage: 'estimateLatency', when: '${{ steps.best.accuracyDrop <= inputs.tolerance }}', with: { model: '${{ steps.best.model }}' } },
+        // Data stages read the batch shape off the data; a latency estimate is told it.
+        fallback: { stage: 'estimateLatency', when: '${{ steps.best.accuracyDrop > inputs.tolerance }}', with: { model: '${{ inputs.model }}', input: { inputs: { x: [8, 3, 48, 192] } } } },
+        latency: { stage: 'estimateLatency', when: '${{ steps.best.accuracyDrop <= inputs.tolerance }}', with: { model: '${{ steps.best.model }}', input: { inputs: { x: [8, 3, 48, 192] } } } },
       },
       outputs: { best: '${{ steps.best.best.label }}', drop: '${{ steps.best.accuracyDrop }}', latencyMs: '${{ steps.latency.latencyMs }}' },
     };
