@@ -23,8 +23,7 @@ const program = new Command('slimflow')
   .description('automatic ONNX model compression; every stage is a durable Temporal activity')
   .version(slimflowVersion());
 
-for (const cmd of [compressCommand, checkCommand, runCommand, planCommand,
- devCommand, serverCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand, fleetCommand, statusCommand, pauseCommand, resumeCommand, cancelCommand]) {
+for (const cmd of [compressCommand, checkCommand, runCommand, planCommand, devCommand, serverCommand, workerCommand, analyzeCommand, benchCommand, profileCommand, estimateCommand, quantizeCommand, evalCommand, fleetCommand, statusCommand, pauseCommand, resumeCommand, cancelCommand]) {
   program.addCommand(cmd);
 }
 

@@ -3,7 +3,6 @@ import { SlimflowError } from '../errors';
 import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
 import { configBatchSize, inputPortOf } from './feed-request';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
-
 import type { JobConfig } from './schema';
 
 /** One PTQ trial's settings as ptqTrial receives them. */

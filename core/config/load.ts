@@ -30,7 +30,6 @@ export function parseJobConfig(raw: unknown, source = '<config>'): JobConfig {
   return res.data!;
 }
 
-
 /** Parse YAML text into a plain object, naming the line of a syntax error. */
 export function parseYaml(text: string, source: string): unknown {
   try {

@@ -113,7 +113,6 @@ export async function preflightConfig(config: JobConfig): Promise<Problem[]> {
   // A store reference was put there by a client that checked it; the worker reads it.
   if (g.model.startsWith(REF_SCHEME)) model = undefined;
   else if (!fs.existsSync(g.model)) problems.push({ code: 'NOT_FOUND', key: 'Global.model', message: `model file does not exist: ${g.model}` });
-
   else model = await attempt(problems, 'Global.model', () => readModel(g.model), 'INVALID_MODEL');
   let feed: Feed | undefined;
   if (model) {

@@ -16,7 +16,6 @@ const dataset = datasetSpecSchema;
 const deploy = z.strictObject({
   /** The one backend slimflow runs and times with; another value is refused. */
   backend: z.literal('onnxruntime-cpu', { error: 'only onnxruntime-cpu is supported' }).default('onnxruntime-cpu'),
-
   threads: z.number().int().min(1).max(256).default(1),
   /** Wanted speedup over FP32 (e.g. 2 for "2x faster"); 0 = as fast as the strategy gives. */
   target_speedup: z.number().min(0).default(0),

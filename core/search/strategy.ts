@@ -29,7 +29,6 @@ import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
 import { CompileOptions, compileConfig, trainingConfigs } from '../config/compile';
 import { DEFAULT_QUANT_OP_TYPES } from '../config/quant-defaults';
-
 import { SlimflowError } from '../errors';
 import type { SkippedStrategy } from '../report/report';
 

@@ -59,7 +59,6 @@ function rampOf(share: number, totalSteps: number, every: number): { rampSteps: 
 }
 
 /** Unstructured magnitude sparsity to a target ratio, gradually (GMP) or at once. */
-
 export const unstructuredStrategy: StrategyFactory = async (student, ctx) => {
   const r = unstructuredParams.safeParse(ctx.config.strategy.params);
   if (!r.success) throw new SlimflowError('INVALID_CONFIG', `bad unstructured-sparsity parameters: ${r.error.message}`, 'train.strategy.params');
