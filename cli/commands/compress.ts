@@ -22,6 +22,7 @@ export const compressCommand = withJobFlags(withClusterFlags(
     addOutputRoots(flags.outputRoot ?? []);
     const config = absolutizeConfig(loadJobConfig(configPath), process.cwd());
     checkOutputDir(config.Global.output_dir, 'Global.output_dir');
+    await (await import('./check')).preflightOrExit(config); // model, feed, data, names: before any server or workflow starts
     // With a shared store, workers on other machines read the model from it, not from this machine's path.
     const job = isSharedStore(process.env.SLIMFLOW_STORE) ? await stageModelInput(config, defaultDeps().store) : config;
     const outcome = await runJob<JobReport>(flags, { type: 'autoCompress', workflowId: compressWorkflowId(config), args: [{ config: job }] });
