@@ -18,6 +18,9 @@ export function installSdkLogger(): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const level: LogLevel = process.env.SLIMFLOW_LOG_LEVEL === 'debug' ? 'INFO' : 'WARN';
   Runtime.install({
+    // The CLI handles Ctrl-C / SIGTERM itself (cli/job-runner.ts stops the job before its worker;
+    // `slimflow worker` and `dev` shut theirs down): the SDK's own handlers would stop the worker first.
+    shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
       const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
       // Synchronous append: the lines are few (warnings), and a crash must not lose the last ones.

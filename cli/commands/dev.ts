@@ -4,6 +4,7 @@ import { buildWorker } from '../../workers/start-worker';
 import { cluster } from '../cluster';
 import { DEFAULT_TASK_QUEUE } from '../../workers/create-worker';
 import { fail, info } from '../output';
+import { shutdownOnSignals } from '../worker-signals';
 
 /** `slimflow dev`: the embedded dev server and one worker, in the foreground, until Ctrl-C. */
 export const devCommand = new Command('dev')
@@ -16,6 +17,7 @@ export const devCommand = new Command('dev')
       const conn = await cluster({ address: server.address, namespace: server.namespace, taskQueue: flags.taskQueue });
       const worker = await buildWorker(conn, { taskQueue: flags.taskQueue });
       info(`worker polling ${flags.taskQueue}; start jobs with \`slimflow compress --address ${server.address} --no-local-worker ...\` or the temporal CLI. Ctrl-C stops both.`);
+      shutdownOnSignals(worker);
       await worker.run();
       if (server.started) await stopDevServer(server.stateDir);
       process.exit(0);

@@ -9,7 +9,7 @@ import type { JobReport } from '../../core/report/report';
 import { sha256 } from '../../core/artifacts/store';
 import { tmpDir } from './harness';
 import { testTemporal, uniqueTaskQueue } from './setup/server';
-import { cli, printedId, writeClsConfig } from './cli-support';
+import { aliasBomb, cli, printedId, writeClsConfig } from './cli-support';
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as JobReport;
 
@@ -146,11 +146,3 @@ describe('errors before any job, in one line', () => {
     expect(r.out.stderr).toMatch(/INVALID_PIPELINE: pipeline expands to more than 100000 values \(YAML aliases/);
   });
 });
-
-/** A few hundred bytes that expand to 10^9 strings. */
-export function aliasBomb(): string {
-  const lines = ['name: bomb', 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]`);
-  lines.push('steps: {}');
-  return `${lines.join('\n')}\n`;
-}

@@ -64,3 +64,11 @@ export function writeClsConfig(dir: string, outputDir: string, over: Record<stri
 
 /** The workflow id the CLI printed when it started or attached. */
 export const printedId = (stderr: string) => /(?:workflow|job) (\S+) (?:started|is already running|already completed)/.exec(stderr)?.[1];
+
+/** A few hundred bytes that expand to 10^9 strings. */
+export function aliasBomb(): string {
+  const lines = ['name: bomb', 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]`);
+  lines.push('steps: {}');
+  return `${lines.join('\n')}\n`;
+}
