@@ -87,6 +87,12 @@ export async function peerTable(root: string, m: ZooModel, chosenPath: string | 
   if (!py.python) throw new Error(py.error ?? 'no Python for the peers');
   const rows: PeerRow[] = [];
   const failed = (name: string, error: string, seconds: number | null = null): PeerRow => ({ name, score: null, drop: null, speedup: null, latencyMs: null, withinTolerance: false, seconds, error });
+  // quant_pre_process's symbolic shape inference needs sympy; NNCF is optional. Both go into .tools/py once.
+  for (const [module, wanted] of [['sympy', true], ['nncf', opts.nncf]] as const) {
+    if (!wanted || !(await importable(py.python, module))) continue;
+    opts.log(`pip install ${module} into ${path.relative(root, path.dirname(path.dirname(py.python)))} (one time)`);
+    await run(path.join(path.dirname(py.python), 'pip'), ['install', '--quiet', module], { maxBuffer: 1 << 24 }).catch(() => undefined);
+  }
   let useNncf = opts.nncf;
   if (useNncf) {
     const why = await importable(py.python, 'nncf');

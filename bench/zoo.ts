@@ -80,7 +80,9 @@ function compress(config: string, timeoutMin: number): Promise<JobFigures> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-    const child = spawn(tsx, ['cli/main.ts', 'compress', config, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A fresh result cache per job: the job time is the work's, not a replay of an earlier run's results.
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'zoo-cache-'));
+    const child = spawn(tsx, ['cli/main.ts', 'compress', config, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIMFLOW_CACHE: cache } });
     let out = '';
     const errTail: string[] = [];
     child.stdout.on('data', (d) => (out += d));
@@ -96,6 +98,7 @@ function compress(config: string, timeoutMin: number): Promise<JobFigures> {
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMin * 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
+      fs.rmSync(cache, { recursive: true, force: true });
       const jobSeconds = (performance.now() - t0) / 1000;
       const last = out.trim().split('\n').pop() ?? '';
       let report: Record<string, any> | undefined;

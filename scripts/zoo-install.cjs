@@ -157,7 +157,8 @@ function install(manifest) {
         if (!r.ok) fail(`dpkg-deb -x ${deb}: ${r.out}`);
         fs.renameSync(part, dir);
       }
-      for (const f of debianMatches(dir, p.glob).concat((p.also || []).map((a) => path.join(dir, a)))) pool.push({ tag: p.package, file: f });
+      const listed = p.files ? p.files.map((f) => path.join(dir, p.dir, f)) : debianMatches(dir, p.glob);
+      for (const f of listed.concat((p.also || []).map((a) => path.join(dir, a)))) pool.push({ tag: p.package, file: f });
     } else fail(`photos: unknown registry ${p.registry}`);
   }
   for (const { file } of pool) if (!fs.existsSync(file)) fail(`photo ${file} is missing from its package`);
