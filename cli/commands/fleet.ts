@@ -78,6 +78,7 @@ const run = withJobFlags(withClusterFlags(
   try {
     addOutputRoots(flags.outputRoot ?? []);
     const { input, fleet } = fleetInputOf(manifest);
+    await (await import('./check')).preflightFleetOrExit(fleet); // each model's preflight before the fleet workflow starts
     const outcome = await runJob<FleetSummary>(flags, { type: 'fleetRecompress', workflowId: fleetWorkflowId(fleet), args: [input] });
     const summary = outcome.result;
     if (summary) emit(!!flags.json, summary, () => formatSummary(summary));

@@ -51,6 +51,7 @@ export const runCommand = withJobFlags(withClusterFlags(
     for (const [name, decl] of Object.entries(cp.pipeline.inputs)) {
       if (decl.type === 'model' && typeof inputs[name] === 'string') inputs[name] = path.resolve(inputs[name] as string);
     }
+    await (await import('./check')).preflightPipelineOrExit(cp.pipeline.inputs, inputs); // models decode, datasets yield: before any workflow
     const workflowId = pipelineWorkflowId(cp.pipeline.name, text, doc as Record<string, unknown>, inputs);
     const outcome = await runJob<{ outputs: unknown }>(flags, { type: 'runPipeline', workflowId, args: [{ pipeline: doc, inputs }] });
     if (outcome.result) emit(!!flags.json, outcome.result, () => yaml.dump(outcome.result, { lineWidth: 120, noRefs: true }));
