@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../artifacts/atomic';
+import { sweepStaleTemps, writeFileAtomic } from '../artifacts/atomic';
 import type { VersionRecord } from './types';
 
 /** The folder name of a key's version (16 hex digits are plenty to tell versions apart). */
@@ -39,8 +39,28 @@ export function readLatest(modelRoot: string): LatestPointer | null {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as LatestPointer) : null;
 }
 
-/** Point `latest` at a version (atomic rename of a small JSON file). */
+const historyLine = (r: VersionRecord) => JSON.stringify({ version: versionName(r.key), key: r.key, accepted: r.accepted, at: r.publishedAt, workflowId: r.workflowId });
+
+/**
+ * Make history.jsonl hold one line per published version folder, appending the lines a crash
+ * between a version's rename and its append lost (the folder's key.json is the proof of publish).
+ * Called after every publish and before `latest` moves, so the audit line never lags the pointer.
+ */
+export function reconcileHistory(modelRoot: string): number {
+  const file = path.join(modelRoot, 'history.jsonl');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const have = new Set(text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { key: string }).key));
+  const missing = listVersions(modelRoot).filter((r) => !have.has(r.key));
+  if (missing.length === 0) return 0;
+  // A torn last line (a crash mid-append) would break every later reader: rewrite whole instead.
+  const lines = text.split('\n').filter((l) => { try { JSON.parse(l); return true; } catch { return false; } });
+  writeFileAtomic(file, `${[...lines, ...missing.map(historyLine)].join('\n')}\n`);
+  return missing.length;
+}
+
+/** Point `latest` at a version (atomic rename of a small JSON file), after its history line is written. */
 export function setLatest(modelRoot: string, key: string, now: string): LatestPointer {
+  reconcileHistory(modelRoot);
   const ptr: LatestPointer = { version: versionName(key), key, dir: versionDir(modelRoot, key), updatedAt: now };
   writeFileAtomic(path.join(modelRoot, 'latest.json'), `${JSON.stringify(ptr, null, 2)}\n`);
   return ptr;
@@ -65,7 +85,9 @@ export function publishVersion(modelRoot: string, record: Omit<VersionRecord, 'f
   const existing = readVersion(modelRoot, record.key);
   if (existing) return { published: false, dir, record: existing };
   fs.mkdirSync(modelRoot, { recursive: true });
-  const tmp = path.join(modelRoot, `.tmp-${versionName(record.key)}-${randomBytes(4).toString('hex')}`);
+  // Folders of publishers that died mid-copy are swept first; ours carries our pid for the same reason.
+  sweepStaleTemps(modelRoot);
+  const tmp = path.join(modelRoot, `.${versionName(record.key)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   fs.mkdirSync(tmp);
   try {
     for (const [name, src] of Object.entries(files)) {
@@ -88,7 +110,7 @@ export function publishVersion(modelRoot: string, record: Omit<VersionRecord, 'f
     }
     fsyncDir(modelRoot);
     // One line per publish that actually happened: an audit trail, and what tests count.
-    fs.appendFileSync(path.join(modelRoot, 'history.jsonl'), `${JSON.stringify({ version: versionName(record.key), key: record.key, accepted: record.accepted, at: record.publishedAt, workflowId: record.workflowId })}\n`);
+    reconcileHistory(modelRoot);
     return { published: true, dir, record: full };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
