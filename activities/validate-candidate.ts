@@ -1,6 +1,7 @@
 import { ArtifactRef } from '../core/artifacts/store';
 import { SlimflowError } from '../core/errors';
 import { AgreementMeter, createTaskMeter, EmdMeter } from '../core/metrics';
+import { floatsOf } from '../core/metrics/floats';
 import { predictOrMeasure } from '../core/latency/service';
 import { measureLatency } from '../core/runtime/latency';
 import { compareLatency } from '../core/runtime/compare-latency';
@@ -67,8 +68,10 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
       const [t, s] = [await teacher.session.run(batch.inputs, [teacher.feed.output!]), await student.session.run(batch.inputs, [feed.output!])];
       const tOut = t[teacher.feed.output!];
       const sOut = s[feed.output!];
-      agreement.update(tOut, sOut);
-      emd.update(tOut, sOut);
+      // The companions (agreement, cosine, EMD) read float N×… scores: float16 decoded, an [N] output as [N, 1].
+      const [tc, sc] = [companionView(tOut), companionView(sOut)];
+      agreement.update(tc, sc);
+      emd.update(tc, sc);
       meter.update(sOut, tOut, batch.labels);
       beat({ stage: 'validate', batch: i++ });
     }
@@ -78,6 +81,13 @@ async function evaluate(teacherBytes: Uint8Array, studentBytes: Uint8Array, eval
   if (agreement.value().samples === 0) throw new SlimflowError('INVALID_DATA', 'the evaluation set is empty', 'Global.eval_data');
   const task = meter.result();
   return { feed, task, accuracy: task.labeled ? task.score : null, agreement: agreement.value(), emd: emd.value(), latencyBatch };
+}
+
+/** A model output as the companion metrics read it: float32/64 values, samples first, at least two axes. */
+function companionView(t: Tensor): Tensor {
+  const dims = t.dims.length < 2 ? [t.dims[0] ?? 1, 1] : t.dims;
+  if (t.dtype === 'float32' || t.dtype === 'float64') return t.dims === dims ? t : { ...t, dims };
+  return { dtype: 'float32', dims, data: Float32Array.from(floatsOf(t, 'Global.output')) };
 }
 
 /** A latency batch of the feed's shapes: the first full real batch when the data had one, else a constant one per dtype. */

@@ -185,12 +185,14 @@ describe('a two-input int64 encoder fed through the activities', () => {
     expect(e.path).toBe('Global.output');
   });
 
-  it('refuses training on token inputs with NOT_SUPPORTED naming the key, without crashing', async () => {
+  it('trains on token inputs: the int64 ids and mask pass through, QAT exports a QDQ student', async () => {
     const { trainEpoch } = createTrainActivities({ store, threads: 1 });
-    const e = await rejection(trainEpoch({ model, teacher: model, train: calib, config: { samples: 8, batchSize: 4 }, input: port }));
-    expect(e.code).toBe('NOT_SUPPORTED');
-    expect(e.message).toMatch(/one float32 input; this model has 2 \(input_ids: int64, attention_mask: int64\)/);
-    expect(e.path).toBe('Global.inputs');
+    const r = await trainEpoch({ model, teacher: model, train: calib, config: { samples: 8, batchSize: 4, strategy: { kind: 'qat', params: { calibBatches: 2 } } }, input: port });
+    expect(r.steps).toBe(2);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    const student = decodeModel(await store.read(r.model));
+    expect(student.graph.node.some((n) => n.opType === 'QuantizeLinear')).toBe(true);
+    expect(student.graph.input.map((i) => i.name)).toEqual(['input_ids', 'attention_mask']);
   });
 
   describe('checkFeed: the preflight before any workflow starts', () => {
@@ -215,11 +217,10 @@ describe('a two-input int64 encoder fed through the activities', () => {
       expect(r.datasets[0].sample.input_ids).toEqual({ dtype: 'int64', dims: [1, SEQ] });
     });
 
-    it('refuses a training section for token inputs before any workflow starts', async () => {
+    it('accepts a training section for token inputs (they pass through training)', async () => {
       const c = parseJobConfig({ ...{ Global: config({}).Global }, QuantAware: {} });
-      const e = await checkFeed(c).then(() => undefined, (err: SlimflowError) => err);
-      expect(e?.code).toBe('NOT_SUPPORTED');
-      expect(e?.path).toBe('Global.inputs');
+      const r = await checkFeed(c);
+      expect(r.feed.inputs.map((i) => i.dtype)).toEqual(['int64', 'int64']);
     });
 
     it('names a dynamic graph input missing from Global.inputs', async () => {
@@ -259,5 +260,51 @@ describe('a two-input int64 encoder fed through the activities', () => {
       expect(e.path).toBe('Global.calibration_data');
       expect(e.message).toMatch(/input "input_ids"/);
     });
+  });
+});
+
+/** float16 bits of a float (round to nearest even), for a float16 initializer. */
+function toHalf(v: number): number {
+  const f = new Float32Array([v]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >> 16) & 0x8000;
+  const exp = ((u >> 23) & 0xff) - 127 + 15;
+  const mant = u & 0x7fffff;
+  if (exp <= 0) return sign;
+  const half = sign | (exp << 10) | (mant >> 13);
+  return (mant >> 12) & 1 ? half + 1 : half;
+}
+
+describe('a float16 model with an [N] output, fed float32 data', () => {
+  it('is validated on either output: data converted to float16, the companions read float16 and [N] outputs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slimflow-fp16-'));
+    try {
+      const store = new LocalArtifactStore(path.join(dir, 'store'));
+      const w = Uint16Array.from(values(12, 5), toHalf);
+      const model: Model = {
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'half',
+          node: [makeNode('MatMul', ['x', 'w'], ['y'], 'project'), makeNode('ReduceSum', ['y', 'axis1'], ['s'], 'total', [attr.int('keepdims', 0)])],
+          initializer: [{ name: 'w', dims: [4, 3], dataType: 10, rawData: new Uint8Array(w.buffer) }, int64TensorProto('axis1', [1], [1])],
+          input: [{ name: 'x', type: { tensorType: { elemType: 10, shape: { dim: [{ dimParam: 'n' }, { dimValue: 4 }] } } } }],
+          output: [{ name: 'y' }, { name: 's' }],
+          valueInfo: [],
+        },
+      };
+      const ref = await store.put(encodeModel(model), 'model', 'onnx');
+      const data = path.join(dir, 'data.npz');
+      writeNpz(data, { x: { dtype: 'float32', dims: [8, 4], data: values(32, 3) } });
+      const { validateCandidate } = createValidationActivities({ store, threads: 1 });
+      for (const output of ['y', 's']) {
+        const r = await validateCandidate({ model: ref, teacher: ref, eval: { kind: 'npz', files: [data] }, input: { inputs: { x: [4, 4] }, output, task: 'generic' } });
+        expect(r.candidate.score).toBeCloseTo(100, 3);
+        expect(r.candidate.cosine).toBeCloseTo(100, 3);
+        expect(r.candidate.inputShapes).toEqual({ x: [4, 4] });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
