@@ -49,11 +49,11 @@ const historyLine = (r: VersionRecord) => JSON.stringify({ version: versionName(
 export function reconcileHistory(modelRoot: string): number {
   const file = path.join(modelRoot, 'history.jsonl');
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const have = new Set(text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { key: string }).key));
+  // A torn last line (a crash mid-append) would break every later reader: keep whole lines only.
+  const lines = text.split('\n').filter((l) => { try { return typeof JSON.parse(l)?.key === 'string'; } catch { return false; } });
+  const have = new Set(lines.map((l) => (JSON.parse(l) as { key: string }).key));
   const missing = listVersions(modelRoot).filter((r) => !have.has(r.key));
-  if (missing.length === 0) return 0;
-  // A torn last line (a crash mid-append) would break every later reader: rewrite whole instead.
-  const lines = text.split('\n').filter((l) => { try { JSON.parse(l); return true; } catch { return false; } });
+  if (missing.length === 0 && lines.length === text.split('\n').filter(Boolean).length) return 0;
   writeFileAtomic(file, `${[...lines, ...missing.map(historyLine)].join('\n')}\n`);
   return missing.length;
 }
