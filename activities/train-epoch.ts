@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ArtifactRef, sha256 } from '../core/artifacts/store';
 import { decodeCheckpoint, encodeCheckpoint, Checkpoint } from '../core/train/checkpoint';
 import { parseTrainConfig, stepsPerEpoch } from '../core/train/config';
-import { loadSampleSet, openTrainingRun, resumeRun, trainableInput, trainOneEpoch } from '../core/train/run';
+import { loadSampleSet, openTrainingRun, resumeRun, trainingInputs, trainOneEpoch } from '../core/train/run';
 import '../core/train/strategies';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
@@ -65,7 +65,7 @@ export function createTrainActivities(deps: ActivityDeps) {
         let lastRef: ArtifactRef | undefined = ref;
         beat({ stage: 'loading', epoch, checkpoint: lastRef });
         const student = await loadModelRef(deps, input.model);
-        const set = await loadSampleSet(input.train, config.samples, trainableInput(await feedFor(student, spec, { data: input.train, batchSize: 1 }), spec.request.where));
+        const set = await loadSampleSet(input.train, config.samples, trainingInputs(await feedFor(student, spec, { data: input.train, batchSize: 1 }), spec.request.where));
         const run = await openTrainingRun(student, await loadModelRef(deps, input.teacher), set, config, epoch);
         try {
           if (resume) resumeRun(run, resume);

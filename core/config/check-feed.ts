@@ -7,7 +7,7 @@ import { feedBatches } from '../feed-data';
 import { readModel } from '../onnx/model-io';
 import { graphInputs, graphOutputs } from '../onnx/graph-inputs';
 import { Model } from '../onnx/proto';
-import { trainableInput } from '../train/run';
+import { trainingInputs } from '../train/run';
 import { trainingConfigs } from './compile';
 import { feedRequestOf, resolveFeed } from './feed-request';
 import type { JobConfig } from './schema';
@@ -31,8 +31,8 @@ export interface FeedCheck {
  */
 export async function checkFeed(config: JobConfig, modelPath = config.Global.model): Promise<FeedCheck> {
   const feed = configFeed(config, readModel(modelPath));
-  // Training sections (QAT, pruning, distillation) feed one float32 input: refuse others now, not after PTQ.
-  if (trainingConfigs(config).length > 0) trainableInput(feed, feedRequestOf(config.Global).where);
+  // Training sections (QAT, pruning, distillation) feed every graph input; a feed with none is refused now, not after PTQ.
+  if (trainingConfigs(config).length > 0) trainingInputs(feed, feedRequestOf(config.Global).where);
   const g = config.Global;
   const datasets: FeedCheck['datasets'] = [];
   for (const [key, spec] of [['Global.calibration_data', g.calibration_data], ['Global.eval_data', g.eval_data]] as const) {

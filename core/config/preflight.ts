@@ -12,7 +12,7 @@ import { readModel } from '../onnx/model-io';
 import { Model } from '../onnx/proto';
 import { parseTrainConfig } from '../train/config';
 import { getDistillLoss } from '../train/losses';
-import { trainableInput } from '../train/run';
+import { trainingInputs } from '../train/run';
 import { strategyFactory } from '../train/strategy';
 import '../train/strategies';
 import { taskEntry } from '../metrics/task-meters/registry';
@@ -118,10 +118,10 @@ export async function preflightConfig(config: JobConfig): Promise<Problem[]> {
   if (model) {
     const m = model;
     feed = await attempt(problems, feedRequestOf(g).where, () => configFeed(config, m));
-    // Training sections feed one float32 input: refused now, not after PTQ.
+    // Training sections feed every graph input (integer ones pass through); a feed with none is refused now, not after PTQ.
     if (feed && trainingConfigs(config).length > 0) {
       const f = feed;
-      if (!(await attempt(problems, feedRequestOf(g).where, () => trainableInput(f, feedRequestOf(g).where)))) feed = undefined;
+      if (!(await attempt(problems, feedRequestOf(g).where, () => trainingInputs(f, feedRequestOf(g).where)))) feed = undefined;
     }
   }
   await checkData(config, feed, problems);

@@ -1,20 +1,31 @@
-import { Tensor } from '../tensor';
+import { DType, Tensor } from '../tensor';
 import { Checkpoint } from './checkpoint';
 import { TrainConfig, stepsPerEpoch } from './config';
 import { epochOrder } from './data-order';
 import { learningRate } from './schedule';
 import { Trainer } from './trainer';
 
-/** Training samples held in memory, one [1, …] tensor each, so any epoch order can be replayed exactly. */
-export interface SampleSet { inputName: string; samples: Float32Array[]; dims: number[] }
+/** One model input of a sample set: its element type and one sample's [1, …] dims. */
+export interface SampleInput { name: string; dtype: DType; dims: number[] }
 
-/** The batch at `step` of `epoch`, in the seeded order. */
+/**
+ * Training samples held in memory, so any epoch order can be replayed exactly: per sample, one
+ * [1, …] array per input (float images, or int64 token ids and masks that pass through untouched).
+ */
+export interface SampleSet { inputs: SampleInput[]; samples: Tensor['data'][][] }
+
+/** The batch at `step` of `epoch`, in the seeded order: every input stacked on axis 0 in its own type. */
 export function batchAt(set: SampleSet, config: TrainConfig, epoch: number, step: number): Record<string, Tensor> {
   const order = epochOrder(set.samples.length, config.seed, epoch);
-  const per = set.samples[0].length;
-  const data = new Float32Array(per * config.batchSize);
-  for (let i = 0; i < config.batchSize; i++) data.set(set.samples[order[step * config.batchSize + i]], i * per);
-  return { [set.inputName]: { dtype: 'float32', dims: [config.batchSize, ...set.dims.slice(1)], data } };
+  const out: Record<string, Tensor> = {};
+  set.inputs.forEach((input, k) => {
+    const first = set.samples[0][k];
+    const per = first.length;
+    const data = new (first.constructor as new (n: number) => Tensor['data'])(per * config.batchSize);
+    for (let i = 0; i < config.batchSize; i++) (data as { set(a: ArrayLike<unknown>, o: number): void }).set(set.samples[order[step * config.batchSize + i]][k] as ArrayLike<unknown>, i * per);
+    out[input.name] = { dtype: input.dtype, dims: [config.batchSize, ...input.dims.slice(1)], data } as Tensor;
+  });
+  return out;
 }
 
 /** Hooks the caller (an activity) uses to heartbeat and persist. */

@@ -2,6 +2,7 @@ import { iterateBatches } from '../data';
 import { SlimflowError } from '../errors';
 import type { Feed, FeedInput } from '../feed';
 import { feedBatches } from '../feed-data';
+import { Tensor } from '../tensor';
 import { prepareModel } from '../onnx/prepare';
 import { Model } from '../onnx/proto';
 import { Checkpoint } from './checkpoint';
@@ -13,31 +14,30 @@ import { strategyFactory, StudentStrategy } from './strategy';
 import { Trainer } from './trainer';
 
 /**
- * The one input training feeds: the trainer builds its graphs around a single float32 input, so a
- * model with several inputs or an integer one (token ids) is refused, naming the config key.
+ * The inputs training feeds: every graph input, of any element type the feed takes. Gradients flow
+ * to the weights only, so integer inputs (token ids, masks) pass through; a feed with no input is refused.
  */
-export function trainableInput(feed: Feed, where = 'Global.inputs'): FeedInput {
-  if (feed.inputs.length !== 1) {
-    throw new SlimflowError('NOT_SUPPORTED', `training (QAT, pruning, distillation) feeds one float32 input; this model has ${feed.inputs.length} (${feed.inputs.map((i) => `${i.name}: ${i.dtype}`).join(', ')})`, where);
-  }
-  const input = feed.inputs[0];
-  if (input.dtype !== 'float32') throw new SlimflowError('NOT_SUPPORTED', `training feeds float32 inputs; input "${input.name}" is ${input.dtype}`, `${where}.${input.name}`);
-  return input;
+export function trainingInputs(feed: Feed, where = 'Global.inputs'): FeedInput[] {
+  if (feed.inputs.length === 0) throw new SlimflowError('INVALID_CONFIG', 'training needs at least one model input', where);
+  return feed.inputs;
 }
 
-/** Read `samples` training samples of the feed's one input into memory, one [1, …] tensor each. */
-export async function loadSampleSet(spec: unknown, samples: number, input: string | FeedInput): Promise<SampleSet> {
-  const out: Float32Array[] = [];
-  let dims: number[] = [];
-  const inputName = typeof input === 'string' ? input : input.name;
-  const batches = typeof input === 'string' ? iterateBatches(spec, { batchSize: 1, limit: samples, inputName }) : feedBatches(spec, [input], { batchSize: 1, limit: samples, where: 'Global.calibration_data' });
+/** Read `samples` training samples of every feed input into memory, one [1, …] array per input each. */
+export async function loadSampleSet(spec: unknown, samples: number, input: string | FeedInput | FeedInput[]): Promise<SampleSet> {
+  const feedInputs = typeof input === 'string' ? undefined : Array.isArray(input) ? input : [input];
+  const names = feedInputs ? feedInputs.map((i) => i.name) : [input as string];
+  const batches = feedInputs
+    ? feedBatches(spec, feedInputs, { batchSize: 1, limit: samples, where: 'Global.calibration_data' })
+    : iterateBatches(spec, { batchSize: 1, limit: samples, inputName: input as string });
+  const out: Tensor['data'][][] = [];
+  let inputs: SampleSet['inputs'] = [];
   for await (const b of batches) {
-    const t = b.inputs[inputName];
-    dims = t.dims;
-    out.push(Float32Array.from(t.data as Float32Array));
+    const ts = names.map((n) => b.inputs[n]);
+    inputs = ts.map((t, k) => ({ name: names[k], dtype: t.dtype, dims: t.dims }));
+    out.push(ts.map((t) => t.data.slice() as Tensor['data']));
   }
   if (out.length < samples) throw new SlimflowError('INVALID_DATA', `training data holds ${out.length} samples, config asks for ${samples}`, 'train.samples');
-  return { inputName, samples: out, dims };
+  return { inputs, samples: out };
 }
 
 /** A trainer with its strategy, ready to run epochs. */

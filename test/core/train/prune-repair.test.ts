@@ -44,7 +44,7 @@ describe('least squares for pruned convs', () => {
     const teacher = prepareModel(readModel(ppocrModel(REC_MODEL))).model;
     const { model: pruned, report } = pruneChannels(teacher, 0.3);
     const set = await loadSampleSet({ kind: 'rendered-textlines', task: 'rec', count: 8, seed: 61 }, 8, 'x');
-    const batch = (from: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [4, ...set.dims.slice(1)], data: Float32Array.from(set.samples.slice(from, from + 4).flatMap((s) => [...s])) } });
+    const batch = (from: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [4, ...set.inputs[0].dims.slice(1)], data: Float32Array.from(set.samples.slice(from, from + 4).flatMap((s) => [...(s[0] as Float32Array)])) } });
     const { model: repaired, refit } = await repairPrunedConvs(pruned, report.kept, teacher, [batch(0)]);
     expect(refit).toBeGreaterThan(0);
     // Relative l2 error of the output probabilities on the held-out half.
@@ -58,7 +58,7 @@ describe('least squares for pruned convs', () => {
     const teacher = prepareModel(readModel(ppocrModel(DET_MODEL)), { convTransposeToConv: false }).model;
     const { model: pruned, report } = pruneChannels(teacher, 0.3);
     const set = await loadSampleSet({ kind: 'rendered-textlines', task: 'det', count: 6, seed: 62, width: 320, height: 320 }, 6, 'x');
-    const batch = (from: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [2, ...set.dims.slice(1)], data: Float32Array.from(set.samples.slice(from, from + 2).flatMap((s) => [...s])) } });
+    const batch = (from: number): Record<string, Tensor> => ({ x: { dtype: 'float32', dims: [2, ...set.inputs[0].dims.slice(1)], data: Float32Array.from(set.samples.slice(from, from + 2).flatMap((s) => [...(s[0] as Float32Array)])) } });
     const { model: repaired, refit, shifted } = await repairPrunedConvs(pruned, report.kept, teacher, [batch(0), batch(2)]);
     expect(refit).toBeGreaterThan(0);
     expect(shifted).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ describe('distillation training on the PP-OCR classifier', () => {
     const model = readModel(ppocrModel(CLS_MODEL));
     const set = await loadSampleSet(data, 12, 'x');
     const a = await openTrainingRun(model, model, set, config);
-    const first = await a.trainer.lossAndGrads({ x: { dtype: 'float32', dims: [4, ...set.dims.slice(1)], data: new Float32Array(4 * set.samples[0].length).fill(0.1) } });
+    const first = await a.trainer.lossAndGrads({ x: { dtype: 'float32', dims: [4, ...set.inputs[0].dims.slice(1)], data: new Float32Array(4 * set.samples[0][0].length).fill(0.1) } });
     expect(first.loss).toBeLessThan(1e-8);
     const saved: Checkpoint[] = [];
     const full = await trainOneEpoch(a, 0, undefined, { onCheckpoint: async (c) => { saved.push(decodeCheckpoint(encodeCheckpoint(c))); } });
