@@ -11,13 +11,15 @@ import { clipWeightForQuant, fakeQuantWeight, insertActivationQuantizers, quanti
 import { registerStrategy, StrategyFactory } from '../strategy';
 import { repairLayers, RepairTarget } from '../prune-repair';
 import { consumerMap, producerMap, readWeight } from '../../onnx/graph';
+import { reduceRangeRule } from '../../quant/cpu-placement';
+import { cpuFeatures } from '../../runtime/cpu-features';
 import { Model, NodeProto } from '../../onnx/proto';
 
 const params = z.object({
   /** Weight bits (per-channel symmetric); 4 is the hard case. */
   weightBits: z.number().int().min(2).max(8).default(8),
-  /** 8-bit weights use 63 as the largest value like the PTQ path (AVX2 u8·s8 saturation); false for 127. */
-  reduceRange: z.boolean().default(true),
+  /** 8-bit weights use 63 as the largest value like the PTQ path: by default on CPUs without VNNI only (see cpu-placement.ts). */
+  reduceRange: z.boolean().optional(),
   /** PTQ calibrator that initialises the activation ranges. */
   calibrator: z.string().default('abs_max'),
   calibBatches: z.number().int().positive().default(4),
@@ -46,7 +48,8 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
   const parsed = params.safeParse(ctx.config.strategy.params);
   if (!parsed.success) throw new SlimflowError('INVALID_CONFIG', `bad QAT parameters: ${parsed.error.message}`, 'train.strategy.params');
   const p = parsed.data;
-  const weightQmax = p.weightBits === 8 && p.reduceRange ? 63 : 2 ** (p.weightBits - 1) - 1;
+  const reduceRange = p.reduceRange ?? reduceRangeRule(cpuFeatures()).apply;
+  const weightQmax = p.weightBits === 8 && reduceRange ? 63 : 2 ** (p.weightBits - 1) - 1;
   const plan = planQuantization(student, { perChannel: true });
   if (plan.marks.length === 0) throw new SlimflowError('NOT_SUPPORTED', 'QAT: no layer can be quantized', 'train.strategy');
   // The same largest value per layer as the emitter uses (depthwise layers keep their own).
