@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { ArtifactRef, REF_SCHEME } from '../core/artifacts/store';
 import { writeFileAtomic } from '../core/artifacts/atomic';
-import { checkOutputDir, checkOutputFile } from '../core/artifacts/output-roots';
+import { checkOutputFile, checkOutputLocation } from '../core/artifacts/output-roots';
+import { isRemoteLocation } from '../core/artifacts/remote-output';
 import { loadJobConfig, parseJobConfig } from '../core/config/load';
 import { JobConfig } from '../core/config/schema';
 import { SlimflowError } from '../core/errors';
@@ -14,7 +15,7 @@ import { slimflowVersion } from '../core/fleet/key';
 import { cpuFeatures } from '../core/runtime/cpu-features';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
-import { guardOutputDir } from './output-guard';
+import { guardOutputDir, guardRemoteOutput } from './output-guard';
 
 /** Store bytes checked against their hash; a mismatch is corrupt input that a retry cannot mend. */
 async function readVerified(deps: ActivityDeps, ref: ArtifactRef): Promise<Buffer> {
@@ -29,7 +30,7 @@ async function readVerified(deps: ActivityDeps, ref: ArtifactRef): Promise<Buffe
 /** Make every path in a config absolute, so any worker resolves it the same way. */
 export function absolutizeConfig(config: JobConfig, baseDir: string): JobConfig {
   // A store reference (an input the client put into the shared store) is no path: it stays as it is.
-  const abs = (p: string) => (p.startsWith(REF_SCHEME) || path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  const abs = (p: string) => (p.startsWith(REF_SCHEME) || isRemoteLocation(p) || path.isAbsolute(p) ? p : path.resolve(baseDir, p));
   const data = (d: JobConfig['Global']['calibration_data']) => {
     if (d.kind === 'images') return { ...d, dir: abs(d.dir), ...(d.labels ? { labels: abs(d.labels) } : {}) };
     if (d.kind === 'npy') return { ...d, ...(d.dir ? { dir: abs(d.dir) } : {}), ...(d.files ? { files: d.files.map(abs) } : {}) };
@@ -66,13 +67,13 @@ export function createJobActivities(deps: ActivityDeps) {
       return asActivity(() => {
         if (input.configPath) {
           const config = withLatencyTable(absolutizeConfig(loadJobConfig(input.configPath), process.cwd()));
-          checkOutputDir(config.Global.output_dir, 'Global.output_dir');
+          checkOutputLocation(config.Global.output_dir, 'Global.output_dir');
           return { config };
         }
         if (input.config === undefined) throw new SlimflowError('INVALID_CONFIG', 'the job needs "config" (an object) or "configPath" (a YAML file)');
         const config = withLatencyTable(absolutizeConfig(parseJobConfig(input.config, 'job input: config'), process.cwd()));
         // Found now, not after the whole job: an output folder outside the roots, a link, a file.
-        checkOutputDir(config.Global.output_dir, 'Global.output_dir');
+        checkOutputLocation(config.Global.output_dir, 'Global.output_dir');
         return { config };
       });
     },
@@ -101,6 +102,10 @@ export function createJobActivities(deps: ActivityDeps) {
         if (input.file !== undefined && (path.basename(input.file) !== input.file || !input.file.endsWith('.onnx'))) {
           throw new SlimflowError('INVALID_PIPELINE', `publishModel file must be a plain .onnx file name, got "${input.file}"`, 'file');
         }
+        if (isRemoteLocation(input.outputDir)) {
+          const out = await guardRemoteOutput(input.outputDir, 'publishModel.outputDir');
+          return { path: await out.write(input.file ?? 'model.onnx', await readVerified(deps, input.model)) };
+        }
         const dir = await guardOutputDir(input.outputDir, 'publishModel.outputDir');
         const file = checkOutputFile(path.join(dir, input.file ?? 'model.onnx'), 'publishModel.file');
         writeFileAtomic(file, await readVerified(deps, input.model));
@@ -111,10 +116,15 @@ export function createJobActivities(deps: ActivityDeps) {
     /** Write the job report (report.json, and report.html for people) next to the published model. */
     async writeReport(input: { report: unknown; outputDir: string; config?: unknown; pipeline?: unknown }): Promise<{ path: string; html: string }> {
       return asActivity(async () => {
+        const report = withWriterMeta(input.report as JobReport, { slimflowVersion: slimflowVersion(), cpu: cpuFeatures(), config: input.config });
+        if (isRemoteLocation(input.outputDir)) {
+          const out = await guardRemoteOutput(input.outputDir, 'Global.output_dir');
+          const file = await out.write('report.json', `${JSON.stringify(report, null, 2)}\n`);
+          return { path: file, html: await out.write('report.html', renderReportHtml(report, { config: input.config, pipeline: input.pipeline })) };
+        }
         const dir = await guardOutputDir(input.outputDir, 'Global.output_dir');
         const file = checkOutputFile(path.join(dir, 'report.json'), 'Global.output_dir');
         const html = checkOutputFile(path.join(dir, 'report.html'), 'Global.output_dir');
-        const report = withWriterMeta(input.report as JobReport, { slimflowVersion: slimflowVersion(), cpu: cpuFeatures(), config: input.config });
         writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
         writeFileAtomic(html, renderReportHtml(report, { config: input.config, pipeline: input.pipeline }));
         return { path: file, html };

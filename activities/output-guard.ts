@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { claimOutput, OutputOwner } from '../core/artifacts/output-owner';
 import { checkOutputDir } from '../core/artifacts/output-roots';
+import { checkRemoteOutput, RemoteOutput } from '../core/artifacts/remote-output';
 
 /** The running activity's job: workflow id, run id and the run's start time (null outside a worker). */
 async function currentOwner(): Promise<OutputOwner | null> {
@@ -31,4 +32,12 @@ export async function guardOutputDir(dir: string, key: string): Promise<string> 
   const owner = await currentOwner();
   if (owner) claimOutput(abs, owner);
   return abs;
+}
+
+/** The same for an `s3://` output location: in the store's bucket, claimed for this job. */
+export async function guardRemoteOutput(dir: string, key: string): Promise<RemoteOutput> {
+  const out = new RemoteOutput(checkRemoteOutput(dir, key));
+  const owner = await currentOwner();
+  if (owner) await out.claim(owner);
+  return out;
 }

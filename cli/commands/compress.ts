@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadJobConfig } from '../../core/config/load';
-import { addOutputRoots, checkOutputDir } from '../../core/artifacts/output-roots';
+import { addOutputRoots, checkOutputLocation } from '../../core/artifacts/output-roots';
 import { formatReport, JobReport } from '../../core/report/report';
 import { absolutizeConfig } from '../../activities/job-activities';
 import { defaultDeps } from '../../activities/deps';
@@ -21,7 +21,7 @@ export const compressCommand = withJobFlags(withClusterFlags(
     // Validate here first: a wrong key or an output folder that cannot be written is reported before any server starts.
     addOutputRoots(flags.outputRoot ?? []);
     const config = absolutizeConfig(loadJobConfig(configPath), process.cwd());
-    checkOutputDir(config.Global.output_dir, 'Global.output_dir');
+    checkOutputLocation(config.Global.output_dir, 'Global.output_dir');
     await (await import('./check')).preflightOrExit(config); // model, feed, data, names: before any server or workflow starts
     // With a shared store, workers on other machines read the model from it, not from this machine's path.
     const job = isSharedStore(process.env.SLIMFLOW_STORE) ? await stageModelInput(config, defaultDeps().store) : config;

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SlimflowError } from '../errors';
 import { isWithin } from './contain';
+import { checkRemoteOutput, isRemoteLocation } from './remote-output';
 
 /** The environment variable that adds output roots. */
 export const OUTPUT_ROOTS_ENV = 'SLIMFLOW_OUTPUT_ROOTS';
@@ -29,6 +30,8 @@ export function addOutputRoots(dirs: string[], env: NodeJS.ProcessEnv = process.
  * between the root and it, and not an existing file. `key` names the config key for the error.
  */
 export function checkOutputDir(dir: string, key: string, roots: string[] = outputRoots()): string {
+  // Only the job's own outputs (checkOutputLocation) may be s3://; resolved as a path, one would land in the working folder.
+  if (isRemoteLocation(dir)) throw new SlimflowError('INVALID_CONFIG', `an s3:// location is not supported here (${dir}); only Global.output_dir may be s3://`, key);
   const abs = path.resolve(dir);
   const root = roots.find((r) => isWithin(r, abs));
   if (!root) {
@@ -62,4 +65,12 @@ export function checkOutputFile(file: string, key: string, roots: string[] = out
     if (e instanceof SlimflowError) throw e;
   }
   return abs;
+}
+
+/**
+ * Check a job's output location before anything is written: a folder as checkOutputDir says, or
+ * an `s3://` location in the bucket of the worker's store (see remote-output.ts).
+ */
+export function checkOutputLocation(dir: string, key: string, roots: string[] = outputRoots()): string {
+  return isRemoteLocation(dir) ? checkRemoteOutput(dir, key) : checkOutputDir(dir, key, roots);
 }

@@ -9,10 +9,13 @@ import { openStore } from '../../core/artifacts/open-store';
 import { ArtifactIntegrityError, ArtifactStore, sha256 } from '../../core/artifacts/store';
 import { S3Backend } from '../../core/artifacts/s3-backend';
 import { isSharedStore, stageModelInput } from '../../core/artifacts/stage-inputs';
-import { absolutizeConfig } from '../../activities/job-activities';
+import { absolutizeConfig, createJobActivities } from '../../activities/job-activities';
+import { checkOutputDir, checkOutputLocation } from '../../core/artifacts/output-roots';
+import { RemoteOutput } from '../../core/artifacts/remote-output';
 import { importModelFile } from '../../activities/model-refs';
 import { parseJobConfig } from '../../core/config/load';
 import { ppocrModel, CLS_MODEL } from '../fixtures/models';
+import { sampleReport } from '../core/report/fixtures';
 import { clsJob } from './harness';
 import { S3Server, startS3Server } from './setup/versitygw';
 
@@ -109,6 +112,38 @@ describe('the S3 artifact store on versitygw', () => {
     const ref = await importModelFile({ store: w.store, threads: 1 }, staged.Global.model);
     expect(ref).toEqual({ uri: staged.Global.model, sha256: sha256(bytes), bytes: bytes.byteLength, kind: 'model' });
     expect(fs.readFileSync(await w.store.localPath(ref)).equals(bytes)).toBe(true);
+  });
+
+  it('publishes model.onnx and the reports into an s3:// output_dir of the store bucket, and refuses other buckets', async () => {
+    process.env.SLIMFLOW_STORE = `s3://${s3.bucket}/store`;
+    const w = worker('store');
+    const model = await w.store.put(fs.readFileSync(ppocrModel(CLS_MODEL)), 'model', 'onnx');
+    const out = `s3://${s3.bucket}/jobs/cls-out`;
+    const config = absolutizeConfig(parseJobConfig(clsJob(out), 'job'), process.cwd());
+    expect(config.Global.output_dir).toBe(out);
+    expect(checkOutputLocation(out, 'Global.output_dir')).toBe(out);
+    const acts = createJobActivities({ store: w.store, threads: 1 });
+    expect(await acts.publishModel({ model, outputDir: out })).toEqual({ path: `${out}/model.onnx` });
+    const report = sampleReport();
+    expect(await acts.writeReport({ report, outputDir: out })).toEqual({ path: `${out}/report.json`, html: `${out}/report.html` });
+    const onDisk = (name: string) => fs.readFileSync(path.join(s3.dir, s3.bucket, 'jobs', 'cls-out', name));
+    expect(onDisk('model.onnx').equals(fs.readFileSync(ppocrModel(CLS_MODEL)))).toBe(true);
+    expect(JSON.parse(onDisk('report.json').toString()).best.label).toBe(report.best.label);
+    expect(onDisk('report.html').toString()).toMatch(/<html/i);
+    // Another bucket, dot segments, and s3:// where only folders are written: refused, naming the key.
+    expect(() => checkOutputLocation('s3://elsewhere/out', 'Global.output_dir')).toThrow(/not in the bucket of this worker's store.*Global\.output_dir/);
+    expect(() => checkOutputLocation(`s3://${s3.bucket}/a/../b`, 'Global.output_dir')).toThrow(/"\." or "\.\." segments/);
+    expect(() => checkOutputDir(out, 'registry')).toThrow(/only Global\.output_dir may be s3:\/\/.*registry/);
+  });
+
+  it('gives an s3:// output location to the newest job only', async () => {
+    const loc = new RemoteOutput(`s3://${s3.bucket}/jobs/owned`);
+    const older = { workflowId: 'a', runId: 'r1', startedAt: '2026-01-01T00:00:00.000Z' };
+    const newer = { workflowId: 'b', runId: 'r2', startedAt: '2026-01-02T00:00:00.000Z' };
+    await loc.claim(older);
+    await loc.claim(newer);
+    await loc.claim(newer);
+    await expect(loc.claim(older)).rejects.toThrow(/a newer job \(b,/);
   });
 
   it('reports an object missing from the bucket by its ref', async () => {
