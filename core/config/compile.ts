@@ -75,7 +75,7 @@ export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
     seed: config.Global.seed ?? 0,
     threads: config.Global.deploy.threads,
     batchSize: configBatchSize(config.Global),
-    ...(typeof calib.count === 'number' ? { samples: calib.count } : {}),
+    ...(tc?.train_samples !== undefined ? { samples: tc.train_samples } : typeof calib.count === 'number' ? { samples: calib.count } : {}),
     optimizer: { name: tc?.optimizer ?? 'adam' },
     schedule: { kind: 'constant', lr: tc?.learning_rate ?? 1e-4 },
     strategy,

@@ -160,6 +160,8 @@ const trainConfig = z.strictObject({
   epochs: z.number().int().positive().default(1),
   learning_rate: z.number().positive().default(1e-4),
   optimizer: z.enum(['sgd', 'adam', 'adamw']).default('adam'),
+  /** Training set size (samples read from Global.calibration_data); default its count, else 256. */
+  train_samples: z.number().int().positive().optional(),
 });
 
 /** The whole job config. */

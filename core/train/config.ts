@@ -42,6 +42,6 @@ export function parseTrainConfig(raw: unknown): TrainConfig {
 /** Steps in one epoch: full batches only, so every step has the static batch shape. */
 export const stepsPerEpoch = (c: TrainConfig): number => {
   const full = Math.floor(c.samples / c.batchSize);
-  if (full === 0) throw new SlimflowError('INVALID_CONFIG', `samples (${c.samples}) must hold at least one batch of ${c.batchSize}`, 'train.samples');
+  if (full === 0) throw new SlimflowError('INVALID_CONFIG', `the training set size (${c.samples}) must hold at least one batch of ${c.batchSize}`, 'TrainConfig.train_samples');
   return Math.min(full, c.stepsPerEpoch ?? full);
 };

@@ -36,7 +36,7 @@ export async function loadSampleSet(spec: unknown, samples: number, input: strin
     inputs = ts.map((t, k) => ({ name: names[k], dtype: t.dtype, dims: t.dims }));
     out.push(ts.map((t) => t.data.slice() as Tensor['data']));
   }
-  if (out.length < samples) throw new SlimflowError('INVALID_DATA', `training data holds ${out.length} samples, config asks for ${samples}`, 'train.samples');
+  if (out.length < samples) throw new SlimflowError('INVALID_DATA', `training data holds ${out.length} samples, the training set size asks for ${samples} (TrainConfig.train_samples; default Global.calibration_data.count, else 256)`, 'TrainConfig.train_samples');
   return { inputs, samples: out };
 }
 
