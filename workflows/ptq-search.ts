@@ -109,6 +109,8 @@ const COVERED = ['ptq_algo', 'placement'];
 
 /** The patch behind which the search spends its budget (no tester stop, calibrators covered first, stop reasons as sentences). */
 export const SPENDS_BUDGET_PATCH = 'search-spends-budget';
+/** The patch behind which trials are scored and accepted by their task metric (`score`), as selectBest judges them. */
+export const TASK_METRIC_PATCH = 'search-task-metric';
 
 // Bounds the carried history: a compact TrialRecord is ~0.5 KB, so this stays far below the
 // 512 KiB payload warning even at the largest budget.
@@ -133,6 +135,8 @@ export function resolveSpace(s: PtqSearchSpaceInput = {}): SearchSpace {
 
 const compact = (c: Candidate): Candidate => ({
   label: c.label, model: c.model, accuracy: c.accuracy, agreement: c.agreement, cosine: c.cosine, ...(c.emd !== undefined ? { emd: c.emd } : {}),
+  // The task metric decides acceptance downstream (selectBest): a trial must carry it.
+  ...(c.score !== undefined ? { score: c.score } : {}), ...(c.metric !== undefined ? { metric: c.metric } : {}), ...(c.inputShapes ? { inputShapes: c.inputShapes } : {}),
   latencyMs: c.latencyMs, sizeBytes: c.sizeBytes,
 });
 
@@ -142,6 +146,8 @@ const baseName = (uri: string) => uri.split(/[\\/]/).pop()!.replace(/\.onnx$/, '
 export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult> {
   // Searches recorded before it stopped on the tester's verdict and knew no coverage rule.
   const spendsBudget = patched(SPENDS_BUDGET_PATCH);
+  // Searches recorded before it scored trials by agreement (or accuracy) even when they carried a task metric.
+  const taskScore = patched(TASK_METRIC_PATCH);
   const space = resolveSpace(input.space);
   const budget = Math.min(input.budget ?? 20, MAX_BUDGET);
   const strategy = input.strategy ?? 'surrogate';
@@ -153,7 +159,7 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
   const searcher = new Searcher(space, {
     seed: input.seed ?? 0, budget, batchSize: parallel, strategy, initial: input.initial, patience: input.patience, ...(spendsBudget ? { cover: COVERED } : {}),
   }, trials.map(toObservation));
-  const objective: ObjectiveOptions = { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs, objective: input.objective };
+  const objective: ObjectiveOptions = { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs, objective: input.objective, taskScore };
   const gridSize = spaceSize(space);
 
   let paused = input.carry?.paused ?? false;

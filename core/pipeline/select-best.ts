@@ -26,8 +26,11 @@ export interface SelectBestOutput {
 
 const RANK_KEYS = ['latencyMs', 'sizeBytes'] as const;
 
+/** The fields of a candidate its drop reads (the search's objective reads it too). */
+export type DropFields = Pick<Candidate, 'accuracy' | 'agreement' | 'score' | 'metric'>;
+
 /** Accuracy drop of a candidate against the baseline, in percentage points (see the rule above). */
-export function accuracyDrop(c: Candidate, baseline?: Candidate | null): number {
+export function accuracyDrop(c: DropFields, baseline?: DropFields | null): number {
   if (baseline && typeof c.score === 'number' && typeof baseline.score === 'number' && (c.metric === undefined || baseline.metric === undefined || c.metric === baseline.metric)) {
     return baseline.score - c.score;
   }

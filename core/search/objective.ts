@@ -6,6 +6,10 @@
 // the same accuracy on a modest eval set, and the one closer to the teacher is the safer pick.
 // Constraints: the accuracy-drop tolerance flags a trial infeasible; a latency target, when set,
 // also penalises the value in proportion to the overshoot so the surrogate learns to avoid it.
+// With taskScore (searches since the search-task-metric patch), a candidate's task metric `score`
+// (box F1, mean cosine of embeddings, top-1…) is what it is scored and accepted by, with selectBest's
+// own drop rule; `objective: cosine | emd` still replaces the value the surrogate maximises.
+import { accuracyDrop } from '../pipeline/select-best';
 
 /** The fields of a candidate the objective reads. */
 export interface ScoredCandidate {
@@ -13,6 +17,9 @@ export interface ScoredCandidate {
   agreement: number;
   cosine: number;
   emd?: number;
+  /** The task metric that decides acceptance, in points; absent in results recorded before task metrics. */
+  score?: number;
+  metric?: string;
   latencyMs: number;
 }
 
@@ -25,8 +32,10 @@ export interface ObjectiveOptions {
   tolerance?: number;
   /** Latency the candidate must not exceed (from the predictor, else measured); absent: no constraint. */
   latencyTargetMs?: number;
-  /** What to maximise when the candidate has no task metric (default agreement). */
+  /** What to maximise when the candidate has no labels (default agreement: with taskScore, the task metric). */
   objective?: LabelFreeObjective;
+  /** Score and accept by the candidate's task metric when it has one (the search-task-metric patch). */
+  taskScore?: boolean;
 }
 
 export interface ObjectiveValue {
@@ -46,6 +55,7 @@ export const primaryScore = (c: ScoredCandidate): number => c.accuracy ?? c.agre
 
 /** Score, surrogate value, drop against the baseline and feasibility of one candidate. */
 export function objectiveOf(c: ScoredCandidate, opts: ObjectiveOptions = {}): ObjectiveValue {
+  if (opts.taskScore && c.score !== undefined) return taskObjective(c, c.score, opts);
   const score = primaryScore(c);
   const b = opts.baseline;
   // Compare like with like: accuracy against accuracy, else agreement against the teacher's 100.
@@ -59,13 +69,29 @@ export function objectiveOf(c: ScoredCandidate, opts: ObjectiveOptions = {}): Ob
   return { score, value, drop, feasible };
 }
 
+/** The objective on the task metric: selectBest's drop, the score (or the label-free objective asked for) as the value. */
+function taskObjective(c: ScoredCandidate, score: number, opts: ObjectiveOptions): ObjectiveValue {
+  // selectBest's rule, so the search calls feasible what the selection will accept.
+  const drop = accuracyDrop(c, opts.baseline);
+  const asked = opts.objective ?? 'agreement';
+  let value = c.accuracy === null && asked !== 'agreement' ? labelFreeValue(c, asked) : score + COSINE_WEIGHT * c.cosine;
+  let feasible = drop <= (opts.tolerance ?? 1);
+  if (opts.latencyTargetMs && opts.latencyTargetMs > 0 && c.latencyMs > opts.latencyTargetMs) {
+    feasible = false;
+    value -= LATENCY_PENALTY * (c.latencyMs / opts.latencyTargetMs - 1);
+  }
+  return { score, value, drop, feasible };
+}
+
 /**
  * The highest value objectiveOf can give a candidate measured like c (the same metrics present):
  * every metric at 100 points, no latency penalty. A trial at the ceiling cannot be beaten on fidelity.
  */
-export function valueCeiling(c: ScoredCandidate, objective?: LabelFreeObjective): number {
-  const perfect: ScoredCandidate = { accuracy: c.accuracy === null ? null : 100, agreement: 100, cosine: 100, ...(c.emd !== undefined ? { emd: 0 } : {}), latencyMs: 0 };
-  return objectiveOf(perfect, { objective }).value;
+export function valueCeiling(c: ScoredCandidate, objective?: LabelFreeObjective, taskScore?: boolean): number {
+  const perfect: ScoredCandidate = {
+    accuracy: c.accuracy === null ? null : 100, agreement: 100, cosine: 100, ...(c.emd !== undefined ? { emd: 0 } : {}), ...(c.score !== undefined ? { score: 100 } : {}), latencyMs: 0,
+  };
+  return objectiveOf(perfect, { objective, taskScore }).value;
 }
 
 /** The surrogate's value without labels, in points (100: indistinguishable from the teacher). */

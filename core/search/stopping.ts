@@ -45,7 +45,7 @@ export const stoppedBySignal = (trials: number, budget: number): string => `${ST
 /** Why no untried trial can beat the best, when that is provable; else undefined. `untried` undefined: the space was too large to enumerate. */
 export function noBetterTrial(space: SearchSpace, best: TrialOutcome | undefined, untried: readonly Assignment[] | undefined, opts: ObjectiveOptions): string | undefined {
   if (!best?.candidate || best.value === null || !untried || untried.length === 0) return undefined;
-  const ceiling = valueCeiling(best.candidate, opts.objective);
+  const ceiling = valueCeiling(best.candidate, opts.objective, opts.taskScore);
   if (best.value < ceiling - 1e-9) return undefined;
   const shaping = space.params.filter((p) => !GRAPH_NEUTRAL.has(p.name));
   if (!untried.every((a) => shaping.every((p) => a[p.name] === best.assignment[p.name]))) return undefined;

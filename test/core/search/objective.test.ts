@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { objectiveOf } from '../../../core/search/objective';
+import { selectBest } from '../../../core/pipeline/select-best';
+import type { Candidate } from '../../../core/pipeline/types';
+import { objectiveOf, valueCeiling } from '../../../core/search/objective';
 import { compileConfig } from '../../../core/config/compile';
 import { parseJobConfig } from '../../../core/config/load';
 
@@ -34,5 +36,32 @@ describe('label-free objectives', () => {
     expect(search().objective).toBe('agreement');
     expect(search('emd').space).not.toHaveProperty('objective');
     expect(() => config('kl')).toThrow(/objective/);
+  });
+});
+
+describe('the task metric (taskScore)', () => {
+  // An embedding trial as the MiniLM encoder gave it: top-1 agreement of the embedding's argmax is
+  // meaningless (82.8), its task metric, the mean cosine to the teacher, is 99.26.
+  const ref = { uri: 'slimflow:models/x.onnx', sha256: 'x', bytes: 1, kind: 'model' as const };
+  const baseline: Candidate = { label: 'fp32', model: ref, accuracy: null, agreement: 100, cosine: 100, score: 100, metric: 'mean cosine', latencyMs: 500, sizeBytes: 1 };
+  const kl: Candidate = { ...baseline, label: 'int8 KL', agreement: 82.8, cosine: 99.26, score: 99.26, latencyMs: 210 };
+
+  it('accepts and scores a trial by its task metric, with the drop selectBest computes', () => {
+    const o = objectiveOf(kl, { baseline, tolerance: 1, taskScore: true });
+    expect(o.drop).toBeCloseTo(0.74, 9);
+    expect(o.feasible).toBe(true);
+    expect(o.score).toBe(99.26);
+    expect(o.value).toBeCloseTo(99.26 + 0.09926, 9);
+    expect(selectBest({ candidates: [kl], baseline, tolerance: 1 }).accuracyDrop).toBeCloseTo(o.drop, 12);
+    // Searches recorded before it judged the same trial by agreement: 17.2 points off.
+    expect(objectiveOf(kl, { baseline, tolerance: 1 })).toMatchObject({ feasible: false });
+    expect(objectiveOf(kl, { baseline, tolerance: 1 }).drop).toBeCloseTo(17.2, 9);
+  });
+
+  it('keeps an explicit label-free objective as the value, and falls back without a score', () => {
+    expect(objectiveOf(kl, { baseline, objective: 'cosine', taskScore: true }).value).toBe(99.26);
+    const { score: _s, metric: _m, ...old } = kl;
+    expect(objectiveOf(old, { baseline, taskScore: true })).toEqual(objectiveOf(old, { baseline }));
+    expect(valueCeiling(kl, undefined, true)).toBeCloseTo(100.1, 9);
   });
 });
