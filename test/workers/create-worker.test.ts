@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createSlimflowWorker, DEFAULT_TASK_QUEUE } from '../../workers/create-worker';
+import { createSlimflowWorker } from '../../workers/create-worker';
+import { compressCommand } from '../../cli/commands/compress';
 import { SlimflowSearchAttributes } from '../../workers/search-attributes';
 import { resolveConnection } from '../../workers/connection';
 import { testTemporal, uniqueTaskQueue } from '../integration/setup/server';
@@ -25,8 +26,16 @@ describe('createSlimflowWorker', () => {
     await nativeConnection?.close();
   });
 
-  it('defaults to the slimflow task queue', () => {
-    expect(DEFAULT_TASK_QUEUE).toBe('slimflow');
+  it('polls the slimflow task queue (README) when none is given, the queue clients start jobs on by default', async () => {
+    const calls: string[] = [];
+    const worker = await createSlimflowWorker({ connection: nativeConnection, namespace, activities: createFixtureActivities(calls), workflowsPath });
+    expect(worker.options.taskQueue).toBe('slimflow');
+    const flag = compressCommand.options.find((o) => o.long === '--task-queue');
+    expect(flag?.defaultValue).toBe('slimflow');
+    // It really polls there: a workflow started on 'slimflow' runs on it.
+    const workflowId = `score-default-queue-${Date.now()}`;
+    await worker.runUntil(client.workflow.execute('scoreWorkflow', { taskQueue: 'slimflow', workflowId, args: [{ model: 'default-queue' }] }));
+    expect(calls).toEqual(['default-queue']);
   });
 
   it('runs a workflow and its activity, with slimflow search attributes registered', async () => {

@@ -11,10 +11,11 @@ describe('example pipelines and catalog', () => {
 
   it('ships at least two examples', () => expect(files.length).toBeGreaterThanOrEqual(2));
 
-  it.each(files)('%s validates and uses only supported stages', (file) => {
+  // checkPipeline refuses unknown stages and stages marked unsupported (core/pipeline/validate.ts), so no errors is the whole check.
+  it.each(files)('%s validates', (file) => {
     const { pipeline, errors } = checkPipeline(parsePipelineText(fs.readFileSync(path.join(dir, file), 'utf8'), file));
     expect(errors.map((e) => e.message)).toEqual([]);
-    for (const step of Object.values(pipeline!.pipeline.steps)) expect(STAGES[step.stage].unsupported).toBeUndefined();
+    expect(Object.keys(pipeline!.pipeline.steps).length).toBeGreaterThan(0);
   });
 
   it('gives every supported activity stage a timeout preset, and nothing else', () => {
