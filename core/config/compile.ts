@@ -48,7 +48,11 @@ export function assertSupported(config: JobConfig): void {
   if (qa && qa.activation_bits !== 8) throw unsupported(`${qa.activation_bits}-bit activations in QAT (only 8)`, 'QuantAware.activation_bits');
   if (qa && qa.weight_quantize_type !== 'channel_wise_abs_max') throw unsupported('per-tensor weights in QAT (only channel_wise_abs_max)', 'QuantAware.weight_quantize_type');
   if (config.UnstructurePrune?.prune_mode === 'threshold') throw unsupported('threshold-mode unstructured pruning (only ratio)', 'UnstructurePrune.prune_mode');
-  if (config.ChannelPrune?.prune_params_name || config.ASPPrune?.prune_params_name) throw unsupported('choosing pruned layers by name (prune_params_name)', 'prune_params_name');
+  if (config.ChannelPrune?.prune_params_name) throw unsupported('choosing pruned layers by name (ChannelPrune.prune_params_name)', 'ChannelPrune.prune_params_name');
+  if (config.ASPPrune?.prune_params_name) throw unsupported('choosing pruned layers by name (ASPPrune.prune_params_name)', 'ASPPrune.prune_params_name');
+  // alpha weighs the loss of each Distillation.node pair; the automatic pair has one loss and no weight.
+  const d = config.Distillation;
+  if (d && d.node.length === 0 && (Array.isArray(d.alpha) || d.alpha !== 1)) throw unsupported('Distillation.alpha without Distillation.node (alpha weighs the losses of the node pairs)', 'Distillation.alpha');
 }
 
 /**

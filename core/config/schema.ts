@@ -87,8 +87,8 @@ const quantPost = z.strictObject({
   weight_quantize_type: z.enum(['channel_wise_abs_max', 'abs_max']).default('channel_wise_abs_max'),
   batch_size: z.number().int().positive().default(8),
   batch_num: z.number().int().positive().default(8),
-  activation_bits: z.literal(8).default(8),
-  weight_bits: z.literal(8).default(8),
+  activation_bits: z.literal(8, { error: 'only 8 is supported (INT8 activations)' }).default(8),
+  weight_bits: z.literal(8, { error: 'only 8 is supported (INT8 weights; QuantAware.weight_bits trains fewer)' }).default(8),
   quantize_op_types: z.array(z.enum(DEFAULT_QUANT_OP_TYPES)).default([...DEFAULT_QUANT_OP_TYPES]),
   skip_tensor_list: z.array(z.string()).default([]),
   hist_percent: z.number().gt(0).max(1).optional(),
@@ -145,7 +145,6 @@ const unstructurePrune = z.strictObject({
   prune_strategy: z.enum(['gmp', 'base']).default('gmp'),
   prune_mode: z.enum(['ratio', 'threshold']).default('ratio'),
   ratio: z.number().min(0).max(1).default(0.75),
-  threshold: z.number().optional(),
 });
 
 const channelPrune = z.strictObject({
@@ -189,4 +188,5 @@ export const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
   'QuantAware.quantize_op_types': 'QAT quantizes the layers its quantization plan chooses (Conv, ConvTranspose, MatMul, Gemm)',
   'Distillation.teacher_model': 'the teacher is Global.model itself',
   'TrainConfig.eval_iter': 'the student is evaluated after every epoch',
+  'UnstructurePrune.threshold': 'threshold-mode pruning is not built; give UnstructurePrune.ratio',
 };

@@ -106,7 +106,9 @@ describe('compiling a job config into a pipeline', () => {
       [{ UnstructurePrune: { ratio: 0.75 }, QuantAware: {} }, 'UnstructurePrune'],
       [{ ChannelPrune: { pruned_ratio: 0.3 }, ASPPrune: {} }, 'ASPPrune'],
       [{ QuantAware: { use_pact: true } }, 'QuantAware.use_pact'],
-      [{ UnstructurePrune: { prune_mode: 'threshold', threshold: 0.1 } }, 'UnstructurePrune.prune_mode'],
+      [{ UnstructurePrune: { prune_mode: 'threshold' } }, 'UnstructurePrune.prune_mode'],
+      [{ ChannelPrune: { pruned_ratio: 0.3, prune_params_name: ['conv1'] } }, 'ChannelPrune.prune_params_name'],
+      [{ Distillation: { alpha: 0.5 }, TrainConfig: {} }, 'Distillation.alpha'],
     ];
     for (const [extra, key] of cases) {
       let err: unknown;
@@ -116,5 +118,32 @@ describe('compiling a job config into a pipeline', () => {
       expect((err as Error).message).toMatch(/not supported yet/);
       expect((err as SlimflowError).path).toBe(key);
     }
+  });
+});
+
+describe('keys that were accepted and ignored', () => {
+  const base = { Global: { model: '/m.onnx', input_name: 'x', input_shape: [8, 3, 48, 192], task: 'ocr-cls', calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 1 } } };
+  const trainParams = (extra: Record<string, unknown>) =>
+    ((compileConfig(parseJobConfig({ ...base, ...extra })).steps as unknown as Record<string, { with: { config: { strategy: { params: Record<string, unknown> } } } }>).train.with.config.strategy.params);
+
+  it('prune_strategy gmp (the default) ramps sparsity over half the training; base prunes at once', () => {
+    expect(trainParams({ UnstructurePrune: {} })).toEqual({ ratio: 0.75, rampShare: 0.5 });
+    expect(trainParams({ UnstructurePrune: { prune_strategy: 'gmp' } })).toEqual({ ratio: 0.75, rampShare: 0.5 });
+    expect(trainParams({ UnstructurePrune: { prune_strategy: 'base' } })).toEqual({ ratio: 0.75 });
+  });
+
+  it('ConvTranspose is quantized by default with or without a QuantPost section', () => {
+    const ops = (extra: Record<string, unknown>) => (compileConfig(parseJobConfig({ ...base, ...extra })).steps as unknown as { ptq: { forEach: { items: { opTypes: string[] }[] } } }).ptq.forEach.items[0].opTypes;
+    expect(ops({})).toContain('ConvTranspose');
+    expect(ops({ QuantPost: {} })).toEqual(ops({}));
+    expect(ops({ QuantPost: { quantize_op_types: ['Conv'] } })).toEqual(['Conv']);
+  });
+
+  it("onnxruntime's and INC's calibrator names read as slimflow's (case ignored); an unknown one names its key", () => {
+    const algo = (a: string) => parseJobConfig({ ...base, QuantPost: { algo: a } }).QuantPost!.algo;
+    expect([algo('minmax'), algo('MinMax'), algo('entropy'), algo('kl'), algo('percentile'), algo('mse'), algo('abs_max')]).toEqual(['abs_max', 'abs_max', 'KL', 'KL', 'hist', 'mse', 'abs_max']);
+    expect(parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['minmax', 'percentile'] } }).HyperParameterOptimization!.ptq_algo).toEqual(['abs_max', 'hist']);
+    expect(() => parseJobConfig({ ...base, QuantPost: { algo: 'distribution' } })).toThrow(/^invalid config: QuantPost\.algo: unknown calibrator "distribution"; known calibrators: abs_max, avg, hist, mse, KL, emd/);
+    expect(() => parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['abs_max', 'nope'] } })).toThrow(/HyperParameterOptimization\.ptq_algo\[1\]: unknown calibrator "nope"/);
   });
 });
