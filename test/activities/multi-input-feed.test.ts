@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPtqActivities } from '../../activities/ptq-trial';
 import { createSensitivityActivities } from '../../activities/sensitivity';
@@ -14,70 +13,12 @@ import { ArtifactRef, LocalArtifactStore } from '../../core/artifacts/store';
 import { checkFeed } from '../../core/config/check-feed';
 import { parseJobConfig } from '../../core/config/load';
 import { writeNpy } from '../../core/data';
+import { encoder, SEQ, tokens, values, writeNpz } from '../fixtures/encoder';
 import { SlimflowError } from '../../core/errors';
 import { attr, makeNode } from '../../core/onnx/graph';
 import { decodeModel, encodeModel } from '../../core/onnx/model-io';
 import { Model } from '../../core/onnx/proto';
-import { floatTensorProto, int64TensorProto } from '../../core/onnx/tensor-data';
-import { Tensor } from '../../core/tensor';
-
-const VOCAB = 32;
-const DIM = 16;
-const OUT = 8;
-const SEQ = 6;
-
-/** Deterministic values in [-1, 1). */
-const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (((i + 1) * (seed * 2654435761)) % 2000) / 1000 - 1);
-
-/**
- * An encoder as exporters write one: Gather embedding of int64 ids, the int64 mask cast and unsqueezed
- * to multiply it, a MatMul projection (`hidden`, the first output) and its mean over tokens
- * (`sentence_embedding`, the second). Batch and sequence are dynamic.
- */
-function encoder(fixedBatch?: number): Model {
-  const dyn = { dim: [fixedBatch ? { dimValue: fixedBatch } : { dimParam: 'batch' }, { dimParam: 'sequence' }] };
-  return {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'encoder',
-      node: [
-        makeNode('Gather', ['embedding', 'input_ids'], ['embedded'], 'embed'),
-        makeNode('Cast', ['attention_mask'], ['mask_f'], 'mask_cast', [attr.int('to', 1)]),
-        makeNode('Unsqueeze', ['mask_f', 'axis2'], ['mask3'], 'mask_unsqueeze'),
-        makeNode('Mul', ['embedded', 'mask3'], ['masked'], 'mask_mul'),
-        makeNode('MatMul', ['masked', 'projection'], ['hidden'], 'project'),
-        makeNode('ReduceMean', ['hidden'], ['sentence_embedding'], 'pool', [attr.ints('axes', [1]), attr.int('keepdims', 0)]),
-      ],
-      initializer: [
-        floatTensorProto('embedding', [VOCAB, DIM], values(VOCAB * DIM, 7)),
-        floatTensorProto('projection', [DIM, OUT], values(DIM * OUT, 11)),
-        int64TensorProto('axis2', [1], [2]),
-      ],
-      input: ['input_ids', 'attention_mask'].map((name) => ({ name, type: { tensorType: { elemType: 7, shape: dyn } } })),
-      output: [{ name: 'hidden' }, { name: 'sentence_embedding' }],
-      valueInfo: [],
-    },
-  };
-}
-
-/** n token sequences: ids in [1, VOCAB), masks with a padded tail of 0..2 tokens. */
-function tokens(n: number, seed: number): { input_ids: Tensor; attention_mask: Tensor } {
-  const ids = new BigInt64Array(n * SEQ);
-  const mask = new BigInt64Array(n * SEQ);
-  for (let s = 0; s < n; s++) {
-    const pad = (s * seed) % 3;
-    for (let t = 0; t < SEQ; t++) {
-      const live = t < SEQ - pad;
-      ids[s * SEQ + t] = live ? BigInt(1 + ((s * 7 + t * 13 + seed) % (VOCAB - 1))) : 0n;
-      mask[s * SEQ + t] = live ? 1n : 0n;
-    }
-  }
-  return { input_ids: { dtype: 'int64', dims: [n, SEQ], data: ids }, attention_mask: { dtype: 'int64', dims: [n, SEQ], data: mask } };
-}
-
-const writeNpz = (file: string, arrays: Record<string, Tensor>) =>
-  fs.writeFileSync(file, zipSync(Object.fromEntries(Object.entries(arrays).map(([k, t]) => [`${k}.npy`, writeNpy(t)]))));
+import { int64TensorProto } from '../../core/onnx/tensor-data';
 
 /** The SlimflowError (or the activity failure wrapping one) a promise rejects with. */
 async function rejection(p: Promise<unknown>): Promise<{ message: string; path?: string; code?: string }> {
