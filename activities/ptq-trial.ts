@@ -4,6 +4,7 @@ import { trialLabel } from '../core/config/compile';
 import { batchSizeFor } from '../core/config/feed-request';
 import { feedBatches } from '../core/feed-data';
 import { graphInputs } from '../core/onnx/graph-inputs';
+import { dynamicTrialModel } from '../core/quant/dynamic';
 import { quantizeModel } from '../core/quant/ptq';
 import { quantizeOptionsFor } from '../core/quant/trial-options';
 import { type CpuPlacement, decidePlacement } from '../core/quant/cpu-placement';
@@ -44,6 +45,23 @@ export function createPtqActivities(deps: ActivityDeps) {
         if (done) return done;
 
         const model = await loadModelRef(deps, input.model);
+        if (config.scheme === 'dynamic') {
+          // No calibration: weights to int8 now, activations at run time (core/quant/dynamic.ts).
+          beat({ stage: 'dynamic quantization' });
+          const opTypes = config.opTypes.filter((t): t is 'MatMul' | 'Gemm' => t === 'MatMul' || t === 'Gemm');
+          const { model: quantized, report } = await dynamicTrialModel(model, {
+            opTypes, perChannel: config.perChannel, skipNodes: config.skipNodes, reduceRange: rules.reduceRange.apply, threads: spec.threads,
+          });
+          const ref = await storeModel(deps, quantized);
+          const label = trialLabel(config);
+          const result: PtqTrialResult = {
+            model: ref, trialKey, label,
+            calibration: { quantizedNodes: report.quantized.length, skippedNodes: report.skipped.map((k) => ({ name: k.node, reason: k.reason })), integerKernels: report.integerKernels, cpuPlacement: rules },
+            trial: { model: ref, label, config },
+          };
+          await deps.store.record(trialKey, result);
+          return result;
+        }
         const feed = await feedFor(model, spec, { data: input.calib, batchSize: config.batchSize });
         // As many samples as the trial asks for, in batches the graph accepts.
         const batchSize = batchSizeFor(graphInputs(model), config.batchSize);

@@ -102,7 +102,11 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
     }
     // Jobs recorded before the trained student competed for model.onnx replay without that contest;
     // those recorded before the grid ran as a search (with placement a search dimension), without that.
-    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity, { trainedContest: patched('trained-contest'), gridSearch: patched('grid-search') });
+    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity, {
+      trainedContest: patched('trained-contest'), gridSearch: patched('grid-search'),
+      // Asked only of transformers, so the recorded CNN and detector histories see no new marker.
+      dynamicCandidate: analysis.family === 'transformer' && patched('dynamic-candidate'),
+    });
     cp = loadPipeline(plan.pipeline);
   } catch (e) {
     if (e instanceof SlimflowError) throw ApplicationFailure.nonRetryable(e.message, e.code);

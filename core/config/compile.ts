@@ -29,6 +29,11 @@ export interface PtqTrialConfig {
   roundParams?: Record<string, unknown>;
   /** Deploy-target preset (QuantPost.deploy_backend); absent: 'onnxruntime'. 'tensorrt' has no placement variants. */
   backend?: 'onnxruntime' | 'tensorrt';
+  /**
+   * 'dynamic': int8 weights with activations quantized at run time (core/quant/dynamic.ts), no
+   * calibration; the calibration settings above are then unused. Absent: static (calibrated) Q/DQ.
+   */
+  scheme?: 'dynamic';
 }
 
 /** The training strategy sections. One per job, except channel pruning then QAT, chained as ACT does. */
@@ -143,6 +148,7 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
 
 /** A short human label for a trial, shown in reports. */
 export function trialLabel(t: PtqTrialConfig): string {
+  if (t.scheme === 'dynamic') return ['int8 dynamic', t.perChannel ? 'per-channel' : 'per-tensor'].join(' ');
   return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.roundType === 'adaround' ? 'adaround' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '', t.backend === 'tensorrt' ? 'tensorrt' : '']
     .filter(Boolean)
     .join(' ');

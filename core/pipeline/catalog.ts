@@ -99,6 +99,12 @@ export const STAGES: Record<string, StageSpec> = {
     },
     outputs: { best: 'candidate', trials: 'list<candidate>', bestConfig: 'ptqConfig', stoppedBy: 'string', trialsRun: 'number', runs: 'number' },
   },
+  joinCandidates: {
+    kind: 'builtin', cost: 0.05, doc: 'One list of candidates from two (e.g. a search\'s trials and a dynamic-quantization candidate), in order.',
+    inputs: { first: req('list<candidate>'), second: opt('list<candidate>') },
+    outputs: { all: 'list<candidate>' },
+    evaluate: (input) => ({ all: [...(input.first as unknown[]), ...((input.second as unknown[] | undefined) ?? [])] }),
+  },
   selectBest: {
     kind: 'builtin', cost: 0.05, doc: 'Fastest candidate within tolerance of the baseline, else the most accurate.',
     inputs: { candidates: req('list<candidate>'), baseline: opt('candidate'), tolerance: opt('number'), by: opt('string') },

@@ -5,7 +5,9 @@
 // MatMulIntegerToFloat (an int8 GEMM with the rescale folded in). On BERT-class encoders this is
 // what the peers run fastest on CPUs, since attention's activation ranges vary from input to input.
 import { attr, attrFloat, attrInt, makeNode, NameGenerator, producerMap, readWeight, removeDeadNodes } from '../onnx/graph';
-import { opsetVersion } from '../onnx/model-io';
+import { encodeModel, opsetVersion } from '../onnx/model-io';
+import { prepareModel } from '../onnx/prepare';
+import { countKernels } from '../runtime/kernels';
 import { upgradeOpset } from '../onnx/opset-upgrade';
 import { cloneModel } from '../onnx/clone';
 import { Model, NodeProto, TensorProto } from '../onnx/proto';
@@ -124,4 +126,12 @@ function unsupportedReason(n: NodeProto, g: Model['graph'], producers: Map<strin
 export function dynamicQuantizableCount(model: Model): number {
   const producers = producerMap(model.graph);
   return model.graph.node.filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && !unsupportedReason(n, model.graph, producers)).length;
+}
+
+/** A dynamic trial's model and what the report says of it: the FP32 graph rewritten losslessly first, then quantized. */
+export async function dynamicTrialModel(model: Model, opts: DynamicQuantOptions & { threads?: number }): Promise<{ model: Model; report: DynamicQuantReport & { integerKernels: Record<string, number> } }> {
+  const { model: prepared } = prepareModel(model);
+  const { model: quantized, report } = quantizeDynamic(prepared, opts);
+  const integerKernels = await countKernels(encodeModel(quantized), { threads: opts.threads });
+  return { model: quantized, report: { ...report, integerKernels } };
 }

@@ -23,6 +23,7 @@
 //    every calibrator first. Once each calibrator and float fallback was tried and the closest trial
 //    still misses the tolerance by more than closeDrop points, it stops and the run records that only
 //    QAT/distillation could reach the accuracy target (see core/search/stopping).
+// 7. Transformers: a dynamic-quantization candidate beside the static trials (dynamic-candidate.ts).
 import type { GraphAnalysis } from '../onnx/analysis';
 import { configBatchSize } from '../config/feed-request';
 import type { JobConfig } from '../config/schema';
@@ -31,6 +32,7 @@ import { CompileOptions, compileConfig, trainingConfigs } from '../config/compil
 import { DEFAULT_QUANT_OP_TYPES } from '../config/quant-defaults';
 import { SlimflowError } from '../errors';
 import type { SkippedStrategy } from '../report/report';
+import { withDynamicCandidate } from './dynamic-candidate';
 
 export type { SkippedStrategy };
 
@@ -152,7 +154,13 @@ export function effectiveConfig(config: JobConfig, analysis: GraphAnalysis): Job
  * sensitivity) so the workflow can call it. PTQ runs (a search with a tester when the config has
  * HyperParameterOptimization); every other strategy is reported as skipped with its reason.
  */
-export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency, sensitivity?: SensitiveLayer[], compile: CompileOptions = {}): AutoPlan {
+/** Options of the automatic plan: the compile options, and rules that recorded histories ran without. */
+export interface PlanOptions extends CompileOptions {
+  /** Transformers also get a dynamic-quantization candidate (rule 7). Default false: histories before it. */
+  dynamicCandidate?: boolean;
+}
+
+export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency, sensitivity?: SensitiveLayer[], compile: PlanOptions = {}): AutoPlan {
   const effective = effectiveConfig(config, analysis);
   const target = config.Global.deploy.target_speedup;
   const estimates = rankStrategies(target, latency);
@@ -198,5 +206,8 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, lat
       search.with.latencyTargetMs = latency.fp32Ms / target;
     }
   }
-  return { pipeline: { ...pipeline, steps }, strategy: search ? 'ptq-int8-search' : 'ptq-int8', skipped, estimates };
+  // Rule 7: transformers also try dynamic quantization (see dynamic-candidate.ts).
+  const dynamic = !!compile.dynamicCandidate && analysis.family === 'transformer';
+  const planned = dynamic ? withDynamicCandidate(steps, effective, effective.Global.eval_data ? 'inputs.eval' : 'inputs.calib') : steps;
+  return { pipeline: { ...pipeline, steps: planned as typeof steps }, strategy: search ? 'ptq-int8-search' : 'ptq-int8', skipped, estimates };
 }
