@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ArtifactRef, REF_SCHEME } from '../core/artifacts/store';
 import { writeFileAtomic } from '../core/artifacts/atomic';
+import { failpoint } from '../core/artifacts/failpoint';
 import { checkOutputFile, checkOutputLocation } from '../core/artifacts/output-roots';
 import { isRemoteLocation } from '../core/artifacts/remote-output';
 import { loadJobConfig, parseJobConfig } from '../core/config/load';
@@ -126,6 +127,7 @@ export function createJobActivities(deps: ActivityDeps) {
         const file = checkOutputFile(path.join(dir, 'report.json'), 'Global.output_dir');
         const html = checkOutputFile(path.join(dir, 'report.html'), 'Global.output_dir');
         writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+        failpoint('between-reports');
         writeFileAtomic(html, renderReportHtml(report, { config: input.config, pipeline: input.pipeline }));
         return { path: file, html };
       });

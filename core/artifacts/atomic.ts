@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { failpoint } from './failpoint';
 
 /** Whether a process with this id is alive (EPERM: alive, someone else's). */
 export function pidAlive(pid: number): boolean {
@@ -50,6 +51,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   } finally {
     fs.closeSync(fd);
   }
+  failpoint(`write:${path.resolve(file)}`);
   try {
     fs.renameSync(tmp, file);
   } catch (e) {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sweepStaleTemps, writeFileAtomic } from '../artifacts/atomic';
+import { failpoint } from '../artifacts/failpoint';
 import type { VersionRecord } from './types';
 
 /** The folder name of a key's version (16 hex digits are plenty to tell versions apart). */
@@ -109,6 +110,7 @@ export function publishVersion(modelRoot: string, record: Omit<VersionRecord, 'f
       throw e;
     }
     fsyncDir(modelRoot);
+    failpoint('fleet-after-rename');
     // One line per publish that actually happened: an audit trail, and what tests count.
     reconcileHistory(modelRoot);
     return { published: true, dir, record: full };
