@@ -4,6 +4,7 @@ import { analyzeModel } from '../onnx/analysis';
 import { attrInt, consumerMap, readWeight } from '../onnx/graph';
 import { Model } from '../onnx/proto';
 import { GraphBuilder } from './builder';
+import { yoloHeadMaps } from './detector-head';
 import { getDistillLoss } from './losses';
 
 export const distillPairSchema = z.object({
@@ -47,10 +48,15 @@ export function headAfter(model: Model, tensor: string): { kind: 'softmax'; logi
  * soft_label, the last layer is distilled at what the model outputs: in front of an output Softmax,
  * KL at the logits (bias included) along its axis; behind an output Sigmoid, l2 between the
  * probabilities (the Brier score: a per-pixel map such as a text detector's has no class axis). The
- * other (feature-map) nodes, where a softmax over an arbitrary axis means nothing, keep l2.
+ * other (feature-map) nodes, where a softmax over an arbitrary axis means nothing, keep l2. A YOLO
+ * detector (family 'detector' with a Concat-assembled head) is distilled on its pre-decode head maps.
  */
 export function autoDistillPairs(student: Model, count = 1, loss = 'l2'): DistillPair[] {
-  const nodes = analyzeModel(student, count).distillationNodes;
+  const analysis = analyzeModel(student, count);
+  // A YOLO detector is distilled on its head's maps before decoding (box and class logits per level), l2 each.
+  const maps = analysis.family === 'detector' ? yoloHeadMaps(student) : undefined;
+  if (maps) return maps.map((n) => ({ student: n, teacher: n, loss: 'l2', alpha: 1 }));
+  const nodes = analysis.distillationNodes;
   if (nodes.length === 0) throw new SlimflowError('INVALID_MODEL', 'no layer with weights to distill from', 'distillationNodes');
   const head = loss === 'soft_label' ? headAfter(student, nodes[nodes.length - 1]) : undefined;
   if (!head) return nodes.map((n) => ({ student: n, teacher: n, loss, alpha: 1 }));
