@@ -35,4 +35,15 @@ describe('recorded workflow histories', () => {
     expect(failures).toEqual([]);
     expect(histories.length).toBeGreaterThanOrEqual(3);
   }, 120_000);
+
+  it('fail to replay once changed: a history whose first activity was another stage is refused (negative control)', async () => {
+    const raw = JSON.parse(fs.readFileSync(path.join(DIR, files.find((f) => f.startsWith('auto-search-run'))!), 'utf8')) as { workflowId: string; history: { events: Record<string, any>[] } };
+    const scheduled = raw.history.events.find((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')!;
+    const original = scheduled.activityTaskScheduledEventAttributes.activityType.name as string;
+    scheduled.activityTaskScheduledEventAttributes.activityType.name = original === 'publishModel' ? 'optimizeGraph' : 'publishModel';
+    const results: { error?: Error }[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, [{ workflowId: raw.workflowId, history: historyFromFile(raw.history) }])) results.push(r);
+    expect(results).toHaveLength(1);
+    expect(results[0].error?.name ?? '').toMatch(/Determinism/);
+  }, 120_000);
 });
