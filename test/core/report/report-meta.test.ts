@@ -40,3 +40,12 @@ describe('report.json', () => {
     expect(chosenStrategy(buildReport(args(cand('int8', 'q', { score: 99.9 }))), 'ptq-int8')).toBe('ptq-int8');
   });
 });
+
+describe('the terminal report', () => {
+  it('prints where report.html is, beside the compressed model', async () => {
+    const { formatReport } = await import('../../../core/report/report');
+    const text = formatReport(buildReport(args(cand('x', 'q', { score: 99.9 }))));
+    expect(text).toContain('compressed model: /out/model.onnx');
+    expect(text).toContain('report: /out/report.html');
+  });
+});
