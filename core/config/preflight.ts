@@ -70,7 +70,6 @@ async function checkNames(config: JobConfig, problems: Problem[]): Promise<void>
   for (const train of trainingConfigs(config)) {
     const kind = (train.strategy as { kind: string }).kind;
     await attempt(problems, sectionOfStrategy(config), () => strategyFactory(kind));
-    await attempt(problems, 'TrainConfig', () => parseTrainConfig(train));
   }
 }
 
@@ -83,7 +82,8 @@ function samplesNeeded(config: JobConfig, key: 'Global.calibration_data' | 'Glob
   const spec = (key === 'Global.calibration_data' ? config.Global.calibration_data : config.Global.eval_data) as { count?: number } | undefined;
   const own = typeof spec?.count === 'number' ? spec.count : 1;
   if (key !== 'Global.calibration_data') return own;
-  const training = trainingConfigs(config).map((t) => parseTrainConfig(t).samples);
+  // A training reads `samples` (compiled from TrainConfig.train_samples or the calibration count), else the trainer's default.
+  const training = trainingConfigs(config).map((t) => parseTrainConfig(typeof t.samples === 'number' ? { samples: t.samples } : {}).samples);
   return Math.max(own, ...training);
 }
 
