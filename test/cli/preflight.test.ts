@@ -9,6 +9,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { tmpDir } from '../integration/harness';
 import { testTemporal, uniqueTaskQueue } from '../integration/setup/server';
 import { cli, writeClsConfig } from '../integration/cli-support';
+import { writeManifest } from '../integration/fleet-support';
 
 /** The test's small classifier job with Global keys replaced and QuantPost keys merged in. */
 function writeConfig(dir: string, over: Record<string, unknown> = {}, quant: Record<string, unknown> = {}): string {
@@ -61,6 +62,21 @@ describe('compress runs the preflight before any workflow starts', () => {
       expect(await started(id)).toBe(false);
     });
   }
+
+  it('fleet run: when no model passes, exit 2 with each problem under models.<name>, no workflow', async () => {
+    const junk = path.join(dir, 'junk.onnx');
+    fs.writeFileSync(junk, 'not a model');
+    const manifest = writeManifest(dir, 'preflight-fleet', { junk, gone: path.join(dir, 'gone.onnx') });
+    const id = `preflight-fleet-${Math.random().toString(36).slice(2, 10)}`;
+    const run = cli(['fleet', 'run', manifest, '--address', address, '--namespace', namespace, '--task-queue', uniqueTaskQueue('preflight-fleet'), '--no-local-worker', '--workflow-id', id]);
+    const { code } = await run.exited;
+    const err = lines(run.out.stderr);
+    expect(code).toBe(2);
+    expect(err.map((l) => /models\.\w+\.Global\.model/.exec(l)?.[0])).toEqual(['models.junk.Global.model', 'models.gone.Global.model']);
+    expect(err[0]).toMatch(/^slimflow: INVALID_MODEL: /);
+    expect(err[1]).toMatch(/^slimflow: NOT_FOUND: models\.gone\.Global\.model: model file does not exist/);
+    expect(await started(id)).toBe(false);
+  });
 
   it('control: the same config without the mistake starts its workflow (which the check above would see)', async () => {
     const cfg = writeConfig(dir);
