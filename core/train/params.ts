@@ -5,7 +5,7 @@ const LAYERS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
 
 /**
  * Trainable parameters of an inference model: float constants (more than one value) that are the weight
- * or bias of a conv/matmul layer, or a non-scalar constant operand of an Add/Mul on the data path (MatMul + Add
+ * or bias of a conv/matmul layer or a LayerNormalization's scale and bias, or a non-scalar constant operand of an Add/Mul on the data path (MatMul + Add
  * bias, LayerNorm affine). Shape constants and scalars stay frozen.
  */
 export function trainableParams(model: Model): string[] {
@@ -20,6 +20,8 @@ export function trainableParams(model: Model): string[] {
   };
   for (const n of g.node) {
     if (LAYERS.has(n.opType)) for (const i of n.input.slice(0, 3)) if (i && !producers.has(i) || producers.get(i)?.opType === 'Constant') take(i);
+    // LayerNormalization's scale and bias (the op's affine; the decomposed form's are Mul/Add operands below).
+    if (n.opType === 'LayerNormalization') for (const i of n.input.slice(1, 3)) if (i) take(i);
     if ((n.opType === 'Add' || n.opType === 'Mul') && n.input.length === 2) {
       const [a, c] = n.input;
       const other = readWeight(g, a, producers) ? c : a;
