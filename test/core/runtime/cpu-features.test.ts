@@ -66,7 +66,7 @@ describe("this CPU's features match what onnxruntime does on it", () => {
     const inits = new Map(opt.graph.initializer.map((t) => [t.name, t]));
     const outChannels = opt.graph.node
       .filter((n) => n.domain === 'com.microsoft.nchwc' && n.opType === 'Conv')
-      .map((n) => inits.get(n.input[1])?.dims[0] ?? 0);
+      .map((n) => Number(inits.get(n.input[1])?.dims[0] ?? 0));
     expect(outChannels.length).toBeGreaterThan(10);
     // Blocked weights carry output channels padded to the block; cls has 8- and 88-channel convs, so
     // the greatest common divisor is the block itself on either CPU kind.
