@@ -80,7 +80,11 @@ export function parseTable(text: string, file = '<table>'): LatencyTable {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new SlimflowError('INVALID_DATA', `latency table is corrupt (not JSON: ${(e as Error).message})`, file);
+    // Named, never quoted: JSON.parse's message repeats the file's first characters (a path pointed
+    // at the password file would answer with its first line). Only the position is kept.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    const line = at !== undefined ? text.slice(0, Number(at)).split('\n').length : undefined;
+    throw new SlimflowError('INVALID_DATA', `latency table is not JSON${line !== undefined ? ` (line ${line})` : ''}; expected a table written by \`slimflow profile\``, file);
   }
   const obj = raw as { format?: unknown; version?: unknown };
   if (obj?.format !== TABLE_FORMAT) throw new SlimflowError('INVALID_DATA', `not a latency table (format is ${JSON.stringify(obj?.format)}, expected "${TABLE_FORMAT}")`, file);
