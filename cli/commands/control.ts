@@ -18,9 +18,8 @@ export async function withJobClient<T>(flags: ClusterFlags, fn: (c: Client) => P
 /** Send a control signal to a running job; returns its workflow type. */
 export async function signalJob(client: Client, id: string, signal: 'pause' | 'resume' | 'stop'): Promise<string> {
   const h = client.workflow.getHandle(id);
-  const d = await h.describe().catch((e) => {
-    throw new SlimflowError('NOT_FOUND', `no workflow with this id (${(e as Error).message})`, id);
-  });
+  // Not found, or the server unreachable: the CLI's one line and exit code (5, 4) say which.
+  const d = await h.describe();
   if (d.status.name !== 'RUNNING') throw new SlimflowError('INVALID_CONFIG', `the job is ${d.status.name}, not running`, id);
   // A signal to a workflow without a handler is accepted and then ignored: refuse instead of pretending.
   if (!CONTROLLABLE_TYPES.has(d.type)) throw new SlimflowError('NOT_SUPPORTED', `${d.type} workflows do not take the ${signal} signal`, id);
