@@ -14,6 +14,7 @@ import { renderReportHtml } from '../core/report/html';
 import { JobReport, withWriterMeta } from '../core/report/report';
 import { slimflowVersion } from '../core/fleet/key';
 import { cpuFeatures } from '../core/runtime/cpu-features';
+import { cpuPlacement } from '../core/quant/cpu-placement';
 import { ActivityDeps } from './deps';
 import { asActivity } from './failures';
 import { guardOutputDir, guardRemoteOutput } from './output-guard';
@@ -117,7 +118,7 @@ export function createJobActivities(deps: ActivityDeps) {
     /** Write the job report (report.json, and report.html for people) next to the published model. */
     async writeReport(input: { report: unknown; outputDir: string; config?: unknown; pipeline?: unknown }): Promise<{ path: string; html: string }> {
       return asActivity(async () => {
-        const report = withWriterMeta(input.report as JobReport, { slimflowVersion: slimflowVersion(), cpu: cpuFeatures(), config: input.config });
+        const report = withWriterMeta(input.report as JobReport, { slimflowVersion: slimflowVersion(), cpu: { ...cpuFeatures(), placement: cpuPlacement(cpuFeatures()) }, config: input.config });
         if (isRemoteLocation(input.outputDir)) {
           const out = await guardRemoteOutput(input.outputDir, 'Global.output_dir');
           const file = await out.write('report.json', `${JSON.stringify(report, null, 2)}\n`);

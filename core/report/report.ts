@@ -1,4 +1,5 @@
 import { accuracyDrop as dropAgainst } from '../pipeline/select-best';
+import type { CpuPlacement } from '../quant/cpu-placement';
 import type { Candidate } from '../pipeline/types';
 
 /** A measured candidate model, as validateCandidate returns it. */
@@ -35,8 +36,11 @@ export interface ReportMeta {
   createdAt: string;
   workflowId: string;
   slimflowVersion?: string;
-  /** The CPU the job's latencies were measured on. */
-  cpu?: { model: string; flags: string[] };
+  /**
+   * The CPU the job's latencies were measured on, and the quantization rules keyed on its features with
+   * their reasons (each PTQ trial also records the rules of the worker that ran it).
+   */
+  cpu?: { model: string; flags: string[]; placement?: CpuPlacement };
   /** The job config as the job ran it. */
   config?: unknown;
 }
@@ -233,14 +237,14 @@ export function formatReport(r: JobReport): string {
 const REPORTED_FLAGS = /^(sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*)$/;
 
 /** The report as report.json records it: its meta completed with what only the writing machine knows. */
-export function withWriterMeta(r: JobReport, writer: { slimflowVersion: string; cpu: { model: string; flags: string[] }; config?: unknown }): JobReport {
+export function withWriterMeta(r: JobReport, writer: { slimflowVersion: string; cpu: { model: string; flags: string[]; placement?: CpuPlacement }; config?: unknown }): JobReport {
   const meta: ReportMeta = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     createdAt: r.meta?.createdAt ?? new Date().toISOString(),
     workflowId: r.meta?.workflowId ?? '',
     ...r.meta,
     slimflowVersion: writer.slimflowVersion,
-    cpu: { model: writer.cpu.model, flags: writer.cpu.flags.filter((f) => REPORTED_FLAGS.test(f)) },
+    cpu: { model: writer.cpu.model, flags: writer.cpu.flags.filter((f) => REPORTED_FLAGS.test(f)), ...(writer.cpu.placement ? { placement: writer.cpu.placement } : {}) },
     ...(writer.config !== undefined ? { config: writer.config } : {}),
   };
   const { meta: _recorded, ...rest } = r;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuFeatures, fromFlags, parseCpuInfo } from '../../../core/runtime/cpu-features';
 import { cpuPlacement, decidePlacement } from '../../../core/quant/cpu-placement';
 import { planQuantization } from '../../../core/quant/plan';
+import { type JobReport, withWriterMeta } from '../../../core/report/report';
 import { prepareModel } from '../../../core/onnx/prepare';
 import { encodeModel, readModel } from '../../../core/onnx/model-io';
 import { optimizedGraph } from '../../../core/latency/ort-graph';
@@ -97,6 +98,12 @@ describe('placement rules follow the CPU flags', () => {
     // Every conv kept float for its width on AVX2 is quantized on the VNNI CPU.
     const marked = new Set(onVnni.marks.map((m) => m.node.name || m.node.output[0]));
     for (const s of onAvx2) expect(marked.has(s.name)).toBe(true);
+  });
+
+  it("report.json's meta states the rules of the CPU that wrote it, with their reasons", () => {
+    const report = withWriterMeta({} as JobReport, { slimflowVersion: '0', cpu: { ...vnni, placement: cpuPlacement(vnni) } });
+    expect(report.meta?.cpu?.placement?.reduceRange).toEqual({ apply: false, reason: expect.stringContaining('AVX-512 VNNI') });
+    expect(report.meta?.cpu?.flags).toContain('avx512_vnni');
   });
 
   it('a model-free CPU description gives the same rules as its cpuinfo', () => {
