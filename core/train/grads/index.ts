@@ -16,6 +16,7 @@ import { layerNormGrad } from './layer-norm';
 import { geluGrad } from './gelu';
 import { whereGrad } from './where';
 import { gatherGrad } from './gather';
+import { padGrad } from './pad';
 
 // The one place gradient rules are registered: adding an op means one file and one line here.
 const RULES: GradientRule[] = [
@@ -24,7 +25,7 @@ const RULES: GradientRule[] = [
   reluGrad, clipGrad, hardSigmoidGrad, hardSwishGrad, geluGrad,
   softmaxGrad, logSoftmaxGrad,
   reduceMeanGrad, reduceSumGrad, globalAveragePoolGrad,
-  ...reshapeLikeGrads, transposeGrad, concatGrad, splitGrad, sliceGrad, gatherGrad, whereGrad,
+  ...reshapeLikeGrads, transposeGrad, concatGrad, splitGrad, sliceGrad, gatherGrad, whereGrad, padGrad,
   matMulGrad, gemmGrad, convGrad, convTransposeGrad, batchNormGrad, layerNormGrad,
   maxPoolGrad, averagePoolGrad, resizeGrad,
   quantizeLinearGrad, dequantizeLinearGrad,

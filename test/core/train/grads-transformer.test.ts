@@ -53,3 +53,14 @@ describe('transformer and detector gradients, checked by finite differences', ()
     expect(r.worst).toBeLessThan(TOL);
   });
 });
+
+describe('Pad', () => {
+  it('constant mode with pads on two axes (input form, opset 13)', async () => {
+    const r = await gradientError({ op: 'Pad', inputs: [{ dims: [1, 2, 3, 4], wrt: true }, { dims: [8], ints: [0, 0, 1, 2, 0, 0, 2, 1] }] });
+    expect(r.worst).toBeLessThan(TOL);
+  });
+  it('constant mode with a pad value and axes (opset 18)', async () => {
+    const r = await gradientError({ op: 'Pad', opset: 18, inputs: [{ dims: [2, 3, 4], wrt: true }, { dims: [4], ints: [1, 0, 2, 3] }, { dims: [], data: [0.5] }, { dims: [2], ints: [-2, 2] }] });
+    expect(r.worst).toBeLessThan(TOL);
+  });
+});
