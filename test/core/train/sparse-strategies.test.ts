@@ -32,6 +32,28 @@ describe('sparse and pruned students, distilled', () => {
     expect(sparse.length).toBeGreaterThan(5);
     for (const l of sparse) expect(sparsityOf(l.w.data)).toBeGreaterThanOrEqual(0.75);
   });
+  it("GMP (the config's default prune_strategy) starts dense and reaches the target at the ramp's end; base prunes at once", async () => {
+    const open = async (params: Record<string, unknown>) => {
+      const config = parseTrainConfig({ samples: 8, batchSize: 4, seed: 1, strategy: { kind: 'unstructured', params }, schedule: { kind: 'constant', lr: 1e-3 } });
+      const model = readModel(ppocrModel(CLS_MODEL));
+      return openTrainingRun(model, model, await loadSampleSet(data, 8, 'x'), config);
+    };
+    const meanSparsity = (m: Model) => {
+      const ls = layerWeights(m).filter((l) => l.opType !== 'Conv' || l.weightShape[1] > 1);
+      return ls.reduce((a, l) => a + sparsityOf(l.w.data), 0) / ls.length;
+    };
+    const gmp = await open({ ratio: 0.75, rampShare: 0.5 });
+    const atStart = meanSparsity(await gmp.strategy.exportModel());
+    await trainOneEpoch(gmp, 0);
+    const atEnd = meanSparsity(await gmp.strategy.exportModel());
+    await gmp.trainer.release();
+    const base = await open({ ratio: 0.75 });
+    const baseStart = meanSparsity(await base.strategy.exportModel());
+    await base.trainer.release();
+    expect(atStart).toBeLessThan(0.05);
+    expect(atEnd).toBeGreaterThanOrEqual(0.75);
+    expect(baseStart).toBeGreaterThanOrEqual(0.75);
+  });
   it('2:4: every group of four input channels keeps at most two weights', async () => {
     const out = await trainWith({ kind: 'semi-structured-2of4' });
     const convs = layerWeights(out).filter((l) => l.opType === 'Conv' && l.weightShape[1] % 4 === 0);
