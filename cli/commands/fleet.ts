@@ -14,6 +14,7 @@ import { addOutputRoots } from '../../core/artifacts/output-roots';
 import { loadFleet } from '../../core/fleet/resolve';
 import { checkFleetOutputs } from '../../activities/fleet-activities';
 import { emit, fail, info } from '../output';
+import { preflightFleetOrExit } from './check';
 
 /** Validate a manifest file before anything starts; returns the workflow input (absolute paths), the fleet name and its resolved entries. */
 export function fleetInputOf(manifestPath: string): { input: FleetInput; name: string; fleet: ResolvedFleet } {
@@ -78,7 +79,7 @@ const run = withJobFlags(withClusterFlags(
   try {
     addOutputRoots(flags.outputRoot ?? []);
     const { input, fleet } = fleetInputOf(manifest);
-    await (await import('./check')).preflightFleetOrExit(fleet); // each model's preflight before the fleet workflow starts
+    await preflightFleetOrExit(fleet); // each model's preflight before the fleet workflow starts
     const outcome = await runJob<FleetSummary>(flags, { type: 'fleetRecompress', workflowId: fleetWorkflowId(fleet), args: [input] });
     const summary = outcome.result;
     if (summary) emit(!!flags.json, summary, () => formatSummary(summary));

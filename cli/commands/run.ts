@@ -8,6 +8,7 @@ import { withClusterFlags } from '../cluster';
 import { exitCodeOf, JobFlags, runJob, withJobFlags } from '../job-runner';
 import { pipelineWorkflowId } from '../job-id';
 import { emit, fail, info } from '../output';
+import { preflightPipelineOrExit } from './check';
 
 /** Parse `--set name=value` pairs: values are YAML scalars or objects, model paths made absolute. */
 function parseSets(sets: string[]): Record<string, unknown> {
@@ -51,7 +52,7 @@ export const runCommand = withJobFlags(withClusterFlags(
     for (const [name, decl] of Object.entries(cp.pipeline.inputs)) {
       if (decl.type === 'model' && typeof inputs[name] === 'string') inputs[name] = path.resolve(inputs[name] as string);
     }
-    await (await import('./check')).preflightPipelineOrExit(cp.pipeline.inputs, inputs); // models decode, datasets yield: before any workflow
+    await preflightPipelineOrExit(cp.pipeline.inputs, inputs); // models decode, datasets yield: before any workflow
     const workflowId = pipelineWorkflowId(cp.pipeline.name, text, doc as Record<string, unknown>, inputs);
     const outcome = await runJob<{ outputs: unknown }>(flags, { type: 'runPipeline', workflowId, args: [{ pipeline: doc, inputs }] });
     if (outcome.result) emit(!!flags.json, outcome.result, () => yaml.dump(outcome.result, { lineWidth: 120, noRefs: true }));
