@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { getCalibrator } from '../../../core/quant/calibrators';
+import { DEFAULT_HIST_PERCENT } from '../../../core/search/space';
+import { effectiveConfig } from '../../../core/search/strategy';
+import type { GraphAnalysis } from '../../../core/onnx/analysis';
 import { compileConfig, ptqTrials, trialLabel } from '../../../core/config/compile';
 import { parseJobConfig } from '../../../core/config/load';
 import { loadPipeline } from '../../../core/pipeline';
@@ -145,5 +149,23 @@ describe('keys that were accepted and ignored', () => {
     expect(parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['minmax', 'percentile'] } }).HyperParameterOptimization!.ptq_algo).toEqual(['abs_max', 'hist']);
     expect(() => parseJobConfig({ ...base, QuantPost: { algo: 'distribution' } })).toThrow(/^invalid config: QuantPost\.algo: unknown calibrator "distribution"; known calibrators: abs_max, avg, hist, mse, KL, emd/);
     expect(() => parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['abs_max', 'nope'] } })).toThrow(/HyperParameterOptimization\.ptq_algo\[1\]: unknown calibrator "nope"/);
+  });
+});
+
+describe('defaults that agree wherever they are read', () => {
+  const base = { Global: { model: '/m.onnx', input_name: 'x', input_shape: [8, 3, 48, 192], task: 'ocr-cls', calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 1 } } };
+
+  it('hist_percent: the calibrator, the search space and the grid use one default', () => {
+    const calibratorDefault = (getCalibrator('hist').paramsSchema.parse({}) as { hist_percent: number }).hist_percent;
+    expect(DEFAULT_HIST_PERCENT).toEqual([calibratorDefault]);
+    const grid = ptqTrials(parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['hist'], strategy: 'grid' } }));
+    expect(grid.map((t) => t.histPercent)).toEqual(grid.map(() => calibratorDefault));
+  });
+
+  it('the automatic mode quantizes the op types the schema defaults to, with or without QuantPost', () => {
+    const analysis = { quantizableLayers: ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'].map((opType) => ({ opType })) } as unknown as GraphAnalysis;
+    const ops = (extra: Record<string, unknown>) => effectiveConfig(parseJobConfig({ ...base, ...extra }), analysis).QuantPost!.quantize_op_types;
+    expect(ops({})).toEqual(ops({ QuantPost: {} }));
+    expect(ops({ QuantPost: {} })).toEqual(parseJobConfig({ ...base, QuantPost: {} }).QuantPost!.quantize_op_types);
   });
 });
