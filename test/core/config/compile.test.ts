@@ -169,3 +169,17 @@ describe('defaults that agree wherever they are read', () => {
     expect(ops({ QuantPost: {} })).toEqual(parseJobConfig({ ...base, QuantPost: {} }).QuantPost!.quantize_op_types);
   });
 });
+
+describe('strategy: grid reads the whole HyperParameterOptimization section', () => {
+  const base = { Global: { model: '/m.onnx', input_name: 'x', input_shape: [8, 3, 48, 192], task: 'ocr-cls', calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 1 } } };
+  const search = (hpo: Record<string, unknown>) =>
+    (compileConfig(parseJobConfig({ ...base, HyperParameterOptimization: { strategy: 'grid', ...hpo } })).steps as unknown as { search: { with: { space: Record<string, unknown>; objective: string; strategy: string } } }).search.with;
+
+  it('activation_symmetric, keep_float and objective reach the grid search', () => {
+    expect(search({}).strategy).toBe('grid');
+    const w = search({ activation_symmetric: [false, true], keep_float: [0, 2], objective: 'cosine' });
+    expect(w.space).toMatchObject({ activation_symmetric: [false, true], keep_float: [0, 2] });
+    expect(w.objective).toBe('cosine');
+    expect(search({}).space).not.toHaveProperty('activation_symmetric');
+  });
+});
