@@ -226,7 +226,7 @@ export function formatReport(r: JobReport): string {
     `compressed model: ${r.best.modelPath}`,
     // report.json and report.html are written beside the published model.
     `report: ${r.best.modelPath.replace(/[^/\\]*$/, 'report.html')} (figures: report.json beside it)`,
-    ...(r.searchStoppedBy ? [`PTQ search: ${r.candidates.length} trial(s), ended: ${r.searchStoppedBy}`] : []),
+    ...(r.searchStoppedBy ? [`PTQ search ended: ${r.searchStoppedBy}`] : []),
     ...(r.trained ? [`trained (${r.trained.label})${r.final?.chose === 'trained' ? ' *' : ''}: accuracy ${pct(r.trained.accuracy)}, agreement ${pct(r.trained.agreement)}, drop ${r.trained.accuracyDrop == null ? 'n/a' : r.trained.accuracyDrop.toFixed(2)} (${r.trained.withinTolerance ? 'within' : 'NOT within'} tolerance), ${r.trained.latencyMs.toFixed(2)} ms ${r.trained.timedWith === 'validation' ? 'in validation' : 'side by side'}: ${r.trained.modelPath}`] : []),
     ...(r.final ? [`trained student against the PTQ pick (${r.final.ptqPick.label}), timed side by side with FP32 at ${r.final.baselineMs.toFixed(2)} ms: ${r.final.ptqPick.latencyMs.toFixed(2)} vs ${r.trained!.latencyMs.toFixed(2)} ms; chosen: ${r.final.chose === 'trained' ? 'the trained student' : 'the PTQ pick'}`] : []),
     ...r.skipped.map((s) => `skipped ${s.strategy}: ${s.reason}`),
