@@ -62,6 +62,35 @@ export function yoloHeadMaps(model: Model): string[] | undefined {
   return undefined;
 }
 
+/** The class count of a YOLO output [N, 4+C, A] (v8: no objectness), or undefined. */
+function v8Classes(model: Model): number | undefined {
+  for (const o of model.graph.output) {
+    const d = o.type?.tensorType?.shape?.dim?.map((x) => (x.dimValue !== undefined ? Number(x.dimValue) : undefined)) ?? [];
+    if (d.length === 3 && d[1] !== undefined && d[1] > 4 && (d[2] === undefined || d[2] > d[1])) return d[1] - 4;
+  }
+  return undefined;
+}
+
+/**
+ * Distillation pairs on a YOLO head's maps: class maps (C channels of a v8 head [N, 4+C, A]) compared
+ * as sigmoid probabilities, the box (DFL) and v5 detect maps by l2 of their values. Undefined when
+ * the model has no YOLO head.
+ */
+export function yoloHeadPairs(model: Model): { student: string; teacher: string; loss: string; alpha: number }[] | undefined {
+  const maps = yoloHeadMaps(model);
+  if (!maps) return undefined;
+  const g = model.graph;
+  const producers = producerMap(g);
+  const channels = (t: string): number | undefined => {
+    let n = producers.get(t);
+    if (n?.opType === 'Add') n = n.input.map((i) => producers.get(i)).find((p) => p && LAYERS.has(p.opType));
+    const w = n && n.opType === 'Conv' ? readWeight(g, n.input[1], producers) : undefined;
+    return w?.dims[0];
+  };
+  const classes = v8Classes(model);
+  return maps.map((t) => ({ student: t, teacher: t, loss: classes !== undefined && channels(t) === classes ? 'sigmoid_l2' : 'l2', alpha: 1 }));
+}
+
 /** The maps in graph order (stable pairs and checkpoint keys). */
 function orderAsGraph(model: Model, maps: string[]): string[] {
   const set = new Set(maps);

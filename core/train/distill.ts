@@ -4,7 +4,7 @@ import { analyzeModel } from '../onnx/analysis';
 import { attrInt, consumerMap, readWeight } from '../onnx/graph';
 import { Model } from '../onnx/proto';
 import { GraphBuilder } from './builder';
-import { yoloHeadMaps } from './detector-head';
+import { yoloHeadPairs } from './detector-head';
 import { getDistillLoss } from './losses';
 
 export const distillPairSchema = z.object({
@@ -53,9 +53,9 @@ export function headAfter(model: Model, tensor: string): { kind: 'softmax'; logi
  */
 export function autoDistillPairs(student: Model, count = 1, loss = 'l2'): DistillPair[] {
   const analysis = analyzeModel(student, count);
-  // A YOLO detector is distilled on its head's maps before decoding (box and class logits per level), l2 each.
-  const maps = analysis.family === 'detector' ? yoloHeadMaps(student) : undefined;
-  if (maps) return maps.map((n) => ({ student: n, teacher: n, loss: 'l2', alpha: 1 }));
+  // A YOLO detector is distilled on its head's maps before decoding: box logits by l2, class logits as probabilities.
+  const yolo = analysis.family === 'detector' ? yoloHeadPairs(student) : undefined;
+  if (yolo) return yolo;
   const nodes = analysis.distillationNodes;
   if (nodes.length === 0) throw new SlimflowError('INVALID_MODEL', 'no layer with weights to distill from', 'distillationNodes');
   const head = loss === 'soft_label' ? headAfter(student, nodes[nodes.length - 1]) : undefined;

@@ -1,9 +1,10 @@
 import { SlimflowError } from '../../errors';
 import { l2Loss } from './l2';
 import { DistillLoss } from './loss';
+import { sigmoidL2Loss } from './sigmoid-l2';
 import { softLabelLoss } from './soft-label';
 
-const REGISTRY = new Map<string, DistillLoss<never>>([l2Loss, softLabelLoss].map((l) => [l.name, l as DistillLoss<never>]));
+const REGISTRY = new Map<string, DistillLoss<never>>([l2Loss, softLabelLoss, sigmoidL2Loss].map((l) => [l.name, l as DistillLoss<never>]));
 
 /** A distillation loss by its config name. */
 export function getDistillLoss(name: string): DistillLoss<unknown> {

@@ -2,11 +2,13 @@
 // logits) and class convs, not the decoded [N, 4+C, A] tensor nor the DFL's fixed expectation conv.
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../../core/onnx/analysis';
-import { readModel } from '../../../core/onnx/model-io';
+import { encodeModel, readModel } from '../../../core/onnx/model-io';
+import { ModelSession } from '../../../core/runtime/session';
+import { buildTrainingGraph } from '../../../core/train/autodiff';
 import { attr } from '../../../core/onnx/graph';
 import { parseTrainConfig } from '../../../core/train/config';
 import { yoloHeadMaps } from '../../../core/train/detector-head';
-import { autoDistillPairs } from '../../../core/train/distill';
+import { autoDistillPairs, emitDistillLoss } from '../../../core/train/distill';
 import { SampleSet } from '../../../core/train/epoch';
 import { openTrainingRun, trainOneEpoch } from '../../../core/train/run';
 import '../../../core/train/strategies';
@@ -55,7 +57,8 @@ describe('distillation nodes of a YOLO-family detector', () => {
     const { model, heads } = yoloV8Like();
     expect(analyzeModel(model).family).toBe('detector');
     expect(yoloHeadMaps(model)).toEqual(heads);
-    expect(autoDistillPairs(model)).toEqual(heads.map((h) => ({ student: h, teacher: h, loss: 'l2', alpha: 1 })));
+    // Box (DFL) maps by l2 of their logits, class maps as the probabilities the head decodes them to.
+    expect(autoDistillPairs(model)).toEqual(heads.map((h, i) => ({ student: h, teacher: h, loss: i % 2 ? 'sigmoid_l2' : 'l2', alpha: 1 })));
   });
 
   it('leave a DB text detector (one painted map, no Concat head) to the last-layer rule', () => {
@@ -78,4 +81,23 @@ describe('distillation nodes of a YOLO-family detector', () => {
       await run.trainer.release();
     }
   }, 60_000);
+});
+
+describe('the sigmoid_l2 distillation loss', () => {
+  it('has the gradient of mean((σ(s) − σ(t))²) with respect to the student logits', async () => {
+    const pairs = [{ student: 'probe', teacher: 'probe', loss: 'sigmoid_l2' }];
+    const s = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i) * 3);
+    const t = Float32Array.from({ length: 12 }, (_, i) => Math.cos(i) * 3);
+    const one = { irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph: { name: 'id', node: [{ opType: 'Identity', input: ['x'], output: ['probe'], name: 'id', attribute: [] }], initializer: [], input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 3 }, { dimValue: 4 }] } } } }], output: [{ name: 'probe' }], valueInfo: [] } };
+    const feeds = { x: { dtype: 'float32' as const, dims: [3, 4], data: s }, 'teacher::probe': { dtype: 'float32' as const, dims: [3, 4], data: t } };
+    const tg = await buildTrainingGraph({ model: one, params: ['x'], extraInputs: [{ name: 'teacher::probe', dims: [3, 4] }], loss: (b) => emitDistillLoss(b, pairs, () => [3, 4]), sampleFeeds: feeds });
+    const session = await ModelSession.create(encodeModel(tg.model));
+    const out = await session.run(feeds);
+    await session.release();
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const loss = Array.from(s, (v, i) => (sig(v) - sig(t[i])) ** 2).reduce((a, b) => a + b, 0) / 12;
+    expect((out[tg.loss].data as Float32Array)[0]).toBeCloseTo(loss, 5);
+    const grad = out[tg.grads.x].data as Float32Array;
+    s.forEach((v, i) => expect(grad[i]).toBeCloseTo((2 / 12) * (sig(v) - sig(t[i])) * sig(v) * (1 - sig(v)), 5));
+  });
 });

@@ -22,8 +22,8 @@ beforeAll(() => {
 describe('training on real zoo models', () => {
   it('YOLOv8n is distilled on the per-level box (cv2) and class (cv3) convs, not the DFL conv or the decoded output', () => {
     const model = prepareModel(readModel(zoo('yolov8n-320')), { convTransposeToConv: false }).model;
-    const students = autoDistillPairs(model).map((p) => p.student);
-    expect(students).toEqual([0, 1, 2].flatMap((k) => [`/model.22/cv2.${k}/cv2.${k}.2/Conv_output_0`, `/model.22/cv3.${k}/cv3.${k}.2/Conv_output_0`]));
+    const pairs = autoDistillPairs(model).map((p) => [p.student, p.loss]);
+    expect(pairs).toEqual([0, 1, 2].flatMap((k) => [[`/model.22/cv2.${k}/cv2.${k}.2/Conv_output_0`, 'l2'], [`/model.22/cv3.${k}/cv3.${k}.2/Conv_output_0`, 'sigmoid_l2']]));
   });
 
   it('QAT starts on MiniLM-L3 with int64 input_ids and attention_mask from tokenized text, and trains an epoch', async () => {
