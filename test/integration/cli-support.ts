@@ -1,5 +1,5 @@
-// The slimflow CLI as a subprocess (tsx directly, so signals reach it: tsx relays SIGINT/SIGTERM to
-// the script), with its output collected, and small job configs written as YAML files.
+// The slimflow CLI as a subprocess (bin/slimflow: the CLI runs in that very process, so a signal sent
+// to it reaches the CLI's handlers), with its output collected, and small job configs written as YAML files.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,7 +7,6 @@ import * as yaml from 'js-yaml';
 import { ppocrModel, CLS_MODEL } from '../fixtures/models';
 
 const repo = path.resolve(__dirname, '..', '..');
-const tsx = path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 export interface CliRun {
   child: ChildProcess;
@@ -19,7 +18,7 @@ export interface CliRun {
 
 /** Start `slimflow <args>` with its own store and one onnxruntime thread. */
 export function cli(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, [tsx, path.join(repo, 'cli', 'main.ts'), ...args], {
+  const child = spawn(process.execPath, [path.join(repo, 'bin', 'slimflow'), ...args], {
     cwd: repo,
     env: { ...process.env, SLIMFLOW_THREADS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
