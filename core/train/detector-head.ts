@@ -1,5 +1,5 @@
 import { consumerMap, producerMap, readWeight } from '../onnx/graph';
-import { Model, NodeProto } from '../onnx/proto';
+import { Model, NodeProto, toNum } from '../onnx/proto';
 
 /** Ops that only rearrange a tensor on its way to a graph output. */
 const LAYOUT = new Set(['Transpose', 'Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten']);
@@ -65,7 +65,8 @@ export function yoloHeadMaps(model: Model): string[] | undefined {
 /** The class count of a YOLO output [N, 4+C, A] (v8: no objectness), or undefined. */
 function v8Classes(model: Model): number | undefined {
   for (const o of model.graph.output) {
-    const d = o.type?.tensorType?.shape?.dim?.map((x) => (x.dimValue !== undefined ? Number(x.dimValue) : undefined)) ?? [];
+    // A named (dynamic) dim reads as dimValue 0 from protobuf: undefined here.
+    const d = o.type?.tensorType?.shape?.dim?.map((x) => (x.dimParam || x.dimValue === undefined ? undefined : toNum(x.dimValue))) ?? [];
     if (d.length === 3 && d[1] !== undefined && d[1] > 4 && (d[2] === undefined || d[2] > d[1])) return d[1] - 4;
   }
   return undefined;
