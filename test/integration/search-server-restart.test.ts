@@ -54,7 +54,7 @@ describe('the dev server restarted mid-search', () => {
       const acts = activitiesOf(runs);
       for (const a of acts) expect(a.completed).toBe(1);
       expect(acts.filter((a) => a.type === 'ptqTrial')).toHaveLength(6);
-      await recordHistories('search-server-restart', workflowId, runs, server2);
+      await recordHistories('search-server-restart-spends-budget', workflowId, runs, server2);
 
       const again = (await client.workflow.execute('ptqSearch', { taskQueue, workflowId: `${workflowId}-reference`, args: [input] })) as PtqSearchResult;
       expect(searchOutcome(result)).toEqual(searchOutcome(again));

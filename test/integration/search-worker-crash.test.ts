@@ -50,7 +50,7 @@ describe('a worker killed mid-search', () => {
       for (const a of acts) expect(a.completed).toBe(1);
       expect(acts.filter((a) => a.type === 'ptqTrial')).toHaveLength(6);
       expect(acts.some((a) => a.attempt > 1)).toBe(true);
-      await recordHistories('search-worker-crash', workflowId, runs, { address, namespace });
+      await recordHistories('search-worker-crash-spends-budget', workflowId, runs, { address, namespace });
 
       // The same search, uninterrupted, on the same worker and store.
       const again = (await client.workflow.execute('ptqSearch', { taskQueue, workflowId: `${workflowId}-reference`, args: [input] })) as PtqSearchResult;

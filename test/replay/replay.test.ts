@@ -15,7 +15,7 @@ describe('recorded workflow histories', () => {
   it('exist for the search runs (basic, worker crash, server restart) and autoCompress with a search or training', () => {
     // auto-train-pre-contest was recorded by the code before the trained student competed for model.onnx;
     // search-basic and auto-search before the search spent its budget (tester stop, no calibrator coverage).
-    for (const name of ['search-basic', 'search-worker-crash', 'search-server-restart', 'auto-search', 'auto-train', 'auto-train-pre-contest', 'search-spends-budget', 'auto-search-spends-budget', 'auto-search-child-spends-budget']) {
+    for (const name of ['search-basic', 'search-worker-crash', 'search-server-restart', 'auto-search', 'auto-train', 'auto-train-pre-contest', 'search-spends-budget', 'auto-search-spends-budget', 'auto-search-child-spends-budget', 'search-worker-crash-spends-budget', 'search-server-restart-spends-budget']) {
       expect(files.some((f) => f.startsWith(`${name}-`)), name).toBe(true);
     }
   });
