@@ -98,6 +98,9 @@ describe('workers on two machines sharing an S3 store', () => {
           const pids = pending.map((p) => Number(String(p.lastWorkerIdentity ?? '').split('@')[0])).filter((p) => p > 0 && fs.existsSync(`/proc/${p}`));
           victim = started.find((c) => pids.some((p) => groupOf(p) === c.pid));
         }
+        // A worker that died on its own (it failed to start) would leave the job waiting forever.
+        const dead = started.findIndex((c) => c.exitCode !== null || c.signalCode !== null);
+        if (dead >= 0) throw new Error(`worker ${machines[dead]} exited: ${fs.readFileSync(path.join(machines[dead], 'worker.log'), 'utf8').slice(-2000)}`);
         if (!victim) await sleep(200);
       }
       expect(victim, 'a worker running an activity mid-job').toBeDefined();
@@ -124,6 +127,10 @@ describe('workers on two machines sharing an S3 store', () => {
       const all = texts.join('\n');
       expect(all).toContain(`slimflow:models/${report.best.model.sha256.slice(0, 2)}/${report.best.model.sha256}.onnx`);
       expect(all).not.toContain('file://');
+      // Figures for the scale plan (printed, not asserted): events and sizes of this job's history.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const results = events.map((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data?.length ?? 0).filter((n) => n > 0).sort((x, y) => x - y);
+      console.log(`[s3-machines] ${events.length} events, history ${texts[0].length} bytes decoded; ${results.length} activity results, median ${results[results.length >> 1]}, largest ${results[results.length - 1]} (payload length as fetched)`);
       await killGroup(survivor, 'SIGTERM');
     } finally {
       await client.connection.close();
