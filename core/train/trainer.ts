@@ -66,6 +66,12 @@ export class Trainer {
     const teacherModel = withExtraOutputs(opts.teacher, teacherNames);
     const teacher = await ModelSession.create(encodeModel(teacherModel), { threads: opts.threads ?? 1 }, 'teacher');
     const tOut = await teacher.run(opts.sample, teacherNames);
+    for (const name of teacherNames) {
+      if (tOut[name].dtype !== 'float32') {
+        await teacher.release();
+        throw new SlimflowError('INVALID_CONFIG', `distillation tensor "${name}" is ${tOut[name].dtype}; only float32 tensors can be distilled`, 'Distillation.node');
+      }
+    }
     const teacherFeeds = Object.fromEntries(pairs.map((p) => [teacherInput(p), tOut[p.teacher ?? p.student]]));
     const graph = await buildTrainingGraph({
       model: opts.student,

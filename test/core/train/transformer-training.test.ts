@@ -112,3 +112,14 @@ describe('training graphs of transformer blocks', () => {
     expect(Array.from(out.data as Float32Array).every(Number.isFinite)).toBe(true);
   }, 60_000);
 });
+
+describe('a distillation pair on an integer tensor', () => {
+  it('is refused naming the tensor and the key', async () => {
+    const g = attentionBlock({ opset: 17, weights: 'initializers' });
+    const set = sampleSet(g, 4);
+    const config = parseTrainConfig({ samples: 4, batchSize: 2, distill: { pairs: [{ student: 'attention_mask' }] } });
+    const e = await openTrainingRun(g.model, g.model, set, config).then(() => undefined, (err: Error & { path?: string }) => err);
+    expect(e?.message).toMatch(/distillation tensor "attention_mask" is int64; only float32 tensors can be distilled/);
+    expect(e?.path).toBe('Distillation.node');
+  });
+});
