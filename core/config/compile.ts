@@ -90,7 +90,11 @@ export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
     strategy,
     distill: d && d.node.length
       ? { pairs: d.node.map((n, i) => ({ student: n, loss: d.loss, alpha: alphas[i] ?? alphas[0] })) }
-      : { nodes: 1, loss: d?.loss ?? 'l2' },
+      // An embedding is distilled where it is judged: on MiniLM-L3 at 4 bits, QAT on the output recovered
+      // 1 − cosine 0.132 → 0.080, on the last dense layer not at all (0.132 → 0.143).
+      : config.Global.task === 'embedding' && config.Global.output
+        ? { pairs: [{ student: config.Global.output, loss: d?.loss ?? 'l2' }] }
+        : { nodes: 1, loss: d?.loss ?? 'l2' },
   }));
 }
 

@@ -35,3 +35,13 @@ describe('the training set size', () => {
     expect(e?.message).toMatch(/holds 6 samples, the training set size asks for 8/);
   });
 });
+
+describe('the distillation target of a compiled training config', () => {
+  it('is Global.output for an embedding task, the last weighted layer otherwise', () => {
+    const emb = parseJobConfig({ Global: { model: 'm.onnx', task: 'embedding', output: '461', calibration_data: { kind: 'npz', files: ['c.npz'] } }, QuantAware: {} });
+    expect(activityConfig(trainingConfigs(emb)[0]).distill.pairs).toEqual([{ student: '461', loss: 'l2', alpha: 1 }]);
+    const cls = activityConfig(trainingConfigs(job({}))[0]);
+    expect(cls.distill.pairs).toBeUndefined();
+    expect(cls.distill.nodes).toBe(1);
+  });
+});
