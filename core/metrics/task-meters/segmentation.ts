@@ -9,6 +9,11 @@ import { batchLabels, defineTask, LabelTally, outputPair, TaskMeter, TaskResult 
 const params = z.strictObject({
   /** Label value of pixels that count for nothing (void, borders): 255 as in VOC and Cityscapes. */
   ignore_index: z.number().int().default(255),
+  /**
+   * A one-channel output (a sigmoid mask: salient object, foreground) has no argmax: a pixel is
+   * class 1 when its value is above this threshold, else 0 (0.5 for probabilities; 0 for logits).
+   */
+  threshold: z.number().default(0.5),
 });
 
 /** Confusion counts over C classes: rows the reference class, columns the predicted class. */
@@ -45,9 +50,13 @@ class Confusion {
   }
 }
 
-/** Per-pixel class indices of sample i (argmax over C, first class wins ties). */
-function classMap(v: ArrayLike<number>, i: number, c: number, hw: number): Int32Array {
+/** Per-pixel class indices of sample i (argmax over C, first class wins ties; one channel: above `threshold`). */
+function classMap(v: ArrayLike<number>, i: number, c: number, hw: number, threshold: number): Int32Array {
   const out = new Int32Array(hw);
+  if (c === 1) {
+    for (let p = 0; p < hw; p++) out[p] = v[i * hw + p] > threshold ? 1 : 0;
+    return out;
+  }
   const base = i * c * hw;
   const best = new Float64Array(hw).fill(-Infinity);
   for (let k = 0; k < c; k++) {
@@ -86,14 +95,16 @@ class SegmentationMeter implements TaskMeter {
     if (student.dims.length !== 4) throw new SlimflowError('SHAPE_MISMATCH', `segmentation needs N×C×H×W class scores, got [${student.dims.join(', ')}]`, 'segmentation.student');
     const [n, c, h, w] = student.dims;
     const hw = h * w;
-    if (this.vsTeacher && this.vsTeacher.classes !== c) throw new SlimflowError('SHAPE_MISMATCH', `a batch scores ${c} classes, earlier ones ${this.vsTeacher.classes}`, 'segmentation.student');
-    this.vsTeacher ??= new Confusion(c);
-    this.vsLabels ??= new Confusion(c);
+    if (this.vsTeacher && this.vsTeacher.classes !== (c === 1 ? 2 : c)) throw new SlimflowError('SHAPE_MISMATCH', `a batch scores ${c} classes, earlier ones ${this.vsTeacher.classes}`, 'segmentation.student');
+    // A one-channel mask is two classes (background, foreground) once thresholded.
+    const classes = c === 1 ? 2 : c;
+    this.vsTeacher ??= new Confusion(classes);
+    this.vsLabels ??= new Confusion(classes);
     const lab = batchLabels(this.task, labels, n);
     this.tally.see(lab);
     for (let i = 0; i < n; i++) {
-      const sm = classMap(s, i, c, hw);
-      const tm = classMap(t, i, c, hw);
+      const sm = classMap(s, i, c, hw, this.p.threshold);
+      const tm = classMap(t, i, c, hw, this.p.threshold);
       for (let p = 0; p < hw; p++) this.vsTeacher.add(tm[p], sm[p]);
       if (!lab) continue;
       const where = `segmentation.labels[${i}]`;
@@ -101,7 +112,7 @@ class SegmentationMeter implements TaskMeter {
       for (let p = 0; p < hw; p++) {
         const y = Number(truth[p]);
         if (y === this.p.ignore_index) continue;
-        if (!Number.isInteger(y) || y < 0 || y >= c) throw new SlimflowError('INVALID_DATA', `label ${y} at pixel ${p} is outside the model's ${c} classes (ignore_index ${this.p.ignore_index})`, where);
+        if (!Number.isInteger(y) || y < 0 || y >= classes) throw new SlimflowError('INVALID_DATA', `label ${y} at pixel ${p} is outside the model's ${classes} classes (ignore_index ${this.p.ignore_index})`, where);
         this.vsLabels.add(y, sm[p]);
       }
     }

@@ -12,7 +12,7 @@ import { registerStrategy, StrategyFactory } from '../strategy';
 import { repairLayers, RepairTarget } from '../prune-repair';
 import { consumerMap, producerMap, readWeight } from '../../onnx/graph';
 import { reduceRangeRule } from '../../quant/cpu-placement';
-import { cpuFeatures } from '../../runtime/cpu-features';
+import { cpuFeatures, fromFlags } from '../../runtime/cpu-features';
 import { Model, NodeProto } from '../../onnx/proto';
 
 const params = z.object({
@@ -29,6 +29,11 @@ const params = z.object({
   weightClip: z.enum(['absmax', 'mse']).default('mse'),
   /** Shift biases, layer by layer on the calibration batches, so each quantized layer's output mean is the float one's. */
   biasCorrection: z.boolean().default(true),
+  /**
+   * The deploy CPU's flags (as /proc/cpuinfo lists them), when it is not the worker's: they decide
+   * reduce-range and whether 3-channel convs stay float (cpu-placement.ts). Default: this machine's.
+   */
+  deployCpuFlags: z.array(z.string()).optional(),
 }).strict();
 
 const rangeOf = (t: Tensor): { min: number; max: number } => {
@@ -48,9 +53,10 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
   const parsed = params.safeParse(ctx.config.strategy.params);
   if (!parsed.success) throw new SlimflowError('INVALID_CONFIG', `bad QAT parameters: ${parsed.error.message}`, 'train.strategy.params');
   const p = parsed.data;
-  const reduceRange = p.reduceRange ?? reduceRangeRule(cpuFeatures()).apply;
+  const cpu = p.deployCpuFlags ? fromFlags('the deploy CPU', p.deployCpuFlags) : cpuFeatures();
+  const reduceRange = p.reduceRange ?? reduceRangeRule(cpu).apply;
   const weightQmax = p.weightBits === 8 && reduceRange ? 63 : 2 ** (p.weightBits - 1) - 1;
-  const plan = planQuantization(student, { perChannel: true });
+  const plan = planQuantization(student, { perChannel: true, cpu });
   if (plan.marks.length === 0) throw new SlimflowError('NOT_SUPPORTED', 'QAT: no layer can be quantized', 'train.strategy');
   // The same largest value per layer as the emitter uses (depthwise layers keep their own).
   const weights = new Map(plan.marks.map((m) => [m.node.input[m.weight.slot], { axis: m.weight.axis, qmax: m.weightQmax ?? weightQmax }]));
@@ -108,7 +114,7 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
         async exportModel() {
           // Float master weights into the clean student; the PTQ emitter quantizes them exactly as training did.
           const float = trainer.writeWeights(student, false);
-          const finalPlan = planQuantization(float, { perChannel: true });
+          const finalPlan = planQuantization(float, { perChannel: true, cpu });
           const record: RangeRecord = Object.fromEntries([...ranges].map(([t, r]) => [t, { min: r.min, max: r.max, count: Math.max(1, r.count) }]));
           return emitQdq(float, finalPlan, record, { weightQmax });
         },

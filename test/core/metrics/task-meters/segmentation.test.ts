@@ -43,6 +43,19 @@ describe('segmentation task', () => {
     expect(typed.result().score).toBe(100);
   });
 
+  it('thresholds a one-channel mask (a sigmoid map) into background and foreground instead of an argmax that always agrees', () => {
+    // Teacher 0.9 0.8 0.2 0.1 → 1 1 0 0; student 0.9 0.3 0.2 0.6 → 1 0 0 1: IoU(0) 1/3, IoU(1) 1/3.
+    const teacher = tensor([1, 1, 2, 2], [0.9, 0.8, 0.2, 0.1]);
+    const student = tensor([1, 1, 2, 2], [0.9, 0.3, 0.2, 0.6]);
+    const m = createTaskMeter('segmentation');
+    m.update(student, teacher);
+    expect(m.result().score).toBeCloseTo(100 / 3, 10);
+    // Logits, threshold 0: teacher 1 1, student 1 0 → IoU(1) 1/2, IoU(0) 0/1.
+    const logits = createTaskMeter('segmentation', { threshold: 0 });
+    logits.update(tensor([1, 1, 1, 2], [2, -1]), tensor([1, 1, 1, 2], [1, 3]));
+    expect(logits.result().score).toBe(25);
+  });
+
   it('gives the teacher 100 against itself', () => {
     const rnd = lcg(13);
     const out = tensor([2, 4, 3, 5], Array.from({ length: 120 }, () => rnd()));
