@@ -38,7 +38,7 @@ describe('latency table format', () => {
     const file = path.join(dir, 'bad.json');
     fs.writeFileSync(file, JSON.stringify(tiny()).slice(0, 80));
     expect(() => readTable(file)).toThrow(SlimflowError);
-    expect(() => readTable(file)).toThrow(/latency table is corrupt \(not JSON/);
+    expect(() => readTable(file)).toThrow(/latency table is not JSON \(line 1\)/);
     const broken = { ...tiny(), entries: [{ config: { op: 3 }, us: 'fast' }] };
     expect(() => parseTable(JSON.stringify(broken))).toThrow(/latency table is corrupt: .* at entries\.0/);
     expect(() => parseTable(JSON.stringify({ hello: 1 }))).toThrow(/not a latency table/);
