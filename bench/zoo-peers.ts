@@ -104,7 +104,11 @@ export async function peerTable(root: string, m: ZooModel, chosenPath: string | 
   const script = path.join(__dirname, 'zoo', 'peer_quantize.py');
   const outDir = path.join(work, 'peers');
   opts.log(`${m.name}: peer quantizers (onnxruntime${opts.dynamic ? ' static + dynamic' : ' static'}${useNncf ? ', nncf' : ''})`);
-  const { stdout } = await run(py.python, [script, fp32, calibDir, outDir, ...(opts.dynamic ? ['--dynamic'] : []), ...(useNncf ? ['--nncf'] : [])], { maxBuffer: 1 << 26 });
+  const { stdout } = await run(py.python, [script, fp32, calibDir, outDir, ...(opts.dynamic ? ['--dynamic'] : []), ...(useNncf ? ['--nncf'] : [])], {
+    maxBuffer: 1 << 26,
+    // onnxruntime's symbolic shape inference writes scratch files (sym_shape_infer_temp.onnx, <uuid>.data) into its cwd.
+    cwd: work,
+  });
   const made = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { prepared: string; variants: { name: string; out?: string; error?: string; seconds: number }[] };
 
   // Teacher outputs once; then every model's score against them.
