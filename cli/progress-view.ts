@@ -55,7 +55,9 @@ export function progressView(f: ProgressFacts): ProgressView {
   const search = Object.values(f.searches)[0];
   const trials = search ? { done: search.search.trials, budget: search.search.budget } : null;
   const b = f.progress.best;
-  const best = b ? `${b.label}: ${b.accuracy != null ? `accuracy ${b.accuracy.toFixed(2)}, ` : ''}agreement ${b.agreement.toFixed(2)}, ${b.latencyMs.toFixed(2)} ms` : null;
+  const figure = (x: NonNullable<typeof b>) => (typeof x.score === 'number' ? `${x.metric ?? 'score'} ${x.score.toFixed(2)}`
+    : `${x.accuracy != null ? `accuracy ${x.accuracy.toFixed(2)}, ` : ''}agreement ${x.agreement.toFixed(2)}`);
+  const best = b ? `${b.label}: ${figure(b)}, ${b.latencyMs.toFixed(2)} ms` : null;
   const beats = f.heartbeats.map((h) => [h.activity, describeDetails(h.details)].filter(Boolean).join(': ')).filter(Boolean);
   const done = f.progress.stage === 'done';
   return {

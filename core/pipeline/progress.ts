@@ -8,7 +8,8 @@ export interface PipelineProgress {
   /** The steps running now as "id (stage)", or "starting" / "done". */
   stage: string;
   percent: number;
-  best?: { label: string; accuracy: number | null; agreement: number; latencyMs: number };
+  /** Best so far; `score` and `metric` are the task metric that decides, when the candidates carry it. */
+  best?: { label: string; accuracy: number | null; agreement: number; latencyMs: number; score?: number; metric?: string };
   /**
    * Per step: its status, fan-out instances done of total, and `share`, the points of `percent` the
    * step is worth (its stage's catalog cost × its instances, over the pipeline's): a client that learns
@@ -37,12 +38,13 @@ function bestSoFar(cp: CompiledPipeline, state: RunState): Candidate | undefined
     }
   }
   if (selected) return selected;
-  const score = (c: Candidate) => [c.accuracy ?? -1, c.agreement];
+  // The task metric when candidates carry it (the figure the job decides by), then accuracy, then agreement.
+  const score = (c: Candidate) => [c.score ?? -1, c.accuracy ?? -1, c.agreement];
   return seen.reduce<Candidate | undefined>((best, c) => {
     if (!best) return c;
-    const [a1, g1] = score(c);
-    const [a0, g0] = score(best);
-    return a1 > a0 || (a1 === a0 && g1 > g0) ? c : best;
+    const [s1, a1, g1] = score(c);
+    const [s0, a0, g0] = score(best);
+    return s1 > s0 || (s1 === s0 && (a1 > a0 || (a1 === a0 && g1 > g0))) ? c : best;
   }, undefined);
 }
 
@@ -93,7 +95,7 @@ export function progressOf(cp: CompiledPipeline, state: RunState): PipelineProgr
   return {
     stage: running.length > 0 ? running.join(', ') : done ? 'done' : 'starting',
     percent: done ? 100 : total > 0 ? Math.round((100 * settled) / total) : 0,
-    ...(best ? { best: { label: best.label, accuracy: best.accuracy, agreement: best.agreement, latencyMs: best.latencyMs } } : {}),
+    ...(best ? { best: { label: best.label, accuracy: best.accuracy, agreement: best.agreement, latencyMs: best.latencyMs, ...(typeof best.score === 'number' ? { score: best.score, metric: best.metric } : {}) } } : {}),
     steps,
   };
 }

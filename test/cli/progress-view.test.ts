@@ -45,3 +45,13 @@ describe('the progress view (live display and slimflow status)', () => {
     expect(formatDuration(3720)).toBe('1h02m');
   });
 });
+
+describe('the best so far', () => {
+  it('shows the task metric that decides when the candidate carries it', () => {
+    const v = progressView({
+      progress: progress({ best: { label: 'int8 KL', accuracy: null, agreement: 62.5, latencyMs: 68.1, score: 99.26, metric: 'cosine to teacher' } }),
+      searches: {}, heartbeats: [], elapsedSeconds: 10, paused: false,
+    });
+    expect(v.best).toBe('int8 KL: cosine to teacher 99.26, 68.10 ms');
+  });
+});
