@@ -126,9 +126,12 @@ describe('autoCompress passes control signals on to its search', () => {
     await job.signal('stop');
     const report = (await job.result()) as JobReport;
     const search = (await h.client.workflow.getHandle(`${jobId}/search`).result()) as PtqSearchResult;
-    expect(search.stoppedBy).toBe('stopped by signal (1 of 12 trials run)');
-    // The tester is the first batch: one trial, then nothing more starts.
-    expect(search.trialsRun).toBe(1);
+    // The job forwards the stop when the search child exists; under load that can be after its first
+    // batches (a CI run measured 3 of 12), so what holds is: stopped by the signal, early, every trial kept.
+    const ran = Number(/^stopped by signal \((\d+) of 12 trials run\)$/.exec(search.stoppedBy)?.[1]);
+    expect(ran).toBeGreaterThanOrEqual(1);
+    expect(ran).toBeLessThan(12);
+    expect(search.trialsRun).toBe(ran);
     expect(report.candidates.map((c) => c.model.sha256)).toContain(search.best.model.sha256);
   }, 600_000);
 
