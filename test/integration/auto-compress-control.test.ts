@@ -117,7 +117,7 @@ describe('autoCompress passes control signals on to its search', () => {
     await stopAndCheck(job, jobId, 12);
   }, 600_000);
 
-  it('a stop sent before the search started ends the search after its first finished trial', async () => {
+  it('a stop sent before the search started ends the search early, by the signal, keeping what finished', async () => {
     const out = tmpDir('auto-control-stop');
     const jobId = `auto-control-stop-${path.basename(out)}`;
     const job = await h.client.workflow.start('autoCompress', { taskQueue: h.taskQueue, workflowId: jobId, args: [{ config: searchingJob(out) }] });
