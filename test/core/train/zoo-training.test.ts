@@ -1,7 +1,6 @@
 // Training on real exports from the zoo (bench/zoo/manifest.json, installed from their registry
 // packages by scripts/zoo-install.cjs, cached after the first run): QAT starts on the MiniLM encoder
 // with its int64 inputs, and the YOLOv8n detector is distilled on its six pre-decode head convs.
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readModel } from '../../../core/onnx/model-io';
@@ -10,14 +9,9 @@ import { parseTrainConfig } from '../../../core/train/config';
 import { autoDistillPairs } from '../../../core/train/distill';
 import { loadSampleSet, openTrainingRun, trainOneEpoch } from '../../../core/train/run';
 import '../../../core/train/strategies';
+import { installZoo, ROOT, zooModel as zoo } from '../../fixtures/zoo';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const zoo = (name: string) => path.join(ROOT, '.tools', 'zoo', 'models', `${name}.onnx`);
-
-beforeAll(() => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'zoo-install.cjs'), '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
-  if (r.status !== 0) throw new Error(`zoo install failed: ${r.stderr || r.error?.message}`);
-}, 300_000);
+beforeAll(installZoo, 300_000);
 
 describe('training on real zoo models', () => {
   it('YOLOv8n is distilled on the per-level box (cv2) and class (cv3) convs, not the DFL conv or the decoded output', () => {
