@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { ppocrModel, CLS_MODEL } from '../fixtures/models';
+import { clsJob } from './harness';
 
 const repo = path.resolve(__dirname, '..', '..');
 
@@ -41,20 +41,12 @@ export function cli(args: string[], env: Record<string, string> = {}): CliRun {
 
 /** A tiny classifier job (16 calibration / 32 eval lines) written as a YAML config; returns its path. */
 export function writeClsConfig(dir: string, outputDir: string, over: Record<string, unknown> = {}): string {
-  const config = {
-    Global: {
-      model: ppocrModel(CLS_MODEL),
-      input_name: 'x',
-      input_shape: [8, 3, 48, 192],
-      task: 'ocr-cls',
-      calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 },
-      eval_data: { kind: 'rendered-textlines', task: 'cls', count: 32, seed: 12 },
-      deploy: { threads: 1, max_accuracy_drop: 10 },
-      output_dir: outputDir,
-      ...over,
-    },
-    QuantPost: { algo: 'abs_max', batch_size: 8, batch_num: 2 },
-  };
+  const config = clsJob(outputDir, {
+    calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 11 },
+    eval_data: { kind: 'rendered-textlines', task: 'cls', count: 32, seed: 12 },
+    deploy: { threads: 1, max_accuracy_drop: 10 },
+    ...over,
+  }, { QuantPost: { algo: 'abs_max', batch_size: 8, batch_num: 2 } });
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `job-${Math.random().toString(36).slice(2, 8)}.yaml`);
   fs.writeFileSync(file, yaml.dump(config));
