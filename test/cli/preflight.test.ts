@@ -1,6 +1,7 @@
 // A newcomer's three mistakes (a wrong input name, a data folder that does not exist, a calibrator
 // name slimflow does not know) stop `slimflow compress` before any workflow: exit 2, one stderr line
-// naming the config key. The positive control shows the check would see a started workflow.
+// naming the config key (`slimflow plan` likewise). The positive controls show the checks would see a
+// started workflow and a printed plan.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
@@ -62,6 +63,29 @@ describe('compress runs the preflight before any workflow starts', () => {
       expect(await started(id)).toBe(false);
     });
   }
+
+  // plan compiles the job without a server: the same three mistakes fail there too, before any pipeline is printed.
+  for (const m of mistakes) {
+    it(`plan, ${m.name}: exit 2, one line naming ${m.key}, no pipeline printed`, async () => {
+      const run = cli(['plan', writeConfig(dir, m.over, m.quant)]);
+      const { code } = await run.exited;
+      const err = lines(run.out.stderr);
+      expect(code).toBe(2);
+      expect(err).toHaveLength(1);
+      expect(err[0]).toContain(m.key);
+      expect(err[0]).toMatch(m.says);
+      expect(run.out.stdout).toBe('');
+    });
+  }
+
+  it('plan, control: the same config without a mistake prints its pipeline', async () => {
+    const run = cli(['plan', writeConfig(dir), '--json']);
+    const { code } = await run.exited;
+    expect(code).toBe(0);
+    const plan = JSON.parse(lines(run.out.stdout).pop()!) as { strategy: string; pipeline: { steps: Record<string, unknown> } };
+    expect(plan.strategy).toMatch(/^ptq-int8/);
+    expect(Object.keys(plan.pipeline.steps).length).toBeGreaterThan(0);
+  });
 
   it('fleet run: when no model passes, exit 2 with each problem under models.<name>, no workflow', async () => {
     const junk = path.join(dir, 'junk.onnx');
