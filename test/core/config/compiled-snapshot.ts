@@ -1,0 +1,114 @@
+// What every shipped config (configs/*.yaml, configs/zoo/*.yaml, the README's job examples, the
+// pipelines' search spaces) and a few configs covering every PTQ parameter compile to: the pipeline,
+// the fan-out's trials, the automatic plan, the search space, every assignment's trial config and
+// quantizer options. Recorded once (fixtures/compiled-before.json) before the parameters were
+// declared in one place, so the derivation is checked to give exactly what the hand-written code gave.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { baseTrial, compileConfig, ptqTrials } from '../../../core/config/compile';
+import { parseJobConfig, parseYaml } from '../../../core/config/load';
+import type { JobConfig } from '../../../core/config/schema';
+import type { GraphAnalysis } from '../../../core/onnx/analysis';
+import { quantizeOptionsFor } from '../../../core/quant/trial-options';
+import { baseAssignment, enumerateSpace, toTrialConfig } from '../../../core/search/space';
+import { planAutoCompress } from '../../../core/search/strategy';
+import { resolveSpace } from '../../../workflows/ptq-search';
+
+const repo = path.resolve(__dirname, '..', '..', '..');
+const GLOBAL = { model: '/models/m.onnx', inputs: { x: { shape: [4, 3, 48, 192] } }, task: 'ocr-cls', calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 1 } };
+
+/** Configs that set every PTQ parameter the schema has, alone and searched. */
+const COVERING: Record<string, unknown> = {
+  'qp-hist': { Global: GLOBAL, QuantPost: { algo: 'hist', hist_percent: 0.9995, bias_correct: true, round_type: 'adaround', qdq_placement: 'conv-only', batch_num: 3, weight_quantize_type: 'abs_max' } },
+  'qp-tensorrt': { Global: GLOBAL, QuantPost: { algo: 'KL', deploy_backend: 'tensorrt', skip_tensor_list: ['a'], quantize_op_types: ['Conv'] } },
+  'qp-none': { Global: GLOBAL },
+  'hpo-all': {
+    Global: { ...GLOBAL, seed: 3 },
+    QuantPost: { algo: 'mse', qdq_placement: 'integer-path' },
+    HyperParameterOptimization: {
+      ptq_algo: ['abs_max', 'hist', 'KL'], weight_quantize_type: ['channel_wise_abs_max', 'abs_max'], bias_correct: [false, true], hist_percent: [0.9999, 0.999],
+      batch_num: [4, 2], round_type: ['round', 'adaround'], keep_float: [0, 1, 3], activation_symmetric: [false, true], max_quant_count: 500, strategy: 'random', objective: 'cosine',
+    },
+  },
+  'hpo-grid': { Global: GLOBAL, QuantPost: { algo: 'hist', round_type: 'adaround' }, HyperParameterOptimization: { ptq_algo: ['hist', 'avg'], strategy: 'grid', max_quant_count: 7, activation_symmetric: [true, false] } },
+  'hpo-defaults': { Global: GLOBAL, HyperParameterOptimization: {} },
+  'hpo-tensorrt': { Global: GLOBAL, QuantPost: { deploy_backend: 'tensorrt' }, HyperParameterOptimization: { ptq_algo: ['hist'], keep_float: [2] } },
+};
+
+const analysis = (opTypes: string[]): GraphAnalysis => ({
+  opset: 13, producer: 'test', nodeCount: 10, opCensus: {}, paramCount: 1, inputs: [], outputs: [],
+  quantizableLayers: opTypes.map((opType, i) => ({ name: `l${i}`, opType })) as GraphAnalysis['quantizableLayers'],
+  distillationNodes: [], family: 'cnn', familyReason: 'test', weightStorage: 'initializers',
+});
+
+/** Every job config to check, by name: the shipped files, the README's examples and the covering ones. */
+export function jobConfigs(): Record<string, JobConfig> {
+  const out: Record<string, JobConfig> = {};
+  const files = [
+    ...fs.readdirSync(path.join(repo, 'configs')).filter((f) => /^pp-ocr-.*\.yaml$/.test(f)).map((f) => `configs/${f}`),
+    ...fs.readdirSync(path.join(repo, 'configs/zoo')).filter((f) => f.endsWith('.yaml')).map((f) => `configs/zoo/${f}`),
+  ];
+  for (const f of files) out[f] = parseJobConfig(parseYaml(fs.readFileSync(path.join(repo, f), 'utf8'), f), f);
+  const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8');
+  [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].forEach((m, i) => {
+    const raw = parseYaml(m[1], 'README.md') as Record<string, unknown>;
+    if (raw && typeof raw === 'object' && 'Global' in raw) out[`README.md#${i}`] = parseJobConfig(raw, 'README.md');
+  });
+  for (const [name, raw] of Object.entries(COVERING)) out[name] = parseJobConfig(raw, name);
+  return out;
+}
+
+/** The search spaces the shipped pipelines give ptqSearch. */
+function pipelineSpaces(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const dir = path.join(repo, 'configs/pipelines');
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    const doc = parseYaml(fs.readFileSync(path.join(dir, f), 'utf8'), f) as { steps?: Record<string, { stage?: string; with?: { space?: unknown } }> };
+    for (const [id, s] of Object.entries(doc.steps ?? {})) if (s.stage === 'ptqSearch') out[`configs/pipelines/${f}#${id}`] = s.with?.space ?? {};
+  }
+  return out;
+}
+
+type Space = Parameters<typeof resolveSpace>[0];
+
+/** A space as the search resolves it, with every assignment's trial and quantizer options. */
+function spaceSnapshot(input: Space): unknown {
+  const space = resolveSpace(input);
+  const all = enumerateSpace(space).map((a) => ({ a, trial: toTrialConfig(space, a), options: quantizeOptionsFor(toTrialConfig(space, a), 2) }));
+  // Every assignment is in the digest; an evenly spaced sample is kept in full, so a difference can be read.
+  const step = Math.max(1, Math.ceil(all.length / 24));
+  return {
+    space,
+    base: baseAssignment(space),
+    size: all.length,
+    digest: createHash('sha256').update(JSON.stringify(all)).digest('hex'),
+    sample: all.filter((_, i) => i % step === 0),
+  };
+}
+
+const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+/** Everything a config compiles to that the PTQ parameters decide. */
+export function compiledSnapshot(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, config] of Object.entries(jobConfigs())) {
+    const doc = compileConfig(config);
+    const search = (doc.steps as Record<string, { with?: { space?: Space } }>).search;
+    const plan = planAutoCompress(config, analysis(['Conv', 'MatMul']), undefined, [{ layer: 'l0' }, { layer: 'l1' }, { layer: 'l2' }]);
+    const planSearch = (plan.pipeline.steps as Record<string, { with?: { space?: Space } }>).search;
+    out[name] = json({
+      baseTrial: baseTrial(config),
+      ptqTrials: ptqTrials(config).map((t) => ({ t, options: quantizeOptionsFor(t) })),
+      compiled: doc,
+      compiledBefore: compileConfig(config, 'compress', { gridSearch: false, trainedContest: false }),
+      plan,
+      ...(search?.with?.space ? { search: spaceSnapshot(search.with.space) } : {}),
+      ...(planSearch?.with?.space ? { planSearch: spaceSnapshot(planSearch.with.space) } : {}),
+    });
+  }
+  for (const [name, space] of Object.entries(pipelineSpaces())) out[name] = json({ search: spaceSnapshot(space as Space) });
+  return out;
+}
+
+export const SNAPSHOT_FILE = path.join(__dirname, 'fixtures', 'compiled-before.json');
