@@ -82,12 +82,18 @@ function spaceSnapshot(input: Space): unknown {
     space,
     base: baseAssignment(space),
     size: all.length,
-    digest: createHash('sha256').update(JSON.stringify(all)).digest('hex'),
+    digest: createHash('sha256').update(sortedJson(all)).digest('hex'),
     sample: all.filter((_, i) => i % step === 0),
   };
 }
 
 const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+/** JSON with every object's keys sorted: the digest does not depend on the order fields were set in. */
+function sortedJson(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v);
+}
 
 /** Everything a config compiles to that the PTQ parameters decide. */
 export function compiledSnapshot(): Record<string, unknown> {
