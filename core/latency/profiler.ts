@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import type { FeedInput, ElementType } from '../feed';
 import { encodeModel } from '../onnx/model-io';
 import { makeNode } from '../onnx/graph';
 import { DataType, Model } from '../onnx/proto';
@@ -8,10 +9,13 @@ import { profileNodes, wallTimeMs, wallTimes } from './ort-graph';
 import { slottedNodes } from './node-slots';
 import { measureSparsity } from './sparsity-probe';
 import { LatencyTable, TABLE_FORMAT, TABLE_VERSION, TableEntry } from './table';
-import { firstAndLastConv, int8ForLatency, loadPpOcr, PP_OCR_MODELS, prunedForLatency } from './variants';
+import { firstAndLastConv, int8ForLatency, loadPpOcr, modelVariants, PP_OCR_MODELS, prunedForLatency } from './variants';
 
-/** One model to profile at one input shape; `make` builds it lazily so a plan costs nothing to list. */
-export interface ProfileSource { label: string; shapes: InputShapes; make: () => Promise<Model> | Model }
+/**
+ * One model to profile at one input shape; `make` builds it lazily so a plan costs nothing to list.
+ * `dtypes` names the inputs that are not float32 (token ids, masks): they get valid constant feeds.
+ */
+export interface ProfileSource { label: string; shapes: InputShapes; dtypes?: Record<string, ElementType>; make: () => Promise<Model> | Model }
 
 export interface ProfileOptions {
   threads?: number; warmup?: number;
@@ -41,6 +45,22 @@ export function defaultSources(): ProfileSource[] {
       out.push({ label: `${spec.name}/pruned${r}`, shapes, make: () => prunedForLatency(base(), r) });
       out.push({ label: `${spec.name}/pruned${r}/int8`, shapes, make: () => int8ForLatency(prunedForLatency(base(), r), shapes) });
     }
+  }
+  return out;
+}
+
+/**
+ * The sources of a table for the user's model: every variant of it (see modelVariants) at the feed's
+ * batch shapes, and the model as given at batch 1 too when the feed's batch is larger (a second size
+ * for the regressors). `model` returns a fresh copy each call.
+ */
+export function modelSources(label: string, model: () => Model, inputs: readonly FeedInput[]): ProfileSource[] {
+  const shapes: InputShapes = Object.fromEntries(inputs.map((i) => [i.name, [...i.shape]]));
+  const dtypes = Object.fromEntries(inputs.filter((i) => i.dtype !== 'float32').map((i) => [i.name, i.dtype]));
+  const out = modelVariants(model, shapes, dtypes).map((v) => ({ label: `${label}/${v.name}`, shapes, dtypes, make: v.make }));
+  if (inputs.some((i) => i.shape[0] > 1)) {
+    const single: InputShapes = Object.fromEntries(inputs.map((i) => [i.name, [1, ...i.shape.slice(1)]]));
+    out.splice(1, 0, { label: `${label}/fp32@batch1`, shapes: single, dtypes, make: model });
   }
   return out;
 }
@@ -108,7 +128,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
   const loads: number[][] = sources.map(() => []);
   for (let pass = 0; pass < passes; pass++) {
     for (const [i, src] of sources.entries()) {
-      inputs[i] ??= { bytes: encodeWithFixedInputs(await src.make(), src.shapes), feeds: patternFeed(src.shapes) };
+      inputs[i] ??= { bytes: encodeWithFixedInputs(await src.make(), src.shapes), feeds: patternFeed(src.shapes, src.dtypes) };
       const { bytes, feeds } = inputs[i];
       loads[i].push(+os.loadavg()[0].toFixed(2));
       const prof = await profileNodes(bytes, feeds, { threads, warmup, runs: perPass });
@@ -132,7 +152,7 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
     }
   }
   // Sparsity is measured, not assumed: the first source dense against 75% of its weights zeroed.
-  const sparsity = sources.length ? await measureSparsity(sources[0].label, await sources[0].make(), sources[0].shapes, { threads }) : undefined;
+  const sparsity = sources.length ? await measureSparsity(sources[0].label, await sources[0].make(), sources[0].shapes, { threads, dtypes: sources[0].dtypes }) : undefined;
   if (sparsity) onProgress?.(`sparsity: ${sparsity.source} at ${sparsity.ratio * 100}% zeros, weighted kernels ${sparsity.sparseKernelMs.toFixed(2)} vs ${sparsity.denseKernelMs.toFixed(2)} ms dense (×${sparsity.kernelRatio.toFixed(3)} median over ${sparsity.weightedNodes} nodes${sparsity.conclusive ? '' : ', too small to conclude from'})`);
   const entries: TableEntry[] = [];
   const table: LatencyTable['sources'] = sources.map((src, i) => {
@@ -146,7 +166,8 @@ export async function buildTable(sources: ProfileSource[] = defaultSources(), op
       kernelUs += us;
       kernelMedianUs += median(p.samples);
     }
-    return { label: src.label, shape: Object.values(src.shapes)[0], nodes: nodeCounts[i], wallMs: Math.min(...walls[i]), wallMedianMs: median(walls[i]), kernelSumMs: kernelUs / 1000, kernelMedianSumMs: kernelMedianUs / 1000, shapeMismatches: mismatches[i], loadAverage: loads[i] };
+    const named = Object.keys(src.shapes).length > 1 ? { shapes: src.shapes } : {};
+    return { label: src.label, shape: Object.values(src.shapes)[0], ...named, nodes: nodeCounts[i], wallMs: Math.min(...walls[i]), wallMedianMs: median(walls[i]), kernelSumMs: kernelUs / 1000, kernelMedianSumMs: kernelMedianUs / 1000, shapeMismatches: mismatches[i], loadAverage: loads[i] };
   });
   return {
     format: TABLE_FORMAT,

@@ -168,7 +168,7 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
         set([m, attrInt(n, 'transB', 0) ? b[0] : b[1]], op === 'QGemm' ? 'float' : dt);
         break;
       }
-      case 'MatMul': case 'FusedMatMul': case 'QLinearMatMul': case 'MatMulInteger': case 'MatMulIntegerToFloat': {
+      case 'MatMul': case 'FusedMatMul': case 'QLinearMatMul': case 'MatMulInteger': case 'MatMulIntegerToFloat': case 'DynamicQuantizeMatMul': {
         let a = [...x];
         let b = [...((op === 'QLinearMatMul' ? ins[3] : ins[1])?.dims ?? [])];
         const swap = (s: number[]) => { const t = [...s]; [t[t.length - 1], t[t.length - 2]] = [t[t.length - 2], t[t.length - 1]]; return t; };
@@ -179,7 +179,7 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
         if (bVec) b = [b[0], 1];
         const batch = broadcast([a.slice(0, -2), b.slice(0, -2)]);
         const out = [...batch, a[a.length - 2], b[b.length - 1]];
-        const dtype = op === 'QLinearMatMul' ? ins[7]?.dtype ?? 'uint8' : op === 'MatMulInteger' ? 'int32' : op === 'MatMulIntegerToFloat' ? 'float' : dt;
+        const dtype = op === 'QLinearMatMul' ? ins[7]?.dtype ?? 'uint8' : op === 'MatMulInteger' ? 'int32' : op === 'MatMulIntegerToFloat' || op === 'DynamicQuantizeMatMul' ? 'float' : dt;
         set(bVec ? out.slice(0, -1) : out, dtype);
         break;
       }
@@ -217,6 +217,48 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
         set(out);
         break;
       }
+      case 'Expand': {
+        const target = ints(n.input[1]);
+        if (target) set(broadcast([x, target]));
+        else { set(x); guessed.push(n.name || op); }
+        break;
+      }
+      case 'LayerNormalization': case 'SimplifiedLayerNormalization': case 'SkipLayerNormalization': case 'SkipSimplifiedLayerNormalization': {
+        // Output 0 (and a Skip* op's output 3, the input+skip+bias sum) is x; the optional statistics have the normalized axes reduced to 1.
+        const from = op.startsWith('Skip') ? x.length - 1 : norm(attrInt(n, 'axis', -1), x.length);
+        const stats = x.map((d, k) => (k >= from ? 1 : d));
+        set(x);
+        set(stats, 'float', 1);
+        set(stats, 'float', 2);
+        set(x, dt, 3);
+        break;
+      }
+      case 'Attention': case 'QAttention': {
+        // Weights [in, q+k+v hidden] (qkv_hidden_sizes when the three differ); output [B, S, v hidden], present [2, B, N, past+S, head].
+        const w = ins[1]?.dims ?? [];
+        const sizes = attrInts(n, 'qkv_hidden_sizes');
+        const vHidden = sizes?.length === 3 ? sizes[2] : (w[1] ?? 0) / 3;
+        set([x[0], x[1], vHidden], 'float');
+        const heads = attrInt(n, 'num_heads', 1);
+        const past = ins[op === 'QAttention' ? 8 : 4]?.dims;
+        if (n.output[1]) set([2, x[0], heads, (past?.[3] ?? 0) + x[1], vHidden / heads], 'float', 1);
+        break;
+      }
+      case 'MultiHeadAttention': {
+        // Query [B, S, D] or packed QKV [B, S, N, 3, H]; value [B, L, Dv] or [B, N, L, H]: the output is [B, S, Dv].
+        const v = ins[2]?.dims;
+        const vHidden = v?.length === 3 ? v[2] : v?.length === 4 ? v[1] * v[3] : x.length === 5 ? x[2] * x[4] : x[2];
+        set([x[0], x[1], vHidden], 'float');
+        break;
+      }
+      case 'EmbedLayerNormalization': {
+        // Token ids [B, S], word embedding [V, H]: the normalized embedding [B, S, H], the mask index [B], the embedding sum.
+        const hidden = ins[2]?.dims[1] ?? 0;
+        set([x[0], x[1], hidden], 'float');
+        set([x[0]], 'int32', 1);
+        set([x[0], x[1], hidden], 'float', 2);
+        break;
+      }
       case 'Shape': set([x.length], 'int64'); break;
       case 'Gather': {
         const idx = ins[1]?.dims ?? [];
@@ -226,7 +268,7 @@ export function inferShapes(graph: GraphProto, inputs: InputShapes): ShapeResult
       }
       case 'Cast': set(x, DTYPE_NAMES[attrInt(n, 'to', 1)] ?? 'float'); break;
       case 'QuantizeLinear': set(x, ins[2]?.dtype ?? 'uint8'); break;
-      case 'DynamicQuantizeLinear': set(x, 'uint8'); break;
+      case 'DynamicQuantizeLinear': set(x, 'uint8'); set([], 'float', 1); set([], 'uint8', 2); break;
       case 'DequantizeLinear': set(x, 'float'); break;
       case 'QLinearAdd': case 'QLinearMul':
         set(broadcast([x, ins[3]?.dims ?? []]), ins[7]?.dtype ?? dt);
@@ -254,7 +296,6 @@ const COMPARE = new Set(['Equal', 'Less', 'Greater', 'And', 'Or']);
 const SAME_SHAPE = new Set([
   'Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Sqrt', 'Exp', 'Log', 'Neg', 'Abs', 'Erf', 'Reciprocal',
   'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Gelu', 'FastGelu', 'QuickGelu', 'BiasGelu', 'Identity', 'Dropout', 'Softmax', 'LogSoftmax',
-  'LayerNormalization', 'SimplifiedLayerNormalization', 'SkipLayerNormalization', 'SkipSimplifiedLayerNormalization',
   'BatchNormalization', 'InstanceNormalization', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax', 'Floor', 'Ceil', 'Round',
 ]);
 

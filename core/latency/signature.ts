@@ -61,6 +61,15 @@ export function macs(c: NodeConfig): number {
     const k = c.attrs.transA ? a[0] : a[1];
     return size(out) * (k ?? 1);
   }
+  if (base === 'Attention' || base === 'QAttention' || base === 'MultiHeadAttention') {
+    // Fused attention: the QKV projection (Attention's packed weight), then QKᵀ and AV over the key length.
+    const x = c.inputs[0]?.dims ?? [];
+    const k = c.inputs[1]?.dims ?? [];
+    const [b = 1, s = 1] = x;
+    const v = out[2] ?? 1;
+    if (base === 'MultiHeadAttention') return 2 * b * s * (k.length === 4 ? k[2] : k.length === 3 ? k[1] : s) * v;
+    return b * s * size(k) + 2 * b * s * s * v;
+  }
   if (base.includes('MatMul')) {
     const a = c.inputs[0]?.dims ?? [];
     const k = c.attrs.transA ? a[a.length - 2] : a[a.length - 1];

@@ -1,6 +1,7 @@
 import { cloneModel } from '../onnx/clone';
 import { producerMap, readWeight, replaceWeight } from '../onnx/graph';
 import { Model } from '../onnx/proto';
+import type { ElementType } from '../feed';
 import { magnitudeMask } from '../sparsity/unstructured';
 import { masked } from '../sparsity/masks';
 import { encodeWithFixedInputs, InputShapes, patternFeed } from './fixed-shape';
@@ -51,9 +52,9 @@ export function unstructuredCopy(model: Model, ratio: number): Model {
  * (a burst of load that slows some kernels of one round moves the median little; a sum of a few
  * milliseconds of kernels moved 18% in one table build). The sums are kept as reported figures.
  */
-export async function measureSparsity(label: string, model: Model, shapes: InputShapes, opts: { threads?: number; ratio?: number; rounds?: number } = {}): Promise<SparsityProbe> {
+export async function measureSparsity(label: string, model: Model, shapes: InputShapes, opts: { threads?: number; ratio?: number; rounds?: number; dtypes?: Record<string, ElementType> } = {}): Promise<SparsityProbe> {
   const { threads = 1, ratio = 0.75, rounds = 5 } = opts;
-  const feeds = patternFeed(shapes);
+  const feeds = patternFeed(shapes, opts.dtypes);
   const variants = [encodeWithFixedInputs(model, shapes), encodeWithFixedInputs(unstructuredCopy(model, ratio), shapes)];
   const fastest = variants.map(() => new Map<string, number>());
   for (let r = 0; r < rounds; r++) {

@@ -29,7 +29,7 @@ export interface LatencyTable {
    */
   medianOverMin: number;
   /** Models profiled to fill the table (configurations come from their optimized graphs). */
-  sources: { label: string; shape: number[]; nodes: number; wallMs: number; wallMedianMs?: number; kernelSumMs: number; kernelMedianSumMs?: number; shapeMismatches?: number; /** 1-minute load average at each pass. */ loadAverage?: number[] }[];
+  sources: { label: string; shape: number[]; /** Every input's shape, for models with several inputs (`shape` is the first's). */ shapes?: Record<string, number[]>; nodes: number; wallMs: number; wallMedianMs?: number; kernelSumMs: number; kernelMedianSumMs?: number; shapeMismatches?: number; /** 1-minute load average at each pass. */ loadAverage?: number[] }[];
   /** How the table was measured; `loadAverage` is the 1-minute load at the start and the end (a shared machine's timings carry it). */
   build: { seconds: number; runsPerModel: number; passes?: number; loadAverage?: number[] };
   entries: TableEntry[];
@@ -54,7 +54,7 @@ const tableSchema = z.object({
   threads: z.number().int().positive(),
   overhead: z.object({ perRunUs: z.number().nonnegative(), perNodeUs: z.number().nonnegative() }),
   medianOverMin: z.number().min(1).max(10),
-  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), nodes: z.number(), wallMs: z.number(), wallMedianMs: z.number().optional(), kernelSumMs: z.number(), kernelMedianSumMs: z.number().optional(), shapeMismatches: z.number().optional(), loadAverage: z.array(z.number()).optional() })),
+  sources: z.array(z.object({ label: z.string(), shape: z.array(z.number()), shapes: z.record(z.string(), z.array(z.number())).optional(), nodes: z.number(), wallMs: z.number(), wallMedianMs: z.number().optional(), kernelSumMs: z.number(), kernelMedianSumMs: z.number().optional(), shapeMismatches: z.number().optional(), loadAverage: z.array(z.number()).optional() })),
   build: z.object({ seconds: z.number(), runsPerModel: z.number(), passes: z.number().int().positive().optional(), loadAverage: z.array(z.number()).optional() }),
   entries: z.array(z.object({ config: configSchema, us: z.number().nonnegative(), samples: z.number(), medianUs: z.number().optional() })).min(1),
   sparsity: z.object({

@@ -1,7 +1,11 @@
 import * as path from 'node:path';
 import { readModel } from '../onnx/model-io';
 import { Model } from '../onnx/proto';
+import { analyzeModel } from '../onnx/analysis';
+import { prepareModel } from '../onnx/prepare';
+import { quantizeDynamic } from '../quant/dynamic';
 import { quantizeModel } from '../quant/ptq';
+import { PLACEMENT_OPTIONS } from '../quant/trial-options';
 import { pruneChannels } from '../sparsity/channel-prune';
 import type { ElementType } from '../feed';
 import { Tensor } from '../tensor';
@@ -32,10 +36,42 @@ export function firstAndLastConv(model: Model): string[] {
   return [...new Set([convs[0], convs[convs.length - 1]].filter(Boolean).map((n) => n.name || n.output[0]))];
 }
 
-/** An INT8 QDQ model for latency purposes (pattern calibration; accuracy is not the point). */
-export async function int8ForLatency(model: Model, shapes: InputShapes, keepFloat: string[] = [], dtypes: Record<string, ElementType> = {}): Promise<Model> {
-  const { model: q } = await quantizeModel(model, patternBatches(shapes, 1, dtypes), { calibrator: 'abs_max', skipNodes: keepFloat });
+/** Where an INT8 model's Q/DQ go (the config's qdq_placement terms; see core/quant/trial-options.ts). */
+export type LatencyPlacement = keyof typeof PLACEMENT_OPTIONS;
+
+/** An INT8 QDQ model for latency purposes (pattern calibration; accuracy is not the point). Without a placement, the quantizer's default. */
+export async function int8ForLatency(model: Model, shapes: InputShapes, keepFloat: string[] = [], dtypes: Record<string, ElementType> = {}, placement?: LatencyPlacement): Promise<Model> {
+  const { model: q } = await quantizeModel(model, patternBatches(shapes, 1, dtypes), { calibrator: 'abs_max', skipNodes: keepFloat, ...(placement ? PLACEMENT_OPTIONS[placement] : {}) });
   return q;
+}
+
+/** The dynamic-int8 model a transformer's dynamic candidate runs: the lossless rewrite, then int8 weights with run-time activation quantization. */
+export const dynamicForLatency = (model: Model): Model => quantizeDynamic(prepareModel(model).model).model;
+
+/** One named variant of a user's model, built on demand. */
+export interface ModelVariant { name: string; make: () => Promise<Model> | Model }
+
+/**
+ * The variants of a user's model whose kernels a latency table of that model should hold: the model
+ * as given and its lossless rewrite, INT8 in both placements, INT8 keeping the first and last conv
+ * float, channel-pruned widths 25 % and 50 % (FP32 and INT8) when the model has prunable convs, and
+ * dynamic INT8 for transformers. `model` returns a fresh copy each call (builders change their input).
+ */
+export function modelVariants(model: () => Model, shapes: InputShapes, dtypes: Record<string, ElementType> = {}): ModelVariant[] {
+  const probe = model();
+  const convs = probe.graph.node.some((n) => n.opType === 'Conv');
+  const keepFloat = firstAndLastConv(probe);
+  const out: ModelVariant[] = [{ name: 'fp32', make: model }, { name: 'fp32-rewritten', make: () => prepareModel(model()).model }];
+  for (const placement of ['integer-path', 'conv-only'] as const) out.push({ name: `int8-${placement}`, make: () => int8ForLatency(model(), shapes, [], dtypes, placement) });
+  if (keepFloat.length) out.push({ name: 'int8-float-ends', make: () => int8ForLatency(model(), shapes, keepFloat, dtypes) });
+  if (convs && pruneChannels(probe, 0.25).report.prunedConvs > 0) {
+    for (const r of [0.25, 0.5]) {
+      out.push({ name: `channel-prune-${r * 100}`, make: () => prunedForLatency(model(), r) });
+      out.push({ name: `channel-prune-${r * 100}-int8`, make: () => int8ForLatency(prunedForLatency(model(), r), shapes, [], dtypes, 'integer-path') });
+    }
+  }
+  if (analyzeModel(probe).family === 'transformer') out.push({ name: 'int8-dynamic', make: () => dynamicForLatency(model()) });
+  return out;
 }
 
 /** A model with `ratio` of its prunable conv filters removed (lowest L1). */

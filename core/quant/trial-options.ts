@@ -1,5 +1,18 @@
 import type { PtqTrialConfig } from '../config/compile';
+import { WIDE_INTEGER_OPS } from './integer-ops';
 import type { QuantizeOptions } from './ptq';
+
+/**
+ * What each qdq_placement means to the quantizer: integer activations between layers (depthwise too),
+ * Conv/MatMul layers alone, or 'integer-wide': the integer path through Split/Slice/MaxPool too, so the
+ * branches of split blocks (YOLO's C2f, CSP) and their residual Add/Concat stay uint8, with the output
+ * tail after the last weight layer (a detector's decode and its box/class Concat) float.
+ */
+export const PLACEMENT_OPTIONS: Readonly<Record<NonNullable<PtqTrialConfig['placement']>, Pick<QuantizeOptions, 'integerActivations' | 'quantizeDepthwise' | 'integerOpTypes' | 'floatTail'>>> = {
+  'integer-path': { integerActivations: true, quantizeDepthwise: true },
+  'conv-only': { integerActivations: false, quantizeDepthwise: false },
+  'integer-wide': { integerActivations: true, quantizeDepthwise: true, integerOpTypes: WIDE_INTEGER_OPS, floatTail: true },
+};
 
 /** The quantizeModel options one PTQ trial stands for: the single mapping from config terms to the quantizer's. */
 export function quantizeOptionsFor(trial: PtqTrialConfig, threads = 1): QuantizeOptions {
@@ -12,9 +25,10 @@ export function quantizeOptionsFor(trial: PtqTrialConfig, threads = 1): Quantize
     biasCorrection: trial.biasCorrect,
     batchNum: trial.batchNum,
     ...(trial.roundType === 'adaround' ? { weightRounding: 'adaround', weightRoundingParams: trial.roundParams ?? {} } : {}),
-    ...(trial.placement === 'conv-only' ? { integerActivations: false, quantizeDepthwise: false } : {}),
-    ...(trial.placement === 'integer-path' ? { integerActivations: true, quantizeDepthwise: true } : {}),
+    ...(trial.placement ? PLACEMENT_OPTIONS[trial.placement] : {}),
     ...(trial.backend === 'tensorrt' ? { backend: 'tensorrt' as const } : {}),
+    ...(trial.actMatMul ? { quantizeActMatMul: true } : {}),
+    ...(trial.embeddings ? { quantizeEmbeddings: true } : {}),
     threads,
   };
 }
