@@ -157,13 +157,16 @@ export function createValidationActivities(deps: ActivityDeps) {
         // A timing once recorded decides: a retried attempt (its worker died after measuring) answers
         // with the recorded medians instead of measuring again and perhaps picking the other model.
         const recordKey = timingRecordKey(all, spec.threads, feed.inputs);
-        const recorded = recordKey ? await deps.store.lookup<{ medianMs: number }[]>(recordKey) : undefined;
+        const recorded = recordKey ? await deps.store.lookup<{ medianMs: number; noiseMs?: number }[]>(recordKey) : undefined;
         const results = recorded ?? await compareLatency(models, latencyFeed(feed), {
           threads: spec.threads,
           onRound: (round) => beat({ stage: 'compareLatency', round }),
         });
-        if (recordKey && !recorded) await deps.store.record(recordKey, results.map((r) => ({ medianMs: r.medianMs })));
-        const timed = all.map((c, i) => ({ ...c, latencyMs: results[i].medianMs }));
+        if (recordKey && !recorded) await deps.store.record(recordKey, results.map((r) => ({ medianMs: r.medianMs, noiseMs: r.noiseMs })));
+        // This timing's figures replace what the candidates carried (an earlier timing's noise and choice).
+        const timed = all.map(({ latencyNoiseMs: _n, selection: _s, ...c }, i) => ({
+          ...c, latencyMs: results[i].medianMs, ...(typeof results[i].noiseMs === 'number' ? { latencyNoiseMs: results[i].noiseMs } : {}),
+        }));
         const baseline = timed.shift()!;
         const reference = input.reference ? timed.shift()! : null;
         // `all`: what a selection may choose from, the lossless reference included.

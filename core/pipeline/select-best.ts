@@ -7,9 +7,14 @@
 // agreement, with a baseline agreement of 100 when no baseline is given. Among candidates whose
 // drop ≤ tolerance (default 1 point) the one with the smallest `by` (latencyMs by default, or
 // sizeBytes) wins; ties keep list order.
+// Near-ties (NEAR_TIE_RULE): when every candidate within tolerance carries the noise its
+// side-by-side timing measured (compareLatency's latencyNoiseMs), latency decides only beyond that
+// noise; candidates within it of the fastest are ranked by a fixed order instead, so a re-measured
+// timing cannot swap two models the machine could not tell apart. Without measured noise (validation
+// latencies, results recorded before it) the rule does not apply and the answer is as it was.
 // If none is within tolerance, the candidate with the smallest drop wins (the most accurate).
 import { SlimflowError } from '../errors';
-import type { ArtifactRef, Candidate } from './types';
+import type { ArtifactRef, Candidate, NearTie } from './types';
 
 export interface SelectBestInput {
   candidates: Candidate[];
@@ -26,6 +31,12 @@ export interface SelectBestOutput {
 
 const RANK_KEYS = ['latencyMs', 'sizeBytes'] as const;
 
+/** The near-tie rule as reports state it. */
+export const NEAR_TIE_RULE =
+  'candidates within the accuracy tolerance whose side-by-side latency is within the measured noise of the fastest '
+  + '(the larger of the two models\' median absolute deviations over the interleaved rounds) are a near-tie: '
+  + 'among them the smallest accuracy drop wins, then the smaller model, then the label';
+
 /** The fields of a candidate its drop reads (the search's objective reads it too). */
 export type DropFields = Pick<Candidate, 'accuracy' | 'agreement' | 'score' | 'metric'>;
 
@@ -40,7 +51,39 @@ export function accuracyDrop(c: DropFields, baseline?: DropFields | null): numbe
   return (baseline?.agreement ?? 100) - c.agreement;
 }
 
-/** Pick the best candidate: fastest within tolerance, else the most accurate. */
+type Scored = { c: Candidate; drop: number };
+
+/** The fixed order of a near-tie: smaller drop, then smaller model, then label, then model hash (a total order). */
+function tieOrder(a: Scored, b: Scored): number {
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return a.drop - b.drop || a.c.sizeBytes - b.c.sizeBytes || text(a.c.label, b.c.label) || text(a.c.model.sha256, b.c.model.sha256);
+}
+
+const hasNoise = (s: Scored) => typeof s.c.latencyNoiseMs === 'number' && Number.isFinite(s.c.latencyNoiseMs) && s.c.latencyNoiseMs >= 0;
+
+/** The latency pick under the near-tie rule: whatever the input order, the same candidate and record. */
+export function nearTiePick(within: Scored[]): { pick: Scored; tie: NearTie } {
+  const byLatency = [...within].sort((a, b) => a.c.latencyMs - b.c.latencyMs || tieOrder(a, b));
+  const fastest = byLatency[0];
+  const margin = (s: Scored) => Math.max(fastest.c.latencyNoiseMs!, s.c.latencyNoiseMs!);
+  const contenders = byLatency.filter((s) => s === fastest || s.c.latencyMs - fastest.c.latencyMs <= margin(s)).sort(tieOrder);
+  const runnerUp = byLatency[1];
+  const pick = contenders[0];
+  return {
+    pick,
+    tie: {
+      rule: NEAR_TIE_RULE,
+      fastest: fastest.c.label,
+      chosen: pick.c.label,
+      marginMs: runnerUp ? margin(runnerUp) : fastest.c.latencyNoiseMs!,
+      ...(runnerUp ? { runnerUp: runnerUp.c.label, gapMs: runnerUp.c.latencyMs - fastest.c.latencyMs } : {}),
+      contenders: contenders.map((s) => s.c.label),
+      decided: contenders.length > 1,
+    },
+  };
+}
+
+/** Pick the best candidate: fastest within tolerance (near-ties by the fixed order), else the most accurate. */
 export function selectBest(input: SelectBestInput): SelectBestOutput {
   const { candidates, baseline } = input;
   if (!Array.isArray(candidates) || candidates.length === 0) {
@@ -53,6 +96,10 @@ export function selectBest(input: SelectBestInput): SelectBestOutput {
   }
   const scored = candidates.map((c) => ({ c, drop: accuracyDrop(c, baseline) }));
   const within = scored.filter((s) => s.drop <= tolerance);
+  if (by === 'latencyMs' && within.length > 0 && within.every(hasNoise)) {
+    const { pick, tie } = nearTiePick(within);
+    return { best: { ...pick.c, selection: tie }, model: pick.c.model, accuracyDrop: pick.drop };
+  }
   let pick = within.length > 0 ? within[0] : scored[0];
   if (within.length > 0) {
     for (const s of within) if (s.c[by] < pick.c[by]) pick = s;

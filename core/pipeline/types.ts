@@ -40,6 +40,31 @@ export interface Candidate {
   /** The batch shape of each input it was validated and timed at; absent in older results. */
   inputShapes?: Record<string, number[]>;
   latencyMs: number;
+  /**
+   * The noise of `latencyMs` when it was timed side by side (compareLatency): the median absolute
+   * deviation of the model's interleaved rounds, in ms; absent for validation latencies and older results.
+   */
+  latencyNoiseMs?: number;
   sizeBytes: number;
   config?: unknown;
+  /** How selectBest chose this candidate, when the near-tie rule applied (measured noise on every contender). */
+  selection?: NearTie;
+}
+
+/** selectBest's record of a latency choice under the near-tie rule (core/pipeline/select-best.ts). */
+export interface NearTie {
+  /** The rule, stated. */
+  rule: string;
+  /** The label of the fastest candidate within tolerance (by median). */
+  fastest: string;
+  chosen: string;
+  /** The noise margin between the fastest and the runner-up (the fastest's own noise when it stands alone), ms. */
+  marginMs: number;
+  /** The second fastest within tolerance and how much slower it was, ms. */
+  runnerUp?: string;
+  gapMs?: number;
+  /** The candidates within the noise margin of the fastest, in the rule's order (the chosen first). */
+  contenders: string[];
+  /** True when more than one candidate was within the margin: the rule, not the latency, decided. */
+  decided: boolean;
 }

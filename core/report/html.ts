@@ -1,6 +1,6 @@
 // report.html: a self-contained page a person opens to understand one job — inline CSS and SVG,
 // no scripts, no network. Pure (report in, HTML text out).
-import type { JobReport } from './report';
+import { nearTieLine, type JobReport } from './report';
 import { esc } from './escape';
 import { PAGE_CSS } from './style';
 import { accuracyLatencyChart } from './svg-chart';
@@ -58,6 +58,7 @@ ${row(`chosen: ${r.best.label}`, r.best, `${num(r.speedup)}x`)}
 ${r.final && r.final.chose === 'trained' ? row(`PTQ pick: ${r.final.ptqPick.label}`, r.final.ptqPick, `${num(r.final.baselineMs / r.final.ptqPick.latencyMs)}x`) : ''}
 ${r.trained && r.final?.chose !== 'trained' ? row(`trained: ${r.trained.label}`, r.trained, `${num(r.trained.speedup)}x`) : ''}
 </tbody></table>
+${r.best.selection ? `<p id="near-tie">${esc(nearTieLine(r.best.selection))}</p>` : ''}
 <p class="muted">Latencies of this table were measured side by side${r.trained?.timedWith === 'validation' ? ' (the trained student\'s in its validation)' : r.final?.chose === 'trained' ? ' (FP32, the PTQ pick and the trained student in one timing, after training)' : r.final ? ' (the trained student\'s in a second timing, beside FP32 and the PTQ pick)' : ''}; the compressed model is at <code>${esc(r.best.modelPath)}</code>${r.trained ? `, the trained student (${r.trained.withinTolerance ? 'within' : 'not within'} the accuracy tolerance) at <code>${esc(r.trained.modelPath)}</code>` : ''}.</p>`;
 }
 

@@ -1,6 +1,6 @@
-import { accuracyDrop as dropAgainst } from '../pipeline/select-best';
+import { accuracyDrop as dropAgainst, NEAR_TIE_RULE } from '../pipeline/select-best';
 import type { CpuPlacement } from '../quant/cpu-placement';
-import type { Candidate } from '../pipeline/types';
+import type { Candidate, NearTie } from '../pipeline/types';
 
 /** A measured candidate model, as validateCandidate returns it. */
 export type CandidateFigures = Candidate;
@@ -197,6 +197,17 @@ function finalFigures(
   };
 }
 
+/** What the near-tie rule did for a choice, in one sentence (the CLI summary and the report page). */
+export function nearTieLine(t: NearTie): string {
+  const ms = (v: number) => `${v.toFixed(3)} ms`;
+  const margin = `noise margin ${ms(t.marginMs)}`;
+  if (t.decided) {
+    return `near-tie: ${t.contenders.join(', ')} within the measured noise of the fastest (${t.fastest}; ${margin}), so the rule chose ${t.chosen}: ${NEAR_TIE_RULE}.`;
+  }
+  const runner = t.runnerUp !== undefined && t.gapMs !== undefined ? `the runner-up ${t.runnerUp} was ${ms(t.gapMs)} slower, beyond the ${margin}` : `no other candidate was within tolerance (${margin})`;
+  return `near-tie rule not needed: latency decided (${runner}).`;
+}
+
 const pct = (v: number | null) => (v == null ? 'n/a' : `${v.toFixed(2)}`);
 const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 
@@ -221,6 +232,7 @@ export function formatReport(r: JobReport): string {
     `task ${r.task}, ${batchShapes(r)}, ${r.threads} thread(s)`,
     table,
     '* chosen: the fastest within the accuracy tolerance. Latencies: medians of interleaved runs, every model timed side by side.',
+    ...(r.best.selection ? [nearTieLine(r.best.selection)] : []),
     `speedup ${r.speedup.toFixed(2)}x (chosen${int8}${rewrites}), accuracy drop ${r.accuracyDrop == null ? 'n/a' : `${r.accuracyDrop.toFixed(2)} points`}, ` +
       `target (drop <= ${r.target.maxAccuracyDrop}, speedup >= ${r.target.targetSpeedup}) ${r.target.met ? 'met' : 'NOT met'}`,
     `compressed model: ${r.best.modelPath}`,

@@ -10,6 +10,16 @@ const median = (xs: number[]) => {
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 /**
+ * The noise of one model's timing: the median absolute deviation of its per-round times. Robust to
+ * a few disturbed rounds; with 30 rounds it is about twice the standard error of the difference of
+ * two medians, so two models closer than it cannot be told apart by this measurement.
+ */
+export function latencyNoise(xs: number[]): number {
+  const m = median(xs);
+  return median(xs.map((x) => Math.abs(x - m)));
+}
+
+/**
  * Latency of several models measured side by side: all sessions loaded, each warmed up, then timed
  * in interleaved rounds (A B C, A B C, ...), so load from elsewhere on a noisy machine hits every
  * model alike and the ratios stay fair.
@@ -18,7 +28,7 @@ export async function compareLatency(
   models: Array<string | Uint8Array>,
   feeds: Record<string, Tensor>,
   opts: { threads?: number; warmup?: number; rounds?: number; onRound?: (round: number) => void } = {},
-): Promise<LatencyResult[]> {
+): Promise<Array<LatencyResult & { noiseMs: number }>> {
   const { threads = 1, warmup = 3, rounds = 30 } = opts;
   const sessions: ModelSession[] = [];
   try {
@@ -33,7 +43,7 @@ export async function compareLatency(
       }
       opts.onRound?.(r);
     }
-    return samples.map((xs) => ({ medianMs: median(xs), p10Ms: quantile(xs, 0.1), p90Ms: quantile(xs, 0.9), samples: xs }));
+    return samples.map((xs) => ({ medianMs: median(xs), p10Ms: quantile(xs, 0.1), p90Ms: quantile(xs, 0.9), noiseMs: latencyNoise(xs), samples: xs }));
   } finally {
     await Promise.all(sessions.map((s) => s.release()));
   }
