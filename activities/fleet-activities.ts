@@ -78,8 +78,8 @@ export function createFleetActivities() {
         const done = readVersion(entry.modelRoot, key);
         const files = done ? {} : stagedFiles(input.stagingDir, versionDir(entry.modelRoot, key), report);
         const now = new Date().toISOString();
-        const res = publishVersion(entry.modelRoot, { name: entry.name, key, parts: input.parts as unknown as Record<string, unknown>, accepted: verdict.passed, ...(reason ? { reason } : {}), publishedAt: now, workflowId: input.workflowId }, files);
-        if (res.record.accepted && readLatest(entry.modelRoot)?.key !== key) setLatest(entry.modelRoot, key, now);
+        // An accepted version becomes latest in the switch that writes its history line (also on a retry).
+        const res = publishVersion(entry.modelRoot, { name: entry.name, key, parts: input.parts as unknown as Record<string, unknown>, accepted: verdict.passed, ...(reason ? { reason } : {}), publishedAt: now, workflowId: input.workflowId }, files, { latestAt: now });
         fs.rmSync(input.stagingDir, { recursive: true, force: true });
         removeIfEmpty(path.dirname(input.stagingDir));
         return {

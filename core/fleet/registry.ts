@@ -2,11 +2,13 @@
 // report.json, report.html, key.json); `<root>/<model>/latest.json` points at the accepted version.
 // A version folder appears whole or not at all (built under a temporary name, then renamed), and
 // key.json inside it is the proof of a finished publish, so a retried publish never writes twice.
+// `latest.json` and `history.jsonl` change together, in one rename (registry-state.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sweepStaleTemps, writeFileAtomic } from '../artifacts/atomic';
 import { failpoint } from '../artifacts/failpoint';
+import { fsyncDir, HistoryLine, LatestPointer, readState, updateState } from './registry-state';
 import type { VersionRecord } from './types';
 
 /** The folder name of a key's version (16 hex digits are plenty to tell versions apart). */
@@ -26,65 +28,70 @@ export function readVersion(modelRoot: string, key: string): VersionRecord | nul
   return rec.key === key ? rec : null;
 }
 
-/** What `latest.json` holds. */
-export interface LatestPointer {
-  version: string;
-  key: string;
-  dir: string;
-  updatedAt: string;
-}
+export type { LatestPointer };
 
 /** The accepted version a model's consumers should use, or null. */
 export function readLatest(modelRoot: string): LatestPointer | null {
-  const file = path.join(modelRoot, 'latest.json');
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as LatestPointer) : null;
+  return readState(modelRoot).latest;
 }
 
-const historyLine = (r: VersionRecord) => JSON.stringify({ version: versionName(r.key), key: r.key, accepted: r.accepted, at: r.publishedAt, workflowId: r.workflowId });
+const historyLine = (r: VersionRecord): HistoryLine => ({ version: versionName(r.key), key: r.key, accepted: r.accepted, at: r.publishedAt, workflowId: r.workflowId });
 
 /**
- * Make history.jsonl hold one line per published version folder, appending the lines a crash
- * between a version's rename and its append lost (the folder's key.json is the proof of publish).
- * Called after every publish and before `latest` moves, so the audit line never lags the pointer.
+ * Bring the pair up to date in one switch: a line for every published version folder (the folder's
+ * key.json is the proof of publish; a crash between its rename and the switch left the line out),
+ * and `latest` moved to `latest.key` when given and the pointer is elsewhere. Returns the lines added.
+ * A concurrent publisher's switch can replace ours with a pair that misses our line: checked again after.
  */
-export function reconcileHistory(modelRoot: string): number {
-  const file = path.join(modelRoot, 'history.jsonl');
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  // A torn last line (a crash mid-append) would break every later reader: keep whole lines only.
-  const lines = text.split('\n').filter((l) => { try { return typeof JSON.parse(l)?.key === 'string'; } catch { return false; } });
-  const have = new Set(lines.map((l) => (JSON.parse(l) as { key: string }).key));
-  const missing = listVersions(modelRoot).filter((r) => !have.has(r.key));
-  if (missing.length === 0 && lines.length === text.split('\n').filter(Boolean).length) return 0;
-  writeFileAtomic(file, `${[...lines, ...missing.map(historyLine)].join('\n')}\n`);
-  return missing.length;
-}
-
-/** Point `latest` at a version (atomic rename of a small JSON file), after its history line is written. */
-export function setLatest(modelRoot: string, key: string, now: string): LatestPointer {
-  reconcileHistory(modelRoot);
-  const ptr: LatestPointer = { version: versionName(key), key, dir: versionDir(modelRoot, key), updatedAt: now };
-  writeFileAtomic(path.join(modelRoot, 'latest.json'), `${JSON.stringify(ptr, null, 2)}\n`);
-  return ptr;
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-  } catch {
-    // Some file systems refuse fsync on folders; the rename is still atomic.
+function commit(modelRoot: string, latest?: { key: string; at: string }): number {
+  let added = 0;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let missing: VersionRecord[] = [];
+    updateState(modelRoot, (now) => {
+      const have = new Set(now.history.map((h) => h.key));
+      missing = listVersions(modelRoot).filter((r) => !have.has(r.key));
+      const move = !!latest && now.latest?.key !== latest.key;
+      if (missing.length === 0 && !move) return null;
+      return {
+        history: [...now.history, ...missing.map(historyLine)],
+        latest: move ? { version: versionName(latest.key), key: latest.key, dir: versionDir(modelRoot, latest.key), updatedAt: latest.at } : now.latest,
+      };
+    });
+    added += missing.length;
+    const after = readState(modelRoot);
+    const listed = new Set(after.history.map((h) => h.key));
+    if (listVersions(modelRoot).every((r) => listed.has(r.key)) && (!latest || after.latest?.key === latest.key)) break;
   }
+  return added;
+}
+
+/** Restore the history lines a crash left out (see commit). */
+export function reconcileHistory(modelRoot: string): number {
+  return commit(modelRoot);
+}
+
+/** Point `latest` at a version, with every missing history line, in one switch. */
+export function setLatest(modelRoot: string, key: string, now: string): LatestPointer {
+  commit(modelRoot, { key, at: now });
+  return readLatest(modelRoot)!;
 }
 
 /**
  * Publish files (name → source path) plus key.json as a new version. Returns `published: false`
  * when that version already exists (a retry, or a concurrent publisher that won the rename).
+ * With `latestAt`, an accepted version becomes `latest` in the same switch that adds its history line.
  */
-export function publishVersion(modelRoot: string, record: Omit<VersionRecord, 'files'>, files: Record<string, string>): { published: boolean; dir: string; record: VersionRecord } {
+export function publishVersion(
+  modelRoot: string, record: Omit<VersionRecord, 'files'>, files: Record<string, string>, opts: { latestAt?: string } = {},
+): { published: boolean; dir: string; record: VersionRecord } {
   const dir = versionDir(modelRoot, record.key);
+  const latestOf = (r: VersionRecord) => (r.accepted && opts.latestAt ? { key: r.key, at: opts.latestAt } : undefined);
   const existing = readVersion(modelRoot, record.key);
-  if (existing) return { published: false, dir, record: existing };
+  if (existing) {
+    // A retry after a crash between the folder's rename and the switch: the switch happens now.
+    commit(modelRoot, latestOf(existing));
+    return { published: false, dir, record: existing };
+  }
   fs.mkdirSync(modelRoot, { recursive: true });
   // Folders of publishers that died mid-copy are swept first; ours carries our pid for the same reason.
   sweepStaleTemps(modelRoot);
@@ -106,13 +113,16 @@ export function publishVersion(modelRoot: string, record: Omit<VersionRecord, 'f
       fs.renameSync(tmp, dir);
     } catch (e) {
       const won = readVersion(modelRoot, record.key);
-      if (won) return { published: false, dir, record: won };
+      if (won) {
+        commit(modelRoot, latestOf(won));
+        return { published: false, dir, record: won };
+      }
       throw e;
     }
     fsyncDir(modelRoot);
     failpoint('fleet-after-rename');
-    // One line per publish that actually happened: an audit trail, and what tests count.
-    reconcileHistory(modelRoot);
+    // One line per publish that actually happened (an audit trail, and what tests count), and latest with it.
+    commit(modelRoot, latestOf(full));
     return { published: true, dir, record: full };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
