@@ -76,34 +76,60 @@ export async function killGroup(child: ChildProcess): Promise<void> {
 
 const exited = (c: ChildProcess) => new Promise<'exited'>((r) => (c.exitCode !== null || c.signalCode !== null ? r('exited') : c.once('exit', () => r('exited'))));
 
-/** Names a crash could leave half-written (`….tmp-…`) under the folders. */
+/**
+ * Names a crash could leave half-written (`….tmp-…`) under the folders, and registry state folders
+ * beyond the two a registry keeps (the one `.state` links to and the previous, for slow readers).
+ */
 export function leftovers(...dirs: string[]): string[] {
   const out: string[] = [];
   for (const d of dirs) {
     if (!fs.existsSync(d)) continue;
-    for (const e of fs.readdirSync(d, { recursive: true }) as string[]) if (/\.tmp-/.test(e)) out.push(path.join(path.basename(d), e));
+    const names = fs.readdirSync(d, { recursive: true }) as string[];
+    for (const e of names) if (/\.tmp-/.test(e)) out.push(path.join(path.basename(d), e));
+    const states = new Map<string, string[]>();
+    for (const e of names) if (/^\.state-/.test(path.basename(e))) states.set(path.dirname(e), [...(states.get(path.dirname(e)) ?? []), e]);
+    for (const list of states.values()) if (list.length > 2) out.push(...list.map((e) => path.join(path.basename(d), e)));
   }
   return out;
 }
 
-/** Per activity id: how often it was scheduled and completed. */
-async function activityCounts(handle: WorkflowHandle): Promise<Map<string, { scheduled: number; completed: number }>> {
-  const events = (await handle.fetchHistory()).events ?? [];
+type Counts = Map<string, { scheduled: number; completed: number; type: string; attempts: number }>;
+type HistoryEvents = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>;
+
+/** Per activity id of one run's history: how often it was scheduled and completed, its type and last attempt. */
+function countsOf(events: HistoryEvents, counts: Counts = new Map(), prefix = ''): Counts {
   const byEvent = new Map<string, string>();
-  const counts = new Map<string, { scheduled: number; completed: number }>();
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
     if (s) {
-      const id = s.activityId ?? '';
+      const id = `${prefix}${s.activityId ?? ''}`;
       byEvent.set(String(e.eventId), id);
-      const c = counts.get(id) ?? { scheduled: 0, completed: 0 };
+      const c = counts.get(id) ?? { scheduled: 0, completed: 0, type: s.activityType?.name ?? '', attempts: 0 };
       c.scheduled++;
       counts.set(id, c);
     }
+    const st = e.activityTaskStartedEventAttributes;
+    if (st) counts.get(byEvent.get(String(st.scheduledEventId))!)!.attempts = st.attempt ?? 1;
     const done = e.activityTaskCompletedEventAttributes;
     if (done) counts.get(byEvent.get(String(done.scheduledEventId))!)!.completed++;
   }
   return counts;
+}
+
+/** Per activity id: how often it was scheduled and completed. */
+async function activityCounts(handle: WorkflowHandle): Promise<Counts> {
+  return countsOf((await handle.fetchHistory()).events ?? []);
+}
+
+/** Activity counts over every run of a workflow id (a search continues as new), each run's ids kept apart. */
+async function allRunCounts(client: Client, workflowId: string): Promise<{ counts: Counts; runs: number }> {
+  const counts: Counts = new Map();
+  let runs = 0;
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    countsOf((await client.workflow.getHandle(workflowId, w.runId).fetchHistory()).events ?? [], counts, `${w.runId}:`);
+    runs++;
+  }
+  return { counts, runs };
 }
 
 const exactlyOnce = (counts: Map<string, { scheduled: number; completed: number }>) => [...counts.values()].every((c) => c.scheduled === 1 && c.completed === 1);
@@ -209,8 +235,14 @@ export async function serverRestartScenario(env: ChaosEnv & { stateDir: string }
   }
 }
 
-/** A fleet of one model whose publishing worker dies between the version's rename and its history line. */
-export async function fleetPublishScenario(env: ChaosEnv): Promise<ChaosRow> {
+/** The fleet failpoints: after the version folder's rename, and between the two files of the registry pair. */
+export const FLEET_POINTS = {
+  'fleet-after-rename': 'fleet worker killed between rename and history line',
+  'fleet-between-state-files': 'fleet worker killed between writing history.jsonl and latest.json',
+} as const;
+
+/** A fleet of one model whose publishing worker dies at a registry failpoint (see FLEET_POINTS). */
+export async function fleetPublishScenario(env: ChaosEnv, point: keyof typeof FLEET_POINTS = 'fleet-after-rename'): Promise<ChaosRow> {
   const t0 = Date.now();
   const tag = `fleet-${randomUUID().slice(0, 6)}`;
   const dir = path.join(env.dir, tag);
@@ -221,7 +253,7 @@ export async function fleetPublishScenario(env: ChaosEnv): Promise<ChaosRow> {
   const { output_dir: _o, model, ...g } = Global;
   const manifest = path.join(dir, 'fleet.yaml');
   fs.writeFileSync(manifest, yaml.dump({ name: tag, registry: path.join(dir, 'registry'), concurrency: 1, defaults: { config: { Global: g, ...rest }, acceptance: { max_accuracy_drop: 50, min_speedup: 0.01 } }, models: [{ name: 'cls', model }] }));
-  const workers: ChildProcess[] = [spawnWorker(env, taskQueue, store, { SLIMFLOW_FAILPOINTS: 'fleet-after-rename', SLIMFLOW_FAILPOINT_DIR: path.join(dir, 'fp') })];
+  const workers: ChildProcess[] = [spawnWorker(env, taskQueue, store, { SLIMFLOW_FAILPOINTS: point, SLIMFLOW_FAILPOINT_DIR: path.join(dir, 'fp') })];
   try {
     const handle = await env.client.workflow.start('fleetRecompress', { taskQueue, workflowId: `chaos-${tag}`, args: [{ manifestPath: manifest }] });
     const result = handle.result();
@@ -239,7 +271,7 @@ export async function fleetPublishScenario(env: ChaosEnv): Promise<ChaosRow> {
     const latest = fs.existsSync(path.join(root, 'latest.json')) ? JSON.parse(fs.readFileSync(path.join(root, 'latest.json'), 'utf8')) as { key: string } : null;
     const once = history.length === 1 && (!latest || JSON.parse(history[0]).key === latest.key);
     return {
-      scenario: 'fleet worker killed between rename and history line',
+      scenario: FLEET_POINTS[point],
       crashed,
       status,
       exactlyOnce: once,
@@ -280,5 +312,97 @@ export async function aliasBombScenario(env: ChaosEnv): Promise<ChaosRow> {
     };
   } finally {
     await killGroup(w);
+  }
+}
+
+/** The tiny job with a PTQ search: 6 trials of 8 configurations (calibrators × Q/DQ placements), in batches of 4, a new run every 4. */
+export function searchConfig(outputDir: string) {
+  const c = tinyConfig(outputDir);
+  return { ...c, HyperParameterOptimization: { ptq_algo: ['abs_max', 'avg', 'hist', 'mse'], max_quant_count: 6 } };
+}
+
+type SearchResult = { best: { model: { sha256: string } }; trials: { label: string; model: { sha256: string } }[]; trialsRun: number; runs: number };
+/** What a kill must not change: the search's trials (label and hash, in order) and its best. */
+export interface SearchOutcome { trials: string[]; best: string; chosen: string }
+
+/**
+ * A search job with `workers` worker processes on one task queue. With `kill`, the first worker is
+ * SIGKILLed once the search has recorded two trials and is running more (between trials); with one
+ * worker a fresh one takes over, with two the survivor finishes alone. Checks every activity of the
+ * job and of every run of its search completed once, every trial recorded once, and the trials and
+ * best equal to the reference (an uninterrupted run).
+ */
+export async function searchScenario(env: ChaosEnv, name: string, opts: { workers: 1 | 2; kill: boolean }, reference?: SearchOutcome): Promise<{ row: ChaosRow; outcome: SearchOutcome | null }> {
+  const t0 = Date.now();
+  const tag = `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 30)}-${randomUUID().slice(0, 6)}`;
+  const out = path.join(env.dir, `out-${tag}`);
+  const store = path.join(env.dir, `store-${tag}`);
+  const taskQueue = `chaos-${tag}`;
+  const workers: ChildProcess[] = Array.from({ length: opts.workers }, () => spawnWorker(env, taskQueue, store));
+  const workflowId = `chaos-${tag}`;
+  const searchId = `${workflowId}/search`;
+  try {
+    const handle = await env.client.workflow.start('autoCompress', { taskQueue, workflowId, args: [{ config: searchConfig(out) }] });
+    const result = handle.result() as Promise<Report & { best: { model: { sha256: string } } }>;
+    result.catch(() => undefined);
+    let crashed = false;
+    let trialsAtKill: number | null = null;
+    if (opts.kill) {
+      const search = env.client.workflow.getHandle(searchId);
+      for (let i = 0; i < 2400 && !crashed; i++) {
+        const p = await search.query<{ search: { trials: number; budget: number }; stage: string }>('progress').catch(() => undefined);
+        if (p && p.search.trials >= 2 && p.search.trials < p.search.budget && p.stage.startsWith('ptqTrial')) {
+          trialsAtKill = p.search.trials;
+          await killGroup(workers[0]);
+          crashed = true;
+        } else {
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      if (crashed && opts.workers === 1) workers.push(spawnWorker(env, taskQueue, store));
+    }
+    let status = 'COMPLETED';
+    let report: (Report & { best: { model: { sha256: string } } }) | undefined;
+    try {
+      report = await result;
+    } catch (e) {
+      status = `FAILED: ${(e as Error).message}`;
+    }
+    const searched = report ? ((await env.client.workflow.getHandle(searchId).result()) as SearchResult) : null;
+    // Visibility lists a run shortly after it closes: wait until it lists as many runs as the search made.
+    let search = await allRunCounts(env.client, searchId);
+    for (let i = 0; searched && search.runs < searched.runs && i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      search = await allRunCounts(env.client, searchId);
+    }
+    const job = await activityCounts(handle);
+    const all = [...job.values(), ...search.counts.values()];
+    const trials = [...search.counts.values()].filter((c) => c.type === 'ptqTrial');
+    const outcome = searched && report
+      ? { trials: searched.trials.map((t) => `${t.label}:${t.model.sha256.slice(0, 12)}`), best: searched.best.model.sha256, chosen: report.best.model.sha256 }
+      : null;
+    const once = all.every((c) => c.scheduled === 1 && c.completed === 1)
+      && !!searched && trials.length === searched.trialsRun && new Set(searched.trials.map((t) => t.model.sha256)).size === searched.trials.length;
+    const retried = all.filter((c) => c.attempts > 1).length;
+    return {
+      outcome,
+      row: {
+        scenario: name,
+        crashed,
+        status,
+        exactlyOnce: once,
+        identical: reference && outcome ? JSON.stringify(outcome.trials) === JSON.stringify(reference.trials) && outcome.best === reference.best : null,
+        leftovers: leftovers(out, store),
+        seconds: Math.round((Date.now() - t0) / 1000),
+        note: [
+          searched ? `${searched.trialsRun} trials in ${searched.runs} run(s), ${trials.length} ptqTrial completions` : '',
+          trialsAtKill !== null ? `killed after ${trialsAtKill} trials` : opts.kill ? 'kill point not reached' : '',
+          opts.kill ? `${retried} activit${retried === 1 ? 'y' : 'ies'} retried` : '',
+          reference && outcome ? `job's chosen model ${outcome.chosen === reference.chosen ? 'same' : 'different'} (side-by-side timing)` : '',
+        ].filter(Boolean).join('; '),
+      },
+    };
+  } finally {
+    for (const w of workers) await killGroup(w);
   }
 }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ensureDevServer, stopDevServer } from '../workers/dev-server';
-import { aliasBombScenario, ChaosEnv, ChaosRow, failpointScenario, fleetPublishScenario, serverRestartScenario } from './chaos-scenarios';
+import { aliasBombScenario, ChaosEnv, ChaosRow, failpointScenario, fleetPublishScenario, searchScenario, serverRestartScenario } from './chaos-scenarios';
 
 async function main() {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'slimflow-chaos-')));
@@ -26,7 +26,14 @@ async function main() {
       ['worker killed between report.json and report.html', () => 'between-reports'],
     ];
     for (const [name, glob] of points) say((await failpointScenario(env, name, glob, ref.hashes)).row);
-    say(await fleetPublishScenario(env));
+    say(await fleetPublishScenario(env, 'fleet-after-rename'));
+    say(await fleetPublishScenario(env, 'fleet-between-state-files'));
+    const search = await searchScenario(env, 'reference search (no crash)', { workers: 1, kill: false });
+    say(search.row);
+    if (search.outcome) {
+      say((await searchScenario(env, 'worker killed mid-search (between trials)', { workers: 1, kill: true }, search.outcome)).row);
+      say((await searchScenario(env, 'two workers share a search job, one killed', { workers: 2, kill: true }, search.outcome)).row);
+    }
     say(await aliasBombScenario(env));
     const restarted = await serverRestartScenario(env, ref.hashes);
     env = restarted.env;
