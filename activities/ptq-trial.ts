@@ -51,6 +51,7 @@ export function createPtqActivities(deps: ActivityDeps) {
           const opTypes = config.opTypes.filter((t): t is 'MatMul' | 'Gemm' => t === 'MatMul' || t === 'Gemm');
           const { model: quantized, report } = await dynamicTrialModel(model, {
             opTypes, perChannel: config.perChannel, skipNodes: config.skipNodes, reduceRange: rules.reduceRange.apply, threads: spec.threads,
+            ...(config.embeddings ? { quantizeEmbeddings: true } : {}),
           });
           const ref = await storeModel(deps, quantized);
           const label = trialLabel(config);

@@ -130,7 +130,7 @@ export function resolveSpace(s: PtqSearchSpaceInput = {}): SearchSpace {
     ...(s.batch_num ? { batch_num: s.batch_num } : {}),
     ...(s.round_type ? { round_type: s.round_type } : {}),
   };
-  return buildSearchSpace(hpo, base, { activation_symmetric: s.activation_symmetric, keep_float: s.keep_float, sensitiveLayers: s.sensitiveLayers, placement: s.placement });
+  return buildSearchSpace(hpo, base, { activation_symmetric: s.activation_symmetric, keep_float: s.keep_float, sensitiveLayers: s.sensitiveLayers, placement: s.placement, act_matmul: s.act_matmul });
 }
 
 const compact = (c: Candidate): Candidate => ({

@@ -34,6 +34,10 @@ export interface PtqTrialConfig {
    * calibration; the calibration settings above are then unused. Absent: static (calibrated) Q/DQ.
    */
   scheme?: 'dynamic';
+  /** Quantize MatMuls of two activations (QKᵀ, AV) too (QuantPost.quantize_act_matmul); absent: they stay float. */
+  actMatMul?: boolean;
+  /** Gather tables (embeddings) as int8 with per-row scales (QuantPost.quantize_embeddings); absent: float. */
+  embeddings?: boolean;
 }
 
 /** The training strategy sections. One per job, except channel pruning then QAT, chained as ACT does. */
@@ -119,6 +123,8 @@ export function baseTrial(config: JobConfig): PtqTrialConfig {
     ...(qp?.hist_percent !== undefined ? { histPercent: qp.hist_percent } : {}),
     ...(qp?.round_type === 'adaround' ? { roundType: 'adaround' as const } : {}),
     ...(qp?.deploy_backend === 'tensorrt' ? { backend: 'tensorrt' as const } : {}),
+    ...(qp?.quantize_act_matmul ? { actMatMul: true } : {}),
+    ...(qp?.quantize_embeddings ? { embeddings: true } : {}),
   };
 }
 
@@ -152,8 +158,8 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
 
 /** A short human label for a trial, shown in reports. */
 export function trialLabel(t: PtqTrialConfig): string {
-  if (t.scheme === 'dynamic') return ['int8 dynamic', t.perChannel ? 'per-channel' : 'per-tensor'].join(' ');
-  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.roundType === 'adaround' ? 'adaround' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '', t.backend === 'tensorrt' ? 'tensorrt' : '']
+  if (t.scheme === 'dynamic') return ['int8 dynamic', t.perChannel ? 'per-channel' : 'per-tensor', t.embeddings ? 'int8-embeddings' : ''].filter(Boolean).join(' ');
+  return ['int8', t.calibrator, t.perChannel ? 'per-channel' : 'per-tensor', t.biasCorrect ? 'bias-corrected' : '', t.roundType === 'adaround' ? 'adaround' : '', t.histPercent ? `p${t.histPercent}` : '', t.placement ?? '', t.actMatMul ? 'act-matmul' : '', t.embeddings ? 'int8-embeddings' : '', t.backend === 'tensorrt' ? 'tensorrt' : '']
     .filter(Boolean)
     .join(' ');
 }

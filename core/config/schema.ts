@@ -105,6 +105,13 @@ const quantPost = z.strictObject({
    * by simulating its int8 arithmetic, timed with onnxruntime). See core/quant/ptq.ts DeployBackend.
    */
   deploy_backend: z.enum(['onnxruntime', 'tensorrt']).default('onnxruntime'),
+  /**
+   * slimflow's own: quantize MatMuls of two activations (attention's QKᵀ and AV) too. Absent: the
+   * automatic mode searches both for a transformer; true/false fixes it (core/quant/act-matmul.ts).
+   */
+  quantize_act_matmul: z.boolean().optional(),
+  /** slimflow's own: store Gather tables (embeddings) as int8 with per-row scales, static and dynamic (core/quant/embedding.ts). */
+  quantize_embeddings: z.boolean().default(false),
 });
 
 const hpo = z.strictObject({

@@ -13,6 +13,7 @@ import { cloneModel } from '../onnx/clone';
 import { Model, NodeProto, TensorProto } from '../onnx/proto';
 import { floatTensorProto, int8TensorProto } from '../onnx/tensor-data';
 import { quantizeWeightInt8 } from './weights';
+import { type EmbeddingQuantReport, quantizeEmbeddings } from './embedding';
 
 export interface DynamicQuantOptions {
   /** Op types to quantize (default MatMul and Gemm). */
@@ -23,12 +24,16 @@ export interface DynamicQuantOptions {
   reduceRange?: boolean;
   /** Node names (or first outputs) to keep in float. */
   skipNodes?: string[];
+  /** Store Gather tables (embeddings) as int8 with per-row scales too (embedding.ts; default false). */
+  quantizeEmbeddings?: boolean;
 }
 
 export interface DynamicQuantReport {
   quantized: string[];
   /** Nodes of the requested op types left float, with the reason. */
   skipped: { node: string; reason: string }[];
+  /** Gather tables stored as int8 (with quantizeEmbeddings). */
+  embeddings?: EmbeddingQuantReport;
 }
 
 const nodeName = (n: NodeProto) => n.name || n.output[0];
@@ -106,6 +111,7 @@ export function quantizeDynamic(source: Model, opts: DynamicQuantOptions = {}): 
   g.node = out;
   g.initializer.push(...added);
   removeDeadNodes(g);
+  if (opts.quantizeEmbeddings) report.embeddings = quantizeEmbeddings(model);
   return { model, report };
 }
 

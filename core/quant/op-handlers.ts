@@ -1,6 +1,7 @@
 import { attrInt, findConstant, readWeight } from '../onnx/graph';
 import { GraphProto, NodeProto } from '../onnx/proto';
 import type { QuantizedWeight } from './weights';
+import { feedsFusedFloat } from './fused-float';
 
 /** What one op asks to have quantized; handlers only mark, qdq.ts does all the inserting. */
 export interface NodeMark {
@@ -26,6 +27,8 @@ export interface HandlerContext {
   graph: GraphProto; producers: Map<string, NodeProto>; perChannel: boolean; depthwise: boolean;
   /** Why convs with ≤ 4 input channels stay float (onnxruntime on a CPU without VNNI); undefined: they are quantized. */
   floatNarrowConvs?: string;
+  /** Readers of each tensor (MatMul: whether a Gelu or LayerNorm reads its output, see fused-float.ts). */
+  consumers?: Map<string, NodeProto[]>;
 }
 
 /** A mark, or the reason the node stays float. */
@@ -66,10 +69,11 @@ const convLike = (outAxis: 0 | 1): OpHandler => (n, ctx) => {
 const matMul: OpHandler = (n, ctx) => {
   const b = constantWeight(ctx, n.input[1]);
   if (findConstant(ctx.graph, n.input[0], ctx.producers)) return { skip: 'first input is a constant' };
-  // Two activations (attention scores) are left float in this version: their ranges are the least stable.
+  // Two activations (attention's QKᵀ, AV): float unless PlanOptions.quantizeActMatMul (act-matmul.ts takes them then).
   if (!b) return { skip: 'both inputs are activations' };
   if (b.dims.length !== 2) return { skip: `weight has rank ${b.dims.length}, expected 2` };
-  return { node: n, activationInputs: [0], weight: { slot: 1, axis: ctx.perChannel ? 1 : undefined }, quantizeOutput: true };
+  const island = ctx.consumers !== undefined && feedsFusedFloat(ctx.graph, n.output[0], ctx.producers, ctx.consumers, 0);
+  return { node: n, activationInputs: [0], weight: { slot: 1, axis: ctx.perChannel ? 1 : undefined }, quantizeOutput: !island };
 };
 
 const gemm: OpHandler = (n, ctx) => {

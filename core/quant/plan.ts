@@ -5,6 +5,8 @@ import { findHardSwishIsland, LutIsland } from './lut';
 import { DEFAULT_INTEGER_OPS, IntegerOpMark, markIntegerOp } from './integer-ops';
 import { type CpuFeatures, cpuFeatures } from '../runtime/cpu-features';
 import { floatNarrowConvsRule } from './cpu-placement';
+import { markActMatMul } from './act-matmul';
+import { feedsFusedFloat } from './fused-float';
 
 export interface PlanOptions {
   opTypes?: string[];
@@ -37,6 +39,11 @@ export interface PlanOptions {
   int8Activations?: boolean;
   /** The deploy CPU whose features key the narrow-conv rule (default: this machine's). */
   cpu?: CpuFeatures;
+  /**
+   * Quantize both operands of MatMuls that multiply two activations (attention's QKᵀ and AV; default
+   * false: left float, see act-matmul.ts). Not with int8Activations (the TensorRT preset).
+   */
+  quantizeActMatMul?: boolean;
 }
 
 /** Where a quantized tensor's scale and zero point come from. */
@@ -77,7 +84,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const int8 = opts.int8Activations ?? false;
   const narrow = floatNarrowConvsRule(opts.cpu ?? cpuFeatures());
   const floatNarrowConvs = !int8 && narrow.apply ? narrow.reason : undefined;
-  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? true, floatNarrowConvs };
+  const ctx = { graph, producers, perChannel: opts.perChannel ?? true, depthwise: opts.quantizeDepthwise ?? true, floatNarrowConvs, consumers };
   const marks: NodeMark[] = [];
   const skipped: QuantPlan['skipped'] = [];
   const tensors = new Map<string, TensorQuant>();
@@ -93,6 +100,15 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
     const handler = OP_HANDLERS[n.opType] as (typeof OP_HANDLERS)[string] | undefined;
     if (skipNodes.has(nodeName(n))) {
       if (handler || integerPath) skipped.push({ name: nodeName(n), reason: 'listed in skipNodes' });
+      continue;
+    }
+    const actMatMul = opts.quantizeActMatMul && !int8 && opTypes.has(n.opType)
+      ? markActMatMul(graph, n, producers, consumers, (r) => (integerPath && integerOpTypes.has(r.opType)) || (opTypes.has(r.opType) && r.opType in OP_HANDLERS), graphOutputs)
+      : undefined;
+    if (actMatMul) {
+      integerOps.push(actMatMul.mark);
+      for (const [t, q] of actMatMul.inputs) quantize(t, q);
+      if (actMatMul.quantizeOutput) quantize(n.output[0], { from: 'range' });
       continue;
     }
     if (handler && opTypes.has(n.opType)) {
@@ -112,6 +128,8 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
       continue;
     }
     if (!integerPath || !integerOpTypes.has(n.opType) || graphOutputs.has(n.output[0])) continue;
+    // Adds into a Gelu or LayerNorm stay float so that onnxruntime fuses them (fused-float.ts).
+    if (n.opType === 'Add' && feedsFusedFloat(graph, n.output[0], producers, consumers)) continue;
     const mark = markIntegerOp(graph, n, tensors, producers);
     if (!mark) continue;
     integerOps.push(mark);

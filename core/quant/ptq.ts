@@ -8,6 +8,7 @@ import { Tensor } from '../tensor';
 import { calibratorNames, getCalibrator } from './calibrators';
 import { applyBiasCorrection, BiasCorrectionReport, biasCorrectionObserver } from './bias-correction';
 import { collectRanges } from './collect';
+import { type EmbeddingQuantReport, quantizeEmbeddings } from './embedding';
 import { type CpuPlacement, decidePlacement } from './cpu-placement';
 import { planQuantization } from './plan';
 import { emitQdq } from './qdq';
@@ -51,6 +52,10 @@ export interface QuantizeOptions {
   integerActivations?: boolean;
   /** Non-weight op types the integer path may take (default: all in integer-ops.ts). */
   integerOpTypes?: string[];
+  /** Quantize MatMuls of two activations (attention's QKᵀ, AV) too (see PlanOptions.quantizeActMatMul; default false). */
+  quantizeActMatMul?: boolean;
+  /** Store Gather tables (embeddings) as int8 with one scale per row (see embedding.ts; default false). */
+  quantizeEmbeddings?: boolean;
   threads?: number;
   /** Weight quantizer by ACT name (weight_quantize_type: 'channel_wise_abs_max' | 'abs_max'); overrides perChannel. */
   weightQuantizer?: string;
@@ -81,6 +86,8 @@ export interface QuantizeReport {
   rounding?: RoundingReport;
   /** The CPU-dependent choices (reduce-range weights, float narrow convs), each with its reason. */
   cpuPlacement: CpuPlacement;
+  /** Gather tables stored as int8 (when quantizeEmbeddings was asked for). */
+  embeddings?: EmbeddingQuantReport;
 }
 
 /** Post-training static quantization to QDQ: prepare, plan, calibrate in one pass per batch, emit Q/DQ, check kernels. */
@@ -116,6 +123,7 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
   // a learned rounding is already set on the marks, so the correction sees the weights the emitter writes.
   const biasCorrection = means ? applyBiasCorrection(prepared.graph, plan.marks, means, weightQmax) : undefined;
   const quantized = emitQdq(prepared, plan, ranges, { weightQmax, activations: trt ? 'int8' : 'uint8' });
+  const embeddings = opts.quantizeEmbeddings ? quantizeEmbeddings(quantized) : undefined;
   const integerKernels = await countKernels(encodeModel(quantized), { threads: opts.threads });
   return {
     model: quantized,
@@ -129,6 +137,7 @@ export async function quantizeModel(model: Model, calibBatches: AsyncIterable<Re
       ...(biasCorrection ? { biasCorrection } : {}),
       ...(roundingName !== 'round' ? { rounding: roundingReport } : {}),
       cpuPlacement,
+      ...(embeddings ? { embeddings } : {}),
     },
   };
 }

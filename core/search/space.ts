@@ -48,6 +48,8 @@ export interface OwnSpec {
   sensitiveLayers?: string[];
   /** Q/DQ placements to try (QuantPost.qdq_placement: auto tries both); which is faster depends on the model and CPU. */
   placement?: NonNullable<PtqTrialConfig['placement']>[];
+  /** Whether MatMuls of two activations (attention's QKᵀ, AV) are quantized too: [false, true] searches it. */
+  act_matmul?: boolean[];
 }
 
 /** The hist_percent values when the config names hist without any: the calibrator's own default. */
@@ -73,6 +75,7 @@ export function buildSearchSpace(hpo: HpoSpec, base: PtqTrialConfig, own: OwnSpe
   if (hpo.round_type) add({ name: 'round_type', kind: 'categorical', values: hpo.round_type });
   if (own.activation_symmetric) add({ name: 'activation_symmetric', kind: 'categorical', values: own.activation_symmetric });
   if (own.placement) add({ name: 'placement', kind: 'categorical', values: own.placement });
+  if (own.act_matmul) add({ name: 'act_matmul', kind: 'categorical', values: own.act_matmul });
   const layers = own.sensitiveLayers ?? [];
   if (own.keep_float && layers.length > 0) {
     add({ name: 'keep_float', kind: 'ordinal', values: own.keep_float.filter((k) => k <= layers.length).sort((a, b) => a - b) });
@@ -178,6 +181,8 @@ export function toTrialConfig(space: SearchSpace, a: Assignment): PtqTrialConfig
   else if (c.hist_percent !== undefined) t.histPercent = Number(c.hist_percent);
   if (c.activation_symmetric !== undefined) t.symmetric = Boolean(c.activation_symmetric);
   if (c.placement !== undefined) t.placement = c.placement as PtqTrialConfig['placement'];
+  if (c.act_matmul === true) t.actMatMul = true;
+  else if (c.act_matmul === false) delete t.actMatMul;
   const k = Number(c.keep_float ?? 0);
   if (k > 0 && space.sensitiveLayers) t.skipNodes = uniq([...t.skipNodes, ...space.sensitiveLayers.slice(0, k)]);
   return t;
@@ -195,6 +200,7 @@ export function baseAssignment(space: SearchSpace): Assignment {
     round_type: b.roundType ?? 'round',
     activation_symmetric: b.symmetric ?? false,
     placement: b.placement,
+    act_matmul: b.actMatMul ?? false,
     keep_float: 0,
   };
   const a: Assignment = {};

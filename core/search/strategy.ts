@@ -24,6 +24,8 @@
 //    still misses the tolerance by more than closeDrop points, it stops and the run records that only
 //    QAT/distillation could reach the accuracy target (see core/search/stopping).
 // 7. Transformers: a dynamic-quantization candidate beside the static trials (dynamic-candidate.ts).
+// 8. Transformers: whether attention's activation × activation MatMuls (QKᵀ, AV) run integer is a
+//    search dimension, unless QuantPost.quantize_act_matmul fixes it (core/quant/act-matmul.ts).
 import type { GraphAnalysis } from '../onnx/analysis';
 import { configBatchSize } from '../config/feed-request';
 import type { JobConfig } from '../config/schema';
@@ -158,6 +160,8 @@ export function effectiveConfig(config: JobConfig, analysis: GraphAnalysis): Job
 export interface PlanOptions extends CompileOptions {
   /** Transformers also get a dynamic-quantization candidate (rule 7). Default false: histories before it. */
   dynamicCandidate?: boolean;
+  /** Transformers search act × act MatMuls integer or float (rule 8). Default false: plans before it. */
+  actMatMulSearch?: boolean;
 }
 
 export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, latency?: StrategyLatency, sensitivity?: SensitiveLayer[], compile: PlanOptions = {}): AutoPlan {
@@ -199,6 +203,10 @@ export function planAutoCompress(config: JobConfig, analysis: GraphAnalysis, lat
       search.with.space.sensitiveLayers = sensitivity.slice(0, Math.max(0, ...keep)).map((s) => s.layer);
     } else {
       delete search.with.space.keep_float;
+    }
+    // Rule 8: attention's QKᵀ/AV integer or float, searched for a transformer unless the config fixes it.
+    if (compile.actMatMulSearch && analysis.family === 'transformer' && config.QuantPost?.quantize_act_matmul === undefined) {
+      search.with.space.act_matmul = [false, true];
     }
     // Rule 5: a predicted latency constraint on every trial.
     if (latency?.method === 'predicted' && target > 0 && config.Global.deploy.latency_table) {

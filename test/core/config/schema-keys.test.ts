@@ -67,6 +67,8 @@ const READERS: Record<string, Reader> = {
   'QuantPost.onnx_format': { fixed: false },
   'QuantPost.qdq_placement': { set: 'conv-only' },
   'QuantPost.deploy_backend': { set: 'tensorrt' },
+  'QuantPost.quantize_act_matmul': { set: true },
+  'QuantPost.quantize_embeddings': { set: true },
   'HyperParameterOptimization.ptq_algo': { set: ['mse'] },
   'HyperParameterOptimization.weight_quantize_type': { set: ['abs_max'] },
   'HyperParameterOptimization.bias_correct': { set: [true] },
