@@ -27,8 +27,9 @@ export function slottedNodes(run: ProfiledRun, inputShapes: InputShapes): Slotte
     const key = configKey(config);
     const k = rank.get(key) ?? 0;
     rank.set(key, k + 1);
-    // onnxruntime reports the shapes it ran: a disagreement means the estimator would key this node wrongly.
-    const shapeMismatch = JSON.stringify(shapes.tensors.get(node.output[0])?.dims) !== JSON.stringify(p.outputShapes[0]);
+    // onnxruntime reports the shapes it ran (every present output, in order): a disagreement means the
+    // estimator would key this node, or a node reading it, wrongly.
+    const shapeMismatch = node.output.filter(Boolean).some((o, k) => p.outputShapes[k] && JSON.stringify(shapes.tensors.get(o)?.dims) !== JSON.stringify(p.outputShapes[k]));
     out.push({ slot: `${key}#${k}`, config, profiled: p, shapeMismatch });
   }
   return out;

@@ -92,18 +92,19 @@ describe('a latency table from an exported transformer and its variants', () => 
 });
 
 describe('a latency table from a transformer with attention already fused', () => {
-  it('holds Attention and MultiHeadAttention entries and costs the model from them', async () => {
+  it('holds Attention, MultiHeadAttention and QAttention entries and costs the model from them', async () => {
     const base = tinyBertPrefused().model;
     const sources = modelSources('prefused', () => cloneModel(base), TOKENS).filter((s) => /\/(fp32|int8-dynamic)$/.test(s.label));
     const table = await buildTable(sources, OPTS);
     expect(ops(table)).toContain('com.microsoft:Attention');
     expect(ops(table)).toContain('com.microsoft:MultiHeadAttention');
+    expect(ops(table)).toContain('com.microsoft:QAttention');
     expect(table.sources.map((s) => s.shapeMismatches)).toEqual([0, 0]);
     for (const model of [base, dynamicForLatency(base)]) {
       const est = await costed(model, table, tokenShapes);
       expect(est.methods.table).toBe(est.nodes);
-      const attention = est.breakdown.filter((b) => /:(MultiHead)?Attention$/.test(b.op));
-      expect(attention.map((b) => b.method)).toEqual(['table', 'table']);
+      const attention = est.breakdown.filter((b) => /:(MultiHead|Q)?Attention$/.test(b.op));
+      expect(attention.map((b) => b.method)).toEqual(['table', 'table', 'table']);
     }
     // A fused attention's regressor features carry its work: the QKV projection and both attention products.
     const att = table.entries.find((e) => e.config.op === 'com.microsoft:Attention' && e.config.inputs[0].dims[0] === 2)!;

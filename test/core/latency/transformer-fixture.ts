@@ -3,6 +3,7 @@
 // LayerNorm), small enough to profile in a second: the latency tests build tables from it.
 import { attr } from '../../../core/onnx/graph';
 import { DataType } from '../../../core/onnx/proto';
+import { int8TensorProto } from '../../../core/onnx/tensor-data';
 import { GraphBuilder, intFeed, StyledGraph } from '../../fixtures/export-styles';
 
 const VOCAB = 64;
@@ -10,7 +11,9 @@ const HIDDEN = 32;
 const HEADS = 4;
 const FF = 64;
 const MAX_POS = 32;
-const CONTRIB = new Set(['Attention', 'MultiHeadAttention']);
+const CONTRIB = new Set(['Attention', 'MultiHeadAttention', 'QAttention']);
+const QKV_INT8 = 'attention.qkv.weight_quantized';
+const QKV_INT8_ZERO = 'attention.qkv.weight_zero_point';
 
 /** LayerNormalization over the last axis (opset 17 op), with random gain and shift. */
 const layerNorm = (b: GraphBuilder, x: string) =>
@@ -56,7 +59,7 @@ export function tinyBert(layers = 1): StyledGraph {
 /**
  * The same encoder as onnxruntime's transformer optimizer writes it, with attention already fused:
  * layer 0 a com.microsoft Attention (packed QKV weight, int32 mask), layer 1 a MultiHeadAttention
- * fed by separate Q, K, V projections. onnxruntime's CPU graph optimizer does not make these from an
+ * fed by separate Q, K, V projections, layer 2 a QAttention (int8 weight, input quantized at run time). onnxruntime's CPU graph optimizer does not make these from an
  * export (its MatMul+Add→Gemm fusion runs first), so a user's model that has them was pre-fused.
  */
 export function tinyBertPrefused(): StyledGraph {
@@ -74,11 +77,16 @@ export function tinyBertPrefused(): StyledGraph {
   block(contrib('Attention', [h, b.weight([HIDDEN, 3 * HIDDEN], 'attention.qkv.weight'), b.weight([3 * HIDDEN], 'attention.qkv.bias'), mask32]));
   const proj = () => b.op('MatMul', [h, b.weight([HIDDEN, HIDDEN], 'linear.weight')]);
   block(contrib('MultiHeadAttention', [proj(), proj(), proj(), b.weight([3 * HIDDEN], 'attention.qkv.bias'), mask32]));
+  // Layer 2 as onnxruntime's quantize_dynamic writes a fused Attention: QAttention on the run-time quantized input, int8 QKV weight.
+  const [hq, hs, hz] = b.ops('DynamicQuantizeLinear', [h], [], 3);
+  block(contrib('QAttention', [hq, QKV_INT8, b.weight([3 * HIDDEN], 'attention.qkv.bias'), hs, b.floats([0.01], [], 'qkv.scale'), mask32, hz, QKV_INT8_ZERO]));
   b.rename(h, 'last_hidden_state');
   b.output('last_hidden_state', 'float32', ['batch', 'sequence', HIDDEN]);
   const mask01 = intFeed([2, 16], 2, 8);
   for (let s = 0; s < 2; s++) mask01.data[s * 16] = 1n;
   const model = b.build('tiny-bert-prefused');
+  const weights = Int8Array.from({ length: HIDDEN * 3 * HIDDEN }, (_, i) => ((i * 37) % 255) - 127);
+  model.graph.initializer.push(int8TensorProto(QKV_INT8, [HIDDEN, 3 * HIDDEN], weights), int8TensorProto(QKV_INT8_ZERO, [], Int8Array.of(0)));
   for (const n of model.graph.node) if (CONTRIB.has(n.opType)) n.domain = 'com.microsoft';
   model.opsetImport.push({ domain: 'com.microsoft', version: 1 });
   return { model, feeds: { input_ids: intFeed([2, 16], VOCAB), attention_mask: mask01 } };
