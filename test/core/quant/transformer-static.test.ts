@@ -7,8 +7,8 @@ import { encodeModel } from '../../../core/onnx/model-io';
 import { Model } from '../../../core/onnx/proto';
 import { quantizeModel } from '../../../core/quant/ptq';
 import { optimizedNodes } from '../../../core/runtime/kernels';
-import { ModelSession } from '../../../core/runtime/session';
 import type { Tensor } from '../../../core/tensor';
+import { cosineOf, runOutput } from './run-output';
 import { tinyBert } from '../latency/transformer-fixture';
 
 const LAYERS = 2;
@@ -28,21 +28,6 @@ function encoder(shapes: 'dynamic' | 'fixed'): { model: Model; feeds: Record<str
 
 const census = (ops: string[]) => ops.reduce<Record<string, number>>((c, o) => ({ ...c, [o]: (c[o] ?? 0) + 1 }), {});
 const count = (c: Record<string, number>, ops: Set<string> | string[]) => [...ops].reduce((s, o) => s + (c[o] ?? 0), 0);
-
-async function run(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Float32Array> {
-  const s = await ModelSession.create(bytes);
-  try {
-    return (await s.run(feeds)).last_hidden_state.data as Float32Array;
-  } finally {
-    await s.release();
-  }
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
-  return ab / Math.sqrt(aa * bb);
-}
 
 async function quantized(shapes: 'dynamic' | 'fixed', quantizeActMatMul: boolean) {
   const { model, feeds } = encoder(shapes);
@@ -89,10 +74,10 @@ describe('static Q/DQ on a BERT-like encoder, as onnxruntime runs it', () => {
       for (const t of softmaxOutputs) expect(on.report.ranges[t]).toBeUndefined();
       expect(on.report.integerOps.length).toBeGreaterThan(off.report.integerOps.length);
       const { model, feeds } = encoder(shapes);
-      const ref = await run(encodeModel(model), feeds);
-      const [a, b] = [await run(encodeModel(off.q), feeds), await run(encodeModel(on.q), feeds)];
-      expect(cosine(ref, a)).toBeGreaterThan(0.99);
-      expect(cosine(ref, b)).toBeGreaterThan(0.99);
+      const ref = await runOutput(encodeModel(model), feeds, 'last_hidden_state');
+      const [a, b] = [await runOutput(encodeModel(off.q), feeds, 'last_hidden_state'), await runOutput(encodeModel(on.q), feeds, 'last_hidden_state')];
+      expect(cosineOf(ref, a)).toBeGreaterThan(0.99);
+      expect(cosineOf(ref, b)).toBeGreaterThan(0.99);
     });
   }
 });
