@@ -75,6 +75,13 @@ describe('a latency table from an exported transformer and its variants', () => 
     expect(one.methods.fallback + one.methods.regressor + one.methods.scaled).toBe(0);
   });
 
+  it('costs a sequence length the table never saw from its op families (regressor or nearest entry), never the bytes-moved guess', async () => {
+    const est = await costed(tinyBert(2).model, table, { input_ids: [2, 8], attention_mask: [2, 8] });
+    expect(est.methods.fallback).toBe(0);
+    expect(est.guessedOps).toEqual([]);
+    expect(est.methods.regressor + est.methods.scaled).toBeGreaterThan(0);
+  });
+
   it("costs the dynamic INT8 variant from the table's DynamicQuantizeMatMul / MatMulIntegerToFloat entries", async () => {
     const est = await costed(dynamicForLatency(tinyBert(2).model), table, tokenShapes);
     const integer = est.breakdown.filter((b) => /:(DynamicQuantizeMatMul|MatMulIntegerToFloat)$/.test(b.op));
