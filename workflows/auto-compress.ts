@@ -106,6 +106,8 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
       trainedContest: patched('trained-contest'), gridSearch: patched('grid-search'),
       // Asked only of transformers, so the recorded CNN and detector histories see no new marker.
       dynamicCandidate: analysis.family === 'transformer' && patched('dynamic-candidate'),
+      // qdq_placement auto tries 'integer-wide' too; histories recorded before it searched two placements.
+      widePlacement: patched('integer-wide-placement'),
     });
     cp = loadPipeline(plan.pipeline);
   } catch (e) {

@@ -2,6 +2,7 @@ import type { PipelineDocument } from '../pipeline/schema';
 import { SlimflowError } from '../errors';
 import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
 import { configBatchSize, inputPortOf } from './feed-request';
+import { autoPlacements, type Placement } from './placements';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 import type { JobConfig } from './schema';
 
@@ -19,10 +20,11 @@ export interface PtqTrialConfig {
   symmetric?: boolean;
   /**
    * Where Q/DQ go: 'integer-path' keeps activations integer between layers (elementwise ops too);
-   * 'conv-only' quantizes Conv/MatMul layers alone. Which is faster depends on the model and CPU,
-   * so the automatic mode measures both.
+   * 'conv-only' quantizes Conv/MatMul layers alone; 'integer-wide' also keeps Split/Slice/MaxPool
+   * integer (split blocks' Add/Concat join the path) with the output tail float. Which is faster
+   * depends on the model and CPU, so the automatic mode measures them (core/config/placements.ts).
    */
-  placement?: 'integer-path' | 'conv-only';
+  placement?: Placement;
   /** How weights round (ACT's round_type): absent or 'round' is nearest; 'adaround' learns it per layer. */
   roundType?: 'round' | 'adaround';
   /** Parameters of the learned rounding (core/quant/adaround's schema); absent: its defaults. */
@@ -129,10 +131,10 @@ export function baseTrial(config: JobConfig): PtqTrialConfig {
 }
 
 /** The PTQ trials a config asks for: QuantPost alone, or the grid of HyperParameterOptimization. */
-export function ptqTrials(config: JobConfig): PtqTrialConfig[] {
+export function ptqTrials(config: JobConfig, opts: { widePlacement?: boolean } = {}): PtqTrialConfig[] {
   const trials = calibrationTrials(config);
   const placement = config.QuantPost?.qdq_placement ?? 'auto';
-  const placements = placement === 'auto' ? (['integer-path', 'conv-only'] as const) : [placement];
+  const placements = placement === 'auto' ? autoPlacements(opts) : [placement];
   // The TensorRT preset fixes placement itself (Q/DQ at the quantized layers only).
   const all = trials.flatMap((t) => (t.backend === 'tensorrt' ? [t] : placements.map((p) => ({ ...t, placement: p }))));
   // The trial budget counts every model built, placement variants included.
@@ -177,11 +179,11 @@ const searches = (config: JobConfig, opts: CompileOptions): boolean =>
  * The Q/DQ placement of the search: `auto` makes it a dimension (both placements, as the fan-out
  * tries), a fixed one goes into the base trial; TensorRT's preset fixes placement itself.
  */
-function searchPlacement(config: JobConfig): { placement?: NonNullable<PtqTrialConfig['placement']>[]; base?: Partial<PtqTrialConfig> } {
+function searchPlacement(config: JobConfig, opts: CompileOptions): { placement?: Placement[]; base?: Partial<PtqTrialConfig> } {
   const qp = config.QuantPost;
   if (qp?.deploy_backend === 'tensorrt') return {};
   const placement = qp?.qdq_placement ?? 'auto';
-  return placement === 'auto' ? { placement: ['integer-path', 'conv-only'] } : { base: { placement } };
+  return placement === 'auto' ? { placement: autoPlacements(opts) } : { base: { placement } };
 }
 
 /**
@@ -194,7 +196,7 @@ function searchSteps(config: JobConfig, evalInput: string, opts: CompileOptions)
   if (!hpo || !searches(config, opts)) return {};
   const { max_quant_count: budget, strategy, objective, ...hpoSpace } = hpo;
   // Placement joins the space with the grid-as-search compilation (jobs compiled before it searched without).
-  const placed = opts.gridSearch ?? true ? searchPlacement(config) : {};
+  const placed = opts.gridSearch ?? true ? searchPlacement(config, opts) : {};
   const space = { ...hpoSpace, ...(placed.placement ? { placement: placed.placement } : {}) };
   return {
     ptq: undefined,
@@ -255,13 +257,15 @@ export interface CompileOptions {
   trainedContest?: boolean;
   /** `strategy: grid` runs as a ptqSearch over every dimension, and placement is a search dimension. Default true. */
   gridSearch?: boolean;
+  /** `qdq_placement: auto` includes 'integer-wide'. Default true; histories recorded before it replay without. */
+  widePlacement?: boolean;
 }
 
 /** Compile an ACT-style config into the pipeline that runs it. */
 export function compileConfig(config: JobConfig, name = 'compress', opts: CompileOptions = {}): PipelineDocument {
   const contest = opts.trainedContest ?? true;
   assertSupported(config);
-  const trials = ptqTrials(config);
+  const trials = ptqTrials(config, opts);
   const g = config.Global;
   const evalInput = g.eval_data ? 'inputs.eval' : 'inputs.calib';
   const searching = searches(config, opts);

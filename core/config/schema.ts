@@ -3,6 +3,7 @@ import { datasetSpecSchema } from '../data/spec';
 import { SEARCHED_CALIBRATORS } from '../search/coverage';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
 import { knownCalibratorsText, resolveCalibratorName } from '../quant/calibrators';
+import { PLACEMENTS } from './placements';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 
 /*
@@ -97,8 +98,8 @@ const quantPost = z.strictObject({
   round_type: z.enum(['round', 'adaround']).optional(),
   /** ACT's switch for QDQ ONNX output: slimflow always writes it, so only true is accepted. */
   onnx_format: z.literal(true, { error: 'only true is supported (slimflow always writes a QDQ ONNX model); remove the key or set it to true' }).default(true),
-  /** slimflow's own: where Q/DQ go. 'auto' tries both placements and keeps the faster (measured). */
-  qdq_placement: z.enum(['auto', 'integer-path', 'conv-only']).default('auto'),
+  /** slimflow's own: where Q/DQ go (core/config/placements.ts). 'auto' tries every placement and keeps the faster (measured). */
+  qdq_placement: z.enum(['auto', ...PLACEMENTS]).default('auto'),
   /**
    * ACT's deploy_backend: the preset the QDQ model is made for. 'onnxruntime' (x86 CPU: u8 activations,
    * s8 per-channel weights); 'tensorrt' (symmetric s8 everywhere, Q/DQ at quantized layers only; scored

@@ -26,6 +26,8 @@ interface IntegerOpRule {
   /** Slots that carry the data flowing through the op (shape/axes inputs are not data). */
   dataSlots: (n: NodeProto) => number[];
   output: OutputRule;
+  /** Every output shares the first input's parameters (Split); other ops must have exactly one output. */
+  everyOutput?: boolean;
 }
 
 const first = () => [0];
@@ -44,9 +46,6 @@ export const INTEGER_OP_RULES: Readonly<Record<string, IntegerOpRule>> = {
   GlobalAveragePool: { dataSlots: first, output: 'calibrated' },
   AveragePool: { dataSlots: first, output: 'calibrated' },
   Concat: { dataSlots: all, output: 'calibrated' },
-  // MaxPool is left out: onnxruntime runs a uint8 MaxPool in NCHW (no NHWC form on this CPU), which
-  // pulls a Transpose in between two integer kernels, and its uint8 kernel is 5x slower than the
-  // float one (cls: 2.3 vs 0.46 ms). Read through DQ it costs one small DQ/Q pair instead.
   Resize: { dataSlots: first, output: 'input' },
   Reshape: { dataSlots: first, output: 'input' },
   Transpose: { dataSlots: first, output: 'input' },
@@ -54,9 +53,28 @@ export const INTEGER_OP_RULES: Readonly<Record<string, IntegerOpRule>> = {
   DepthToSpace: { dataSlots: first, output: 'input' },
   Squeeze: { dataSlots: first, output: 'input' },
   Unsqueeze: { dataSlots: first, output: 'input' },
+  // Taken by the 'integer-wide' placement only (WIDE_INTEGER_OPS): the branches of a split block
+  // (YOLO's C2f/C3, CSP) stay uint8, so the residual Add and the Concat that joins them run integer.
+  Split: { dataSlots: first, output: 'input', everyOutput: true },
+  Slice: { dataSlots: first, output: 'input' },
+  // Not in the default set: on PP-OCR cls onnxruntime ran the uint8 MaxPool in NCHW, pulling a Transpose
+  // in between two integer kernels, 5x slower than the float one (2.3 vs 0.46 ms); read through DQ it
+  // cost one small DQ/Q pair instead.
+  MaxPool: { dataSlots: first, output: 'input' },
 };
 
-export const DEFAULT_INTEGER_OPS = Object.keys(INTEGER_OP_RULES);
+/** The ops only 'integer-wide' takes (onnxruntime runs them on uint8 once their DQ/Q pair, of equal parameters, is dropped). */
+const WIDE_ONLY = new Set(['Split', 'Slice', 'MaxPool']);
+
+/** The 'integer-path' placement's ops (the default): measured on PP-OCR, where MaxPool loses (see above). */
+export const DEFAULT_INTEGER_OPS = Object.keys(INTEGER_OP_RULES).filter((op) => !WIDE_ONLY.has(op));
+
+/**
+ * The 'integer-wide' placement's ops: the default ones plus Split, Slice and MaxPool, which onnxruntime
+ * runs in NHWC on uint8 (NhwcMaxPool) in a graph whose convs are all integer. Faster where blocks
+ * branch through Split and join by Concat/Add, as onnxruntime's own default op types do.
+ */
+export const WIDE_INTEGER_OPS = Object.keys(INTEGER_OP_RULES);
 
 /**
  * Mark `n` as an integer op when every data input is already quantized (so integer regions grow
@@ -65,8 +83,8 @@ export const DEFAULT_INTEGER_OPS = Object.keys(INTEGER_OP_RULES);
  */
 export function markIntegerOp(graph: GraphProto, n: NodeProto, quantized: { has(t: string): boolean }, producers: Map<string, NodeProto>): IntegerOpMark | undefined {
   const rule = INTEGER_OP_RULES[n.opType];
-  // MaxPool's optional Indices output has no integer form.
-  if (!rule || n.output.length !== 1) return undefined;
+  // MaxPool's optional Indices output has no integer form; only Split writes several outputs.
+  if (!rule || (rule.everyOutput ? n.output.some((o) => !o) : n.output.length !== 1)) return undefined;
   const activationInputs: number[] = [];
   const constantInputs: number[] = [];
   for (const slot of rule.dataSlots(n)) {

@@ -2,7 +2,7 @@ import { consumerMap, producerMap, readWeight } from '../onnx/graph';
 import { Model, NodeProto } from '../onnx/proto';
 import { DEFAULT_OP_TYPES, NodeMark, OP_HANDLERS } from './op-handlers';
 import { findHardSwishIsland, LutIsland } from './lut';
-import { DEFAULT_INTEGER_OPS, IntegerOpMark, markIntegerOp } from './integer-ops';
+import { DEFAULT_INTEGER_OPS, IntegerOpMark, markIntegerOp, WIDE_INTEGER_OPS } from './integer-ops';
 import { type CpuFeatures, cpuFeatures } from '../runtime/cpu-features';
 import { floatNarrowConvsRule } from './cpu-placement';
 import { markActMatMul } from './act-matmul';
@@ -32,6 +32,13 @@ export interface PlanOptions {
   integerActivations?: boolean;
   /** Which non-weight ops the integer path may take (default DEFAULT_INTEGER_OPS). */
   integerOpTypes?: string[];
+  /**
+   * The 'integer-wide' placement (default false): the integer path also takes Split, Slice and MaxPool
+   * (WIDE_INTEGER_OPS, unless integerOpTypes says otherwise), so split blocks' Add/Concat join it; and
+   * the output tail stays float: ops from which no weight layer is reachable (a detector's decode, the
+   * Concat of boxes and class scores) gain nothing from uint8 and would lose the outputs' precision.
+   */
+  wideIntegerPath?: boolean;
   /**
    * Symmetric int8 activations (the TensorRT preset): no integer path and no Relu/Clip absorbed into
    * quantizers (a symmetric quantizer does not clamp at 0), and narrow convs quantized too.
@@ -73,6 +80,17 @@ export interface QuantPlan {
 
 const nodeName = (n: NodeProto) => n.name || n.output[0];
 
+/** Nodes from which no weight layer (`isLayer`) is reachable: the graph's output tail. */
+function tailNodes(graph: { node: NodeProto[] }, consumers: Map<string, NodeProto[]>, isLayer: (n: NodeProto) => boolean): Set<NodeProto> {
+  const feedsLayer = new Set<NodeProto>();
+  // Reverse topological order: a node's readers are decided before the node.
+  for (let i = graph.node.length - 1; i >= 0; i--) {
+    const n = graph.node[i];
+    if (isLayer(n) || n.output.some((o) => (consumers.get(o) ?? []).some((r) => feedsLayer.has(r)))) feedsLayer.add(n);
+  }
+  return new Set(graph.node.filter((n) => !feedsLayer.has(n)));
+}
+
 /** Decide what to quantize: ask each op handler, then collect the activation tensors to calibrate. */
 export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPlan {
   const graph = model.graph;
@@ -90,9 +108,10 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const tensors = new Map<string, TensorQuant>();
   const integerOps: IntegerOpMark[] = [];
   const integerPath = (opts.integerActivations ?? true) && !opts.tableActivations && !int8;
-  const integerOpTypes = new Set(opts.integerOpTypes ?? DEFAULT_INTEGER_OPS);
+  const integerOpTypes = new Set(opts.integerOpTypes ?? (opts.wideIntegerPath ? WIDE_INTEGER_OPS : DEFAULT_INTEGER_OPS));
   const absorbed = new Map<string, NodeProto>();
   const islands: LutIsland[] = [];
+  const tail = opts.wideIntegerPath ? tailNodes(graph, consumers, (n) => !!OP_HANDLERS[n.opType] && opTypes.has(n.opType) && !skipNodes.has(nodeName(n))) : new Set<NodeProto>();
 
   const quantize = (t: string, q: TensorQuant) => { if (!tensors.has(t)) tensors.set(t, q); };
   // The prepared graph is topologically sorted, so a node's inputs are decided before the node.
@@ -127,14 +146,14 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
       }
       continue;
     }
-    if (!integerPath || !integerOpTypes.has(n.opType) || graphOutputs.has(n.output[0])) continue;
+    if (!integerPath || !integerOpTypes.has(n.opType) || n.output.some((o) => graphOutputs.has(o)) || tail.has(n)) continue;
     // Adds into a Gelu or LayerNorm stay float so that onnxruntime fuses them (fused-float.ts).
     if (n.opType === 'Add' && feedsFusedFloat(graph, n.output[0], producers, consumers)) continue;
     const mark = markIntegerOp(graph, n, tensors, producers);
     if (!mark) continue;
     integerOps.push(mark);
     const input = n.input[mark.activationInputs[0]];
-    if (mark.output === 'input') quantize(n.output[0], { from: 'tensor', tensor: input });
+    if (mark.output === 'input') for (const o of n.output) quantize(o, { from: 'tensor', tensor: input });
     else if (mark.output === 'unit' || mark.output === 'hardsigmoid') quantize(n.output[0], { from: 'fixed', scale: 1 / 255, zeroPoint: 0 });
     else quantize(n.opType === 'Add' ? absorbOutput(n) : n.output[0], { from: 'range' });
   }

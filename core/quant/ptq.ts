@@ -50,8 +50,10 @@ export interface QuantizeOptions {
   tableActivations?: boolean;
   /** Keep the activation path integer between layers (default true; see PlanOptions.integerActivations). */
   integerActivations?: boolean;
-  /** Non-weight op types the integer path may take (default: all in integer-ops.ts). */
+  /** Non-weight op types the integer path may take (default: DEFAULT_INTEGER_OPS in integer-ops.ts). */
   integerOpTypes?: string[];
+  /** The 'integer-wide' placement: Split/Slice/MaxPool join the integer path, the output tail stays float (see PlanOptions.wideIntegerPath). */
+  wideIntegerPath?: boolean;
   /** Quantize MatMuls of two activations (attention's QKᵀ, AV) too (see PlanOptions.quantizeActMatMul; default false). */
   quantizeActMatMul?: boolean;
   /** Store Gather tables (embeddings) as int8 with one scale per row (see embedding.ts; default false). */

@@ -1,5 +1,4 @@
 import type { PtqTrialConfig } from '../config/compile';
-import { WIDE_INTEGER_OPS } from './integer-ops';
 import type { QuantizeOptions } from './ptq';
 
 /**
@@ -8,10 +7,10 @@ import type { QuantizeOptions } from './ptq';
  * branches of split blocks (YOLO's C2f, CSP) and their residual Add/Concat stay uint8, with the output
  * tail after the last weight layer (a detector's decode and its box/class Concat) float.
  */
-export const PLACEMENT_OPTIONS: Readonly<Record<NonNullable<PtqTrialConfig['placement']>, Pick<QuantizeOptions, 'integerActivations' | 'quantizeDepthwise' | 'integerOpTypes' | 'floatTail'>>> = {
+export const PLACEMENT_OPTIONS: Readonly<Record<NonNullable<PtqTrialConfig['placement']>, Pick<QuantizeOptions, 'integerActivations' | 'quantizeDepthwise' | 'wideIntegerPath'>>> = {
   'integer-path': { integerActivations: true, quantizeDepthwise: true },
   'conv-only': { integerActivations: false, quantizeDepthwise: false },
-  'integer-wide': { integerActivations: true, quantizeDepthwise: true, integerOpTypes: WIDE_INTEGER_OPS, floatTail: true },
+  'integer-wide': { integerActivations: true, quantizeDepthwise: true, wideIntegerPath: true },
 };
 
 /** The quantizeModel options one PTQ trial stands for: the single mapping from config terms to the quantizer's. */

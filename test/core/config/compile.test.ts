@@ -43,9 +43,9 @@ describe('compiling a job config into a pipeline', () => {
     expect(trialLabel(trials[1])).toBe('int8 abs_max per-tensor conv-only');
   });
 
-  it("tries both Q/DQ placements when the config leaves it to slimflow ('auto')", () => {
+  it("tries every Q/DQ placement when the config leaves it to slimflow ('auto')", () => {
     const trials = ptqTrials(parseJobConfig({ ...base, QuantPost: { algo: 'abs_max' } }));
-    expect(trials.map((t) => t.placement)).toEqual(['integer-path', 'conv-only']);
+    expect(trials.map((t) => t.placement)).toEqual(['integer-path', 'conv-only', 'integer-wide']);
     expect(ptqTrials(parseJobConfig({ ...base, QuantPost: { qdq_placement: 'integer-path' } })).map((t) => t.placement)).toEqual(['integer-path']);
   });
 

@@ -37,12 +37,12 @@ describe('strategy: grid', () => {
     const w = searchOf(doc)!;
     expect(w).toMatchObject({ strategy: 'grid', objective: 'cosine', budget: 50 });
     const space = resolveSpace(w.space);
-    // 2 calibrators × 2 symmetries × 2 placements (qdq_placement: auto).
-    expect(spaceSize(space)).toBe(8);
+    // 2 calibrators × 2 symmetries × 3 placements (qdq_placement: auto).
+    expect(spaceSize(space)).toBe(12);
     const trials = enumerateSpace(space).map((a) => toTrialConfig(space, a));
-    expect(new Set(trials.map((t) => `${t.calibrator}/${t.symmetric}/${t.placement}`)).size).toBe(8);
+    expect(new Set(trials.map((t) => `${t.calibrator}/${t.symmetric}/${t.placement}`)).size).toBe(12);
     expect(new Set(trials.map((t) => t.symmetric))).toEqual(new Set([false, true]));
-    expect(new Set(trials.map((t) => t.placement))).toEqual(new Set(['integer-path', 'conv-only']));
+    expect(new Set(trials.map((t) => t.placement))).toEqual(new Set(['integer-path', 'conv-only', 'integer-wide']));
   });
 
   it('walks the whole grid, each point once, when the budget allows', () => {
