@@ -15,6 +15,8 @@ export interface StudentStrategy {
   onStep?(globalStep: number): void;
   /** The deployable student. */
   exportModel(): Promise<Model>;
+  /** Choices the strategy made itself (QAT: the calibrator 'auto' picked), for reports. */
+  describe?(): Record<string, unknown>;
 }
 
 /** First phase: a strategy may rewrite the (prepared) student before its training graph is built. */

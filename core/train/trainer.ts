@@ -103,13 +103,13 @@ export class Trainer {
     return feeds;
   }
 
-  /** Loss and gradients at the current weights, without updating. */
-  async lossAndGrads(inputs: Record<string, Tensor>): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
+  /** Loss and gradients at the current weights, without updating; `observe: false` keeps the step's outputs from `onOutputs` (an evaluation, not a step). */
+  async lossAndGrads(inputs: Record<string, Tensor>, observe = true): Promise<{ loss: number; grads: Record<string, Float32Array> }> {
     const feeds = { ...inputs, ...(await this.teacherFeeds(inputs)), ...this.weightFeeds(), ...(this.opts.extraFeeds?.() ?? {}) };
     const names = Object.keys(this.params);
     const kept = this.opts.keepOutputs ?? [];
     const out = await this.session.run(feeds, [this.graph.loss, ...names.map((n) => this.graph.grads[n]), ...kept]);
-    if (kept.length && this.onOutputs) this.onOutputs(Object.fromEntries(kept.map((k) => [k, out[k]])));
+    if (observe && kept.length && this.onOutputs) this.onOutputs(Object.fromEntries(kept.map((k) => [k, out[k]])));
     const grads = Object.fromEntries(names.map((n) => [n, out[this.graph.grads[n]].data as Float32Array]));
     return { loss: (out[this.graph.loss].data as Float32Array)[0], grads };
   }

@@ -9,7 +9,8 @@ import { CLS_MODEL, ppocrModel } from '../../fixtures/models';
 
 describe('QAT with distillation on the PP-OCR classifier', () => {
   it('trains through fake quantizers, tracks ranges, and exports the PTQ QDQ format that still agrees with the teacher', async () => {
-    const config = parseTrainConfig({ samples: 16, batchSize: 4, seed: 3, strategy: { kind: 'qat', params: { weightBits: 8, calibBatches: 2 } }, schedule: { kind: 'constant', lr: 1e-4 } });
+    // Ranges tracked by moving average (what abs_max calibration implies; 'auto' may pick a clipping calibrator and freeze them).
+    const config = parseTrainConfig({ samples: 16, batchSize: 4, seed: 3, strategy: { kind: 'qat', params: { weightBits: 8, calibBatches: 2, rangeTracking: 'minmax' } }, schedule: { kind: 'constant', lr: 1e-4 } });
     const model = readModel(ppocrModel(CLS_MODEL));
     const set = await loadSampleSet({ kind: 'rendered-textlines', task: 'cls', count: 16, seed: 41 }, 16, 'x');
     const run = await openTrainingRun(model, model, set, config);
