@@ -16,16 +16,14 @@ import { Observation, SearchStrategy, Searcher } from '../core/search/searcher';
 import { searcherStopReason, stoppedBySignal, stopReason } from '../core/search/stopping';
 import { testerVerdict } from '../core/search/tester';
 import {
-  Assignment, assignmentKey, baseAssignment, buildSearchSpace, HpoSpec, OwnSpec, SearchSpace, spaceSize, toTrialConfig,
+  Assignment, assignmentKey, baseAssignment, resolveSpace, SearchSpace, SpaceInput, spaceSize, toTrialConfig,
 } from '../core/search/space';
 import { SlimflowSearchAttributes } from '../workers/search-attributes';
 import type { StageActivities } from './stage-activities';
 import { TIMEOUT_PRESETS } from './timeouts';
 
-/** The space as a pipeline or autoCompress gives it: ACT's HPO terms, slimflow's own, and the base trial. */
-export interface PtqSearchSpaceInput extends Partial<HpoSpec>, OwnSpec {
-  base?: Partial<PtqTrialConfig>;
-}
+/** The space as a pipeline or autoCompress gives it: a list of values per declared trial parameter, the sensitive layers, and the base trial. */
+export type PtqSearchSpaceInput = SpaceInput;
 
 /** One finished trial as the search keeps it (small: it travels through continue-as-new). */
 export interface TrialRecord {
@@ -116,22 +114,8 @@ export const TASK_METRIC_PATCH = 'search-task-metric';
 // 512 KiB payload warning even at the largest budget.
 const MAX_BUDGET = 500;
 
-/** The search space from the input, with ptqTrial's defaults for the base trial. */
-export function resolveSpace(s: PtqSearchSpaceInput = {}): SearchSpace {
-  const base: PtqTrialConfig = {
-    calibrator: 'abs_max', perChannel: true, biasCorrect: false, batchSize: 8, batchNum: 8,
-    opTypes: ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'], skipNodes: [], ...(s.base ?? {}),
-  };
-  const hpo: HpoSpec = {
-    ptq_algo: s.ptq_algo ?? [base.calibrator],
-    weight_quantize_type: s.weight_quantize_type ?? [base.perChannel ? 'channel_wise_abs_max' : 'abs_max'],
-    bias_correct: s.bias_correct ?? [base.biasCorrect],
-    ...(s.hist_percent ? { hist_percent: s.hist_percent } : {}),
-    ...(s.batch_num ? { batch_num: s.batch_num } : {}),
-    ...(s.round_type ? { round_type: s.round_type } : {}),
-  };
-  return buildSearchSpace(hpo, base, { activation_symmetric: s.activation_symmetric, keep_float: s.keep_float, sensitiveLayers: s.sensitiveLayers, placement: s.placement, act_matmul: s.act_matmul });
-}
+/** The search space from the input, with the declared defaults for the base trial (core/search/space.ts). */
+export { resolveSpace };
 
 const compact = (c: Candidate): Candidate => ({
   label: c.label, model: c.model, accuracy: c.accuracy, agreement: c.agreement, cosine: c.cosine, ...(c.emd !== undefined ? { emd: c.emd } : {}),

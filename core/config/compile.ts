@@ -1,12 +1,18 @@
+import type { ParamValue } from '../components/param';
 import type { PipelineDocument } from '../pipeline/schema';
 import { SlimflowError } from '../errors';
-import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
+import { applyQuantPost, trialParam } from '../components/ptq-params';
 import { configBatchSize, inputPortOf } from './feed-request';
 import { autoPlacements, type Placement } from './placements';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 import type { JobConfig } from './schema';
+import type { RoundType } from '../quant/rounding-catalog';
 
-/** One PTQ trial's settings as ptqTrial receives them. */
+/**
+ * One PTQ trial's settings as ptqTrial receives them. The fields of the declared trial parameters
+ * (core/components/ptq-params.ts: calibrator, perChannel, biasCorrect, batchNum, histPercent,
+ * symmetric, placement, roundType, actMatMul, embeddings) are set from their declarations.
+ */
 export interface PtqTrialConfig {
   calibrator: string;
   perChannel: boolean;
@@ -26,7 +32,7 @@ export interface PtqTrialConfig {
    */
   placement?: Placement;
   /** How weights round (ACT's round_type): absent or 'round' is nearest; 'adaround' learns it per layer. */
-  roundType?: 'round' | 'adaround';
+  roundType?: RoundType;
   /** Parameters of the learned rounding (core/quant/adaround's schema); absent: its defaults. */
   roundParams?: Record<string, unknown>;
   /** Deploy-target preset (QuantPost.deploy_backend); absent: 'onnxruntime'. 'tensorrt' has no placement variants. */
@@ -111,24 +117,24 @@ export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
  */
 const pruneSchedule = (s: 'gmp' | 'base'): { rampShare?: number } => (s === 'gmp' ? { rampShare: 0.5 } : {});
 
-/** The trial QuantPost alone describes: what every searched trial starts from. */
+/**
+ * The trial QuantPost alone describes: what every searched trial starts from. The declared trial
+ * parameters (core/components/ptq-params.ts) set their fields; the rest are the job's own.
+ */
 export function baseTrial(config: JobConfig): PtqTrialConfig {
   const qp = config.QuantPost;
-  return {
-    calibrator: qp?.algo ?? 'abs_max',
-    perChannel: (qp?.weight_quantize_type ?? 'channel_wise_abs_max') === 'channel_wise_abs_max',
-    biasCorrect: qp?.bias_correct ?? false,
+  const t = {
     batchSize: qp?.batch_size ?? configBatchSize(config.Global),
-    batchNum: qp?.batch_num ?? 8,
     opTypes: qp?.quantize_op_types ?? [...DEFAULT_QUANT_OP_TYPES],
     skipNodes: qp?.skip_tensor_list ?? [],
-    ...(qp?.hist_percent !== undefined ? { histPercent: qp.hist_percent } : {}),
-    ...(qp?.round_type === 'adaround' ? { roundType: 'adaround' as const } : {}),
     ...(qp?.deploy_backend === 'tensorrt' ? { backend: 'tensorrt' as const } : {}),
-    ...(qp?.quantize_act_matmul ? { actMatMul: true } : {}),
-    ...(qp?.quantize_embeddings ? { embeddings: true } : {}),
-  };
+  } as PtqTrialConfig;
+  applyQuantPost(t, qp);
+  return t;
 }
+
+/** The dimensions the fan-out grid walks, outermost first: the order jobs compiled before the grid searched ran their trials in. */
+const FAN_OUT_GRID = ['ptq_algo', 'weight_quantize_type', 'bias_correct', 'batch_num', 'round_type', 'hist_percent'];
 
 /** The PTQ trials a config asks for: QuantPost alone, or the grid of HyperParameterOptimization. */
 export function ptqTrials(config: JobConfig, opts: { widePlacement?: boolean } = {}): PtqTrialConfig[] {
@@ -146,15 +152,26 @@ function calibrationTrials(config: JobConfig): PtqTrialConfig[] {
   const base = baseTrial(config);
   const hpo = config.HyperParameterOptimization;
   if (!hpo) return [base];
-  // The grid strategy (HyperParameterOptimization.strategy: grid) walks the space in this order, capped by the budget.
-  const grid: PtqTrialConfig[] = [];
-  for (const calibrator of hpo.ptq_algo)
-    for (const wq of hpo.weight_quantize_type)
-      for (const biasCorrect of hpo.bias_correct)
-        for (const batchNum of hpo.batch_num ?? [base.batchNum])
-          for (const roundType of hpo.round_type ?? [base.roundType ?? 'round'])
-            for (const histPercent of calibrator === 'hist' ? hpo.hist_percent ?? [HIST_PERCENT_DEFAULT] : [undefined])
-              grid.push({ ...base, calibrator, perChannel: wq === 'channel_wise_abs_max', biasCorrect, batchNum, roundType: roundType === 'adaround' ? 'adaround' : undefined, ...(histPercent !== undefined ? { histPercent } : { histPercent: undefined }) });
+  // Jobs compiled before the grid ran as a search (CompileOptions.gridSearch false) fan out this grid, capped by the budget.
+  let grid: PtqTrialConfig[] = [base];
+  for (const key of FAN_OUT_GRID) {
+    const d = trialParam(key)!;
+    // Absent: the base trial's value; a conditional parameter's own default (the calibrator's hist_percent).
+    const values = (hpo as unknown as Record<string, readonly ParamValue[] | undefined>)[key] ?? [d.when ? d.default : d.get(base) ?? d.default];
+    grid = grid.flatMap((t) => {
+      const on = d.when && trialParam(d.when.param)!.get(t);
+      if (d.when && (on === undefined || !d.when.in.includes(on))) {
+        const off = { ...t };
+        d.clear?.(off);
+        return [off];
+      }
+      return values.map((v) => {
+        const n = { ...t };
+        d.set(n, v);
+        return n;
+      });
+    });
+  }
   return grid.slice(0, hpo.max_quant_count).map((t) => JSON.parse(JSON.stringify(t)) as PtqTrialConfig);
 }
 

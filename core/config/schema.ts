@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec';
-import { SEARCHED_CALIBRATORS } from '../search/coverage';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
-import { knownCalibratorsText, resolveCalibratorName } from '../quant/calibrators';
-import { PLACEMENTS } from './placements';
+import { hpoKeys, quantPostKeys } from '../components/ptq-params';
+import { SEARCH_STRATEGY_NAMES } from '../search/search-strategies';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 
 /*
@@ -75,62 +74,37 @@ const global = z.strictObject({
 
 export type GlobalConfig = z.output<typeof global>;
 
-/** A calibrator's registered name; onnxruntime's and INC's names for the same method are read as it (core/quant/calibrators/aliases.ts). */
-const calibrationAlgo = z.string().min(1).transform((name, ctx) => {
-  const known = resolveCalibratorName(name);
-  if (known) return known;
-  ctx.issues.push({ code: 'custom', input: name, message: `unknown calibrator "${name}"; ${knownCalibratorsText()}` });
-  return z.NEVER;
-});
-
+/**
+ * QuantPost: the keys of the trial parameters (algo, weight_quantize_type, bias_correct, batch_num,
+ * hist_percent, round_type, qdq_placement, quantize_act_matmul, quantize_embeddings) come from their
+ * declarations (core/components/ptq-params.ts); the rest are the job's own.
+ */
 const quantPost = z.strictObject({
-  algo: calibrationAlgo.default('abs_max'),
-  weight_quantize_type: z.enum(['channel_wise_abs_max', 'abs_max']).default('channel_wise_abs_max'),
+  ...quantPostKeys(),
   batch_size: z.number().int().positive().default(8),
-  batch_num: z.number().int().positive().default(8),
   activation_bits: z.literal(8, { error: 'only 8 is supported (INT8 activations)' }).default(8),
   weight_bits: z.literal(8, { error: 'only 8 is supported (INT8 weights; QuantAware.weight_bits trains fewer)' }).default(8),
   quantize_op_types: z.array(z.enum(DEFAULT_QUANT_OP_TYPES)).default([...DEFAULT_QUANT_OP_TYPES]),
   skip_tensor_list: z.array(z.string()).default([]),
-  hist_percent: z.number().gt(0).max(1).optional(),
-  bias_correct: z.boolean().default(false),
-  /** ACT's round_type: nearest rounding (absent or 'round'), or AdaRound (weights rounded up or down to fit each layer's float output). */
-  round_type: z.enum(['round', 'adaround']).optional(),
   /** ACT's switch for QDQ ONNX output: slimflow always writes it, so only true is accepted. */
   onnx_format: z.literal(true, { error: 'only true is supported (slimflow always writes a QDQ ONNX model); remove the key or set it to true' }).default(true),
-  /** slimflow's own: where Q/DQ go (core/config/placements.ts). 'auto' tries every placement and keeps the faster (measured). */
-  qdq_placement: z.enum(['auto', ...PLACEMENTS]).default('auto'),
   /**
    * ACT's deploy_backend: the preset the QDQ model is made for. 'onnxruntime' (x86 CPU: u8 activations,
    * s8 per-channel weights); 'tensorrt' (symmetric s8 everywhere, Q/DQ at quantized layers only; scored
    * by simulating its int8 arithmetic, timed with onnxruntime). See core/quant/ptq.ts DeployBackend.
    */
   deploy_backend: z.enum(['onnxruntime', 'tensorrt']).default('onnxruntime'),
-  /**
-   * slimflow's own: quantize MatMuls of two activations (attention's QKᵀ and AV) too. Absent: the
-   * automatic mode searches both for a transformer; true/false fixes it (core/quant/act-matmul.ts).
-   */
-  quantize_act_matmul: z.boolean().optional(),
-  /** slimflow's own: store Gather tables (embeddings) as int8 with per-row scales, static and dynamic (core/quant/embedding.ts). */
-  quantize_embeddings: z.boolean().default(false),
 });
 
+/**
+ * HyperParameterOptimization: a list of values to try per trial parameter (ptq_algo, hist_percent,
+ * keep_float…, from core/components/ptq-params.ts; absent: the base trial's), the budget, the strategy
+ * that walks the space (core/search/search-strategies.ts) and the label-free objective.
+ */
 const hpo = z.strictObject({
-  /** Calibrators to try; absent: every family of range (core/search/coverage's SEARCHED_CALIBRATORS). */
-  ptq_algo: z.array(calibrationAlgo).min(1).default([...SEARCHED_CALIBRATORS]),
-  weight_quantize_type: z.array(z.enum(['channel_wise_abs_max', 'abs_max'])).default(['channel_wise_abs_max']),
-  bias_correct: z.array(z.boolean()).default([false]),
-  hist_percent: z.array(z.number().gt(0).max(1)).optional(),
-  batch_num: z.array(z.number().int().positive()).optional(),
-  /** ACT's round_type values to try (nearest and/or AdaRound); absent: QuantPost's. */
-  round_type: z.array(z.enum(['round', 'adaround'])).optional(),
+  ...hpoKeys(),
   max_quant_count: z.number().int().positive().default(20),
-  /** How the space is walked: a surrogate (random forest + expected improvement), plain random, or the grid. */
-  strategy: z.enum(['surrogate', 'random', 'grid']).default('surrogate'),
-  /** slimflow's own: how many of the most sensitive layers (measured by autoCompress) a trial may keep in float. */
-  keep_float: z.array(z.number().int().min(0)).optional(),
-  /** slimflow's own: activation range symmetry values to try. */
-  activation_symmetric: z.array(z.boolean()).optional(),
+  strategy: z.enum(SEARCH_STRATEGY_NAMES).default('surrogate'),
   /** Without labels, what a trial is scored by against the teacher: top-1 agreement, cosine, or ACT's EMD of standardized outputs. */
   objective: z.enum(['agreement', 'cosine', 'emd']).default('agreement'),
 });

@@ -1,5 +1,6 @@
 import type { PtqTrialConfig } from '../config/compile';
 import type { QuantizeOptions } from './ptq';
+import { paramOptions } from '../components/ptq-params';
 
 /**
  * What each qdq_placement means to the quantizer: integer activations between layers (depthwise too),
@@ -13,30 +14,19 @@ export const PLACEMENT_OPTIONS: Readonly<Record<NonNullable<PtqTrialConfig['plac
   'integer-wide': { integerActivations: true, quantizeDepthwise: true, wideIntegerPath: true },
 };
 
-/** The quantizeModel options one PTQ trial stands for: the single mapping from config terms to the quantizer's. */
+/**
+ * The quantizeModel options one PTQ trial stands for: the single mapping from config terms to the
+ * quantizer's. Each declared trial parameter maps its own field (core/components/ptq-params.ts); the
+ * placement's options are PLACEMENT_OPTIONS; op types, skipped nodes and the deploy preset are the trial's own.
+ */
 export function quantizeOptionsFor(trial: PtqTrialConfig, threads = 1): QuantizeOptions {
   return {
     calibrator: trial.calibrator,
-    ...calibratorParams(trial),
+    ...paramOptions(trial),
     opTypes: trial.opTypes,
     skipNodes: trial.skipNodes ?? [],
-    weightQuantizer: trial.perChannel ? 'channel_wise_abs_max' : 'abs_max',
-    biasCorrection: trial.biasCorrect,
-    batchNum: trial.batchNum,
-    ...(trial.roundType === 'adaround' ? { weightRounding: 'adaround', weightRoundingParams: trial.roundParams ?? {} } : {}),
     ...(trial.placement ? PLACEMENT_OPTIONS[trial.placement] : {}),
     ...(trial.backend === 'tensorrt' ? { backend: 'tensorrt' as const } : {}),
-    ...(trial.actMatMul ? { quantizeActMatMul: true } : {}),
-    ...(trial.embeddings ? { quantizeEmbeddings: true } : {}),
     threads,
   };
-}
-
-/** The calibrator parameters a trial sets (hist_percent, activation symmetry); none when it sets neither. */
-function calibratorParams(trial: PtqTrialConfig): Pick<QuantizeOptions, 'calibratorParams'> {
-  const p = {
-    ...(trial.histPercent !== undefined ? { hist_percent: trial.histPercent } : {}),
-    ...(trial.symmetric !== undefined ? { symmetric: trial.symmetric } : {}),
-  };
-  return Object.keys(p).length > 0 ? { calibratorParams: p } : {};
 }

@@ -4,6 +4,7 @@ import { GraphProto } from '../onnx/proto';
 import { adaroundRounding } from './adaround';
 import { ActivationObserver } from './collect';
 import { NodeMark } from './op-handlers';
+import { roundingParamsSchema, WEIGHT_ROUNDINGS } from './rounding-catalog';
 
 /** What a rounding algorithm gets to work on: the prepared float graph and the plan's layers. */
 export interface RoundingContext {
@@ -42,16 +43,15 @@ export interface RoundingRun {
  */
 export interface WeightRounding<P = unknown> {
   readonly name: string;
+  /** From the rounding's declaration in ./rounding-catalog.ts (its parameters, defaults and search values). */
   readonly paramsSchema: z.ZodType<P>;
-  /** Values a search may try per parameter; absent: nothing to tune. */
-  readonly searchSpace?: { readonly [K in keyof P]?: readonly P[K][] };
   start(ctx: RoundingContext, params: P): RoundingRun;
 }
 
 /** Round to nearest: the weight quantizer's own rounding, nothing to learn. */
 const nearest: WeightRounding<Record<string, never>> = {
   name: 'round',
-  paramsSchema: z.strictObject({}),
+  paramsSchema: roundingParamsSchema('round') as unknown as z.ZodType<Record<string, never>>,
   start: () => ({
     observers: [],
     finish: async () => ({ name: 'round', layers: [], skipped: [], seconds: 0 }),
@@ -60,6 +60,9 @@ const nearest: WeightRounding<Record<string, never>> = {
 };
 
 const REGISTRY: ReadonlyMap<string, WeightRounding<any>> = new Map([nearest, adaroundRounding].map((r) => [r.name, r as WeightRounding<any>]));
+
+// The declarations and the implementations name the same roundings, or nothing loads.
+if (WEIGHT_ROUNDINGS.map((r) => r.name).join() !== [...REGISTRY.keys()].join()) throw new Error('weight roundings declared (rounding-catalog.ts) and implemented differ');
 
 /** Names of the registered rounding algorithms. */
 export const weightRoundingNames = (): string[] => [...REGISTRY.keys()];

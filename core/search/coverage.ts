@@ -3,23 +3,15 @@
 // calibrator knows nothing of the others, and a tester far from the target says nothing about a
 // calibrator that clips its ranges differently (abs_max keeps every outlier; hist, KL, mse and emd
 // cut them), so on a MiniLM encoder KL was never tried while abs_max shipped at cosine 0.958.
-import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
+import { TRIAL_PARAMS } from '../components/ptq-params';
+import { CALIBRATORS } from '../quant/calibrators/catalog';
 import { Assignment, assignmentKey, baseAssignment, ParamValue, SearchSpace } from './space';
 
-/**
- * How a calibrator sets a range: from the extremes, from a percentile of the histogram, or by
- * minimising an error or divergence against the float values. Calibrators of one family give
- * close ranges; coverage tries one of each family before a second of any.
- */
-const CALIBRATOR_FAMILY: Record<string, string> = {
-  abs_max: 'extremes', avg: 'extremes',
-  hist: 'percentile',
-  KL: 'divergence',
-  mse: 'error', emd: 'error',
-};
+/** Each calibrator's family (./catalog.ts): calibrators of one family give close ranges; coverage tries one of each family before a second of any. */
+const CALIBRATOR_FAMILY: Record<string, string> = Object.fromEntries(CALIBRATORS.map((c) => [c.name, c.family]));
 
-/** The calibrators a search tries when HyperParameterOptimization.ptq_algo is not given: one or more of each family. */
-export const SEARCHED_CALIBRATORS: readonly string[] = Object.keys(CALIBRATOR_FAMILY);
+/** The calibrators a search tries when HyperParameterOptimization.ptq_algo is not given: every declared one, so every family. */
+export const SEARCHED_CALIBRATORS: readonly string[] = CALIBRATORS.map((c) => c.name);
 
 const familyOf = (param: string, v: ParamValue): string =>
   param === 'ptq_algo' ? CALIBRATOR_FAMILY[String(v)] ?? String(v) : String(v);
@@ -60,8 +52,9 @@ function distance(space: SearchSpace, a: Assignment, b: Assignment): number {
  * the untried assignments in the order ties should go; at most `want` picks.
  */
 export function coveragePicks(space: SearchSpace, cover: readonly string[], tried: readonly Assignment[], pool: readonly Assignment[], want: number, anchor?: Assignment): Assignment[] {
-  // A parameter the anchor leaves unset (hist_percent of an abs_max tester) prefers the trial's own, else the calibrator's default.
-  const from: Assignment = { hist_percent: space.base.histPercent ?? HIST_PERCENT_DEFAULT, ...(anchor ?? baseAssignment(space)) };
+  // A parameter the anchor leaves unset (hist_percent of an abs_max tester) prefers the base trial's value, else its declared default.
+  const defaults = Object.fromEntries(TRIAL_PARAMS.map((d) => [d.key, d.get(space.base) ?? d.default]));
+  const from: Assignment = { ...defaults, ...(anchor ?? baseAssignment(space)) };
   const picks: Assignment[] = [];
   const taken = new Set<string>();
   for (const name of cover) {

@@ -2,13 +2,13 @@
 // Every proposal is a pure function of (space, options, history): the PRNG for a batch is seeded
 // from (seed, number of observations), so a workflow rebuilt from its history — after a replay, a
 // crash or a continue-as-new — proposes exactly what the uninterrupted run proposed.
-import { expectedImprovement } from './acquisition';
 import { coveragePicks } from './coverage';
-import { RandomForest } from './forest';
 import { hash32, Prng } from './prng';
-import { Assignment, assignmentKey, canonical, encode, enumerateSpace, isActive, randomAssignment, SearchSpace } from './space';
+import { Observation, SEARCH_STRATEGIES, SearchStrategy } from './search-strategies';
+import { Assignment, assignmentKey, enumerateSpace, randomAssignment, SearchSpace } from './space';
 
-export type SearchStrategy = 'surrogate' | 'random' | 'grid';
+export type { Observation, SearchStrategy } from './search-strategies';
+export { latinHypercube } from './surrogate';
 
 export interface SearchOptions {
   seed: number;
@@ -31,20 +31,11 @@ export interface SearchOptions {
   cover?: string[];
 }
 
-/** One finished trial as the searcher sees it; value null for a trial that failed. */
-export interface Observation {
-  /** The trial's identity (ptqTrial's hash of model, data and config). */
-  key: string;
-  assignment: Assignment;
-  value: number | null;
-  feasible: boolean;
-}
-
 // Spaces up to this size are enumerated as the acquisition's candidate pool; larger ones are sampled.
 const MAX_ENUMERATED = 20_000;
 const SAMPLED_POOL = 2_000;
 
-/** A seeded, deterministic sampler over a search space. */
+/** A seeded, deterministic sampler over a search space; the strategy (./search-strategies) chooses what coverage leaves. */
 export class Searcher {
   /** Assignment keys tried (what suggest avoids) and trial keys recorded (what record dedups). */
   private readonly seen = new Set<string>();
@@ -103,51 +94,10 @@ export class Searcher {
     const pool = covering.length ? all.filter((a) => !covering.includes(a)) : all;
     const left = want - covering.length;
     if (left === 0) return covering;
-    if (this.strategy === 'grid') return [...covering, ...pool.slice(0, left)];
-    if (this.strategy === 'random') return [...covering, ...rng.shuffle(pool).slice(0, left)];
-    const initial = this.opts.initial ?? Math.max(this.opts.batchSize, Math.round(this.opts.budget / 4), 4);
-    const picks: Assignment[] = [...covering];
-    // The initial design is fixed by the seed alone; its points not yet tried come first.
-    if (this.obs.length < initial) {
-      for (const a of latinHypercube(this.space, initial, this.opts.seed)) {
-        const k = assignmentKey(this.space, a);
-        if (picks.length < want && !this.seen.has(k) && !picks.some((p) => assignmentKey(this.space, p) === k)) picks.push(a);
-      }
-    }
-    const rest = rng.shuffle(pool.filter((a) => !picks.some((p) => assignmentKey(this.space, p) === assignmentKey(this.space, a))));
-    const valued = this.obs.filter((o) => o.value !== null);
-    if (valued.length < 2) return [...picks, ...rest].slice(0, want);
-    return [...picks, ...this.byExpectedImprovement(rest, want - picks.length, rng)];
-  }
-
-  /**
-   * Greedy batch by "kriging believer": pick the best EI, pretend it scored the forest's mean,
-   * refit, pick again — so a batch spreads out instead of repeating one guess.
-   */
-  private byExpectedImprovement(pool: Assignment[], n: number, rng: Prng): Assignment[] {
-    const valued = this.obs.filter((o) => o.value !== null);
-    // Failed trials count as a bit worse than the worst seen, so the surrogate steers away from them.
-    const floor = Math.min(...valued.map((o) => o.value!)) - 1;
-    const X = this.obs.map((o) => encode(this.space, o.assignment));
-    const y = this.obs.map((o) => o.value ?? floor);
-    const incumbent = Math.max(...y);
-    const left = pool.map((a) => ({ a, x: encode(this.space, a) }));
-    const out: Assignment[] = [];
-    while (out.length < n && left.length > 0) {
-      const forest = RandomForest.fit(X, y, { seed: rng.int(2 ** 31), trees: this.opts.trees ?? 16 });
-      let bi = 0, bestEi = -Infinity, bestMean = 0;
-      left.forEach((c, i) => {
-        const p = forest.predict(c.x);
-        const ei = expectedImprovement(p.mean, p.variance, incumbent);
-        // Ties (common on a flat start) go to the higher mean, then to pool order (already shuffled).
-        if (ei > bestEi + 1e-12 || (Math.abs(ei - bestEi) <= 1e-12 && p.mean > bestMean)) { bi = i; bestEi = ei; bestMean = p.mean; }
-      });
-      const [pick] = left.splice(bi, 1);
-      out.push(pick.a);
-      X.push(pick.x);
-      y.push(bestMean);
-    }
-    return out;
+    const proposed = SEARCH_STRATEGIES[this.strategy].propose({
+      space: this.space, pool, want: left, picked: covering, observations: this.obs, seen: this.seen, rng, opts: this.opts,
+    });
+    return [...covering, ...proposed];
   }
 
   /** Every untried assignment, or undefined when the space is too large to enumerate (then no claim over all of them holds). */
@@ -168,21 +118,4 @@ export class Searcher {
     }
     return [...out.values()];
   }
-}
-
-/** n points spread over the space: each parameter's values are cut into n strata, one point per stratum. */
-export function latinHypercube(space: SearchSpace, n: number, seed: number): Assignment[] {
-  const rng = new Prng(hash32(seed, 0x1a7));
-  const perms = space.params.map(() => rng.shuffle([...Array(n).keys()]));
-  const out: Assignment[] = [];
-  for (let i = 0; i < n; i++) {
-    const a: Assignment = {};
-    space.params.forEach((p, j) => {
-      if (!isActive(p, a)) return;
-      const u = (perms[j][i] + rng.next()) / n;
-      a[p.name] = p.values[Math.min(p.values.length - 1, Math.floor(u * p.values.length))];
-    });
-    out.push(canonical(space, a));
-  }
-  return out;
 }

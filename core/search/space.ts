@@ -1,12 +1,15 @@
-// The PTQ search space: ACT's HyperParameterOptimization terms plus slimflow's own (activation
-// symmetry, how many of the most sensitive layers stay in float). Pure data and functions so the
+// The PTQ search space: one dimension per declared trial parameter (core/components/ptq-params.ts):
+// ACT's HyperParameterOptimization terms plus slimflow's own (activation symmetry, placement, how many
+// of the most sensitive layers stay in float). Pure data and functions so the
 // ptqSearch workflow can hold it: an assignment is a plain object, a trial config is what ptqTrial
 // takes, and the encoding is the numeric vector the surrogate learns on.
 import type { PtqTrialConfig } from '../config/compile';
-import { HIST_PERCENT_DEFAULT } from '../quant/calibrators/hist-default';
+import { DEFAULT_QUANT_OP_TYPES } from '../config/quant-defaults';
+import type { ParamValue } from '../components/param';
+import { applyQuantPost, clearInactive, TRIAL_PARAMS, trialParam } from '../components/ptq-params';
 import { Prng } from './prng';
 
-export type ParamValue = string | number | boolean;
+export type { ParamValue };
 
 export interface ParamSpec {
   name: string;
@@ -28,59 +31,58 @@ export interface SearchSpace {
 /** One point of the space: a value for every *active* parameter, nothing for inactive ones. */
 export type Assignment = Record<string, ParamValue>;
 
-/** The search-relevant part of ACT's HyperParameterOptimization section (the config schema's shape). */
-export interface HpoSpec {
-  ptq_algo: string[];
-  weight_quantize_type: string[];
-  bias_correct: boolean[];
-  hist_percent?: number[];
-  batch_num?: number[];
-  /** ACT's round_type values to try: 'round' (nearest) and/or 'adaround'. */
-  round_type?: string[];
-}
+/**
+ * The values to try per declared trial parameter (core/components/ptq-params.ts), by its key:
+ * HyperParameterOptimization's lists (ptq_algo, hist_percent…) and slimflow's own dimensions
+ * (placement, keep_float…). Absent: the base trial's value.
+ */
+export type SpaceLists = { readonly [key: string]: readonly ParamValue[] | undefined };
 
-/** slimflow's own dimensions, beyond ACT's. */
-export interface OwnSpec {
-  /** Activation range symmetry values to try (e.g. [false, true]). */
-  activation_symmetric?: boolean[];
-  /** Counts k of most-sensitive layers to keep in float (needs sensitiveLayers). */
-  keep_float?: number[];
+/** The space as a pipeline or autoCompress gives it: the lists, the layers keep_float counts, and the base trial. */
+export interface SpaceInput {
+  readonly [key: string]: unknown;
   sensitiveLayers?: string[];
-  /** Q/DQ placements to try (QuantPost.qdq_placement: auto tries both); which is faster depends on the model and CPU. */
-  placement?: NonNullable<PtqTrialConfig['placement']>[];
-  /** Whether MatMuls of two activations (attention's QKᵀ, AV) are quantized too: [false, true] searches it. */
-  act_matmul?: boolean[];
+  base?: Partial<PtqTrialConfig>;
 }
-
-/** The hist_percent values when the config names hist without any: the calibrator's own default. */
-export const DEFAULT_HIST_PERCENT = [HIST_PERCENT_DEFAULT];
 
 const uniq = <T>(xs: readonly T[]): T[] => xs.filter((x, i) => xs.indexOf(x) === i);
 
-/** Build the space from the HPO section, the base trial and slimflow's own dimensions; single-valued dimensions are dropped. */
-export function buildSearchSpace(hpo: HpoSpec, base: PtqTrialConfig, own: OwnSpec = {}): SearchSpace {
+/**
+ * Build the space from the value lists and the base trial, one dimension per declared parameter in
+ * declaration order: single-valued dimensions are dropped (but those marked `always`), a conditional
+ * one is kept only when its condition can hold, and counts of layers need the layers.
+ */
+export function buildSearchSpace(hpo: SpaceLists, base: PtqTrialConfig, own: SpaceLists & { sensitiveLayers?: string[] } = {}): SearchSpace {
   const params: ParamSpec[] = [];
-  const add = (p: ParamSpec) => {
-    if (uniq(p.values).length > 1) params.push({ ...p, values: uniq(p.values) });
-  };
-  // The calibrator is always a parameter (even with one value) so conditions can refer to it.
-  params.push({ name: 'ptq_algo', kind: 'categorical', values: uniq(hpo.ptq_algo) });
-  add({ name: 'weight_quantize_type', kind: 'categorical', values: hpo.weight_quantize_type });
-  add({ name: 'bias_correct', kind: 'categorical', values: hpo.bias_correct });
-  if (hpo.ptq_algo.includes('hist')) {
-    const hp = [...(hpo.hist_percent ?? DEFAULT_HIST_PERCENT)].sort((a, b) => a - b);
-    add({ name: 'hist_percent', kind: 'ordinal', values: hp, when: { param: 'ptq_algo', in: ['hist'] } });
-  }
-  if (hpo.batch_num) add({ name: 'batch_num', kind: 'ordinal', values: [...hpo.batch_num].sort((a, b) => a - b) });
-  if (hpo.round_type) add({ name: 'round_type', kind: 'categorical', values: hpo.round_type });
-  if (own.activation_symmetric) add({ name: 'activation_symmetric', kind: 'categorical', values: own.activation_symmetric });
-  if (own.placement) add({ name: 'placement', kind: 'categorical', values: own.placement });
-  if (own.act_matmul) add({ name: 'act_matmul', kind: 'categorical', values: own.act_matmul });
+  const lists: SpaceLists = { ...hpo, ...own };
   const layers = own.sensitiveLayers ?? [];
-  if (own.keep_float && layers.length > 0) {
-    add({ name: 'keep_float', kind: 'ordinal', values: own.keep_float.filter((k) => k <= layers.length).sort((a, b) => a - b) });
+  for (const d of TRIAL_PARAMS) {
+    let values = lists[d.key] ?? (d.always ? [d.get(base) ?? d.default] : undefined);
+    if (!values) continue;
+    const on = d.when && params.find((p) => p.name === d.when!.param);
+    if (d.when && !on?.values.some((v) => d.when!.in.includes(v))) continue;
+    if (d.countsLayers) {
+      if (layers.length === 0) continue;
+      values = values.filter((k) => Number(k) <= layers.length);
+    }
+    values = uniq(values);
+    if (d.kind === 'ordinal') values = [...values].sort((a, b) => Number(a) - Number(b));
+    if (values.length > 1 || d.always) params.push({ name: d.key, kind: d.kind, values: [...values], ...(d.when ? { when: { param: d.when.param, in: [...d.when.in] } } : {}) });
   }
   return { params, base, ...(layers.length > 0 ? { sensitiveLayers: layers } : {}) };
+}
+
+/** The trial every assignment starts from when the input gives none: each declared parameter's default, ptqTrial's batch and op types. */
+export function defaultTrial(): PtqTrialConfig {
+  const t = { calibrator: '', perChannel: true, biasCorrect: false, batchSize: 8, batchNum: 0, opTypes: [...DEFAULT_QUANT_OP_TYPES], skipNodes: [] } as PtqTrialConfig;
+  applyQuantPost(t, undefined);
+  return t;
+}
+
+/** The search space from a pipeline's or autoCompress's input, over the default trial. */
+export function resolveSpace(s: SpaceInput = {}): SearchSpace {
+  const base: PtqTrialConfig = { ...defaultTrial(), ...(s.base ?? {}) };
+  return buildSearchSpace(s as SpaceLists, base, { sensitiveLayers: s.sensitiveLayers });
 }
 
 /** Whether a parameter is active under the values assigned so far. */
@@ -166,47 +168,23 @@ export function decodeVector(space: SearchSpace, x: readonly number[]): Assignme
   return a;
 }
 
-/** The ptqTrial config an assignment stands for. */
+/** The ptqTrial config an assignment stands for: each declared parameter's value set on the base trial. */
 export function toTrialConfig(space: SearchSpace, a: Assignment): PtqTrialConfig {
   const c = canonical(space, a);
   const t: PtqTrialConfig = { ...space.base, skipNodes: [...space.base.skipNodes] };
-  if (c.ptq_algo !== undefined) t.calibrator = String(c.ptq_algo);
-  if (c.weight_quantize_type !== undefined) t.perChannel = c.weight_quantize_type === 'channel_wise_abs_max';
-  if (c.bias_correct !== undefined) t.biasCorrect = Boolean(c.bias_correct);
-  if (c.batch_num !== undefined) t.batchNum = Number(c.batch_num);
-  if (c.round_type === 'adaround') t.roundType = 'adaround';
-  else if (c.round_type !== undefined) delete t.roundType;
+  for (const d of TRIAL_PARAMS) if (c[d.key] !== undefined) d.set(t, c[d.key], space.sensitiveLayers);
   // hist_percent is the hist calibrator's only; other calibrators must not carry a stale one.
-  if (t.calibrator !== 'hist') delete t.histPercent;
-  else if (c.hist_percent !== undefined) t.histPercent = Number(c.hist_percent);
-  if (c.activation_symmetric !== undefined) t.symmetric = Boolean(c.activation_symmetric);
-  if (c.placement !== undefined) t.placement = c.placement as PtqTrialConfig['placement'];
-  if (c.act_matmul === true) t.actMatMul = true;
-  else if (c.act_matmul === false) delete t.actMatMul;
-  const k = Number(c.keep_float ?? 0);
-  if (k > 0 && space.sensitiveLayers) t.skipNodes = uniq([...t.skipNodes, ...space.sensitiveLayers.slice(0, k)]);
+  clearInactive(t);
   return t;
 }
 
 /** The assignment closest to the base trial (its calibrator, weight type… where the space has them): the tester's point. */
 export function baseAssignment(space: SearchSpace): Assignment {
-  const b = space.base;
-  const want: Record<string, ParamValue | undefined> = {
-    ptq_algo: b.calibrator,
-    weight_quantize_type: b.perChannel ? 'channel_wise_abs_max' : 'abs_max',
-    bias_correct: b.biasCorrect,
-    hist_percent: b.histPercent,
-    batch_num: b.batchNum,
-    round_type: b.roundType ?? 'round',
-    activation_symmetric: b.symmetric ?? false,
-    placement: b.placement,
-    act_matmul: b.actMatMul ?? false,
-    keep_float: 0,
-  };
   const a: Assignment = {};
   for (const p of space.params) {
     if (!isActive(p, a)) continue;
-    const w = want[p.name];
+    const d = trialParam(p.name);
+    const w = d ? d.get(space.base) ?? d.default : undefined;
     a[p.name] = w !== undefined && p.values.includes(w) ? w : p.values[0];
   }
   return a;

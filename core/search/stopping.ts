@@ -11,6 +11,7 @@
 //   only once the calibrators with very different ranges have had their chance).
 // A tester that meets the target is no reason: another calibrator, placement or float fallback may
 // be faster or closer, and the selection downstream picks the fastest within tolerance.
+import { graphNeutralKeys } from '../components/ptq-params';
 import { objectiveOf, ObjectiveOptions, ScoredCandidate, valueCeiling } from './objective';
 import type { Searcher } from './searcher';
 import type { Assignment, SearchSpace } from './space';
@@ -26,8 +27,9 @@ export interface TrialOutcome {
  * Dimensions that change only the numbers a quantized graph carries (scales and zero points, rounded
  * weights, corrected biases), never which ops it runs: trials that differ only in them build the same
  * graph. Placement, float fallbacks, weight granularity and activation symmetry change the ops or kernels.
+ * Each trial parameter says which it is (core/components/ptq-params.ts graphNeutral).
  */
-export const GRAPH_NEUTRAL: ReadonlySet<string> = new Set(['ptq_algo', 'hist_percent', 'batch_num', 'bias_correct', 'round_type']);
+export const GRAPH_NEUTRAL: ReadonlySet<string> = new Set(graphNeutralKeys());
 
 /** The sentence for a stop decided by the searcher's own rules (Searcher.shouldStop's codes). */
 export function searcherStopReason(code: string, s: { trials: number; budget: number; patience?: number }): string {

@@ -2,33 +2,23 @@ import { z } from 'zod';
 import { producerMap, readWeight } from '../../onnx/graph';
 import { FloatWeight } from '../../onnx/tensor-data';
 import { NodeMark } from '../op-handlers';
+import { roundingParamsSchema } from '../rounding-catalog';
 import type { RoundedLayer, RoundingContext, RoundingReport, RoundingRun, WeightRounding } from '../weight-rounding';
 import { QuantizedWeight, quantizeWeightInt8 } from '../weights';
 import { GramLayer, GramObserver, LayerGram } from './gram';
 import { layerShape } from './layer-columns';
 import { layerLosses, learnRounding, nearestRounding, RoundingProblem, RoundingSchedule } from './learn-rounding';
 
-const params = z.strictObject({
-  /** Adam steps (all layers learn together; the gradient is exact, from the Gram matrix, so far fewer than the paper's 10k batches do). */
-  iterations: z.number().int().positive().default(1000),
-  /**
-   * λ: weight of the regularizer that drives the soft rounding to 0 or 1. The output error here is in
-   * squared quantization steps with H normalized to a unit mean diagonal, so the paper's 0.01 (for an
-   * unnormalized loss) is too weak: soft values stay fractional and hard rounding undoes the gain.
-   * 0.1–1 bind them. On rec (abs_max, 300 iterations) λ = 1 halved the layers' error and raised FP32
-   * agreement 95.84 → 96.43% (λ = 0.1: −29%, 95.90%); on cls both beat nearest on output cosine.
-   */
-  reg_weight: z.number().positive().default(1),
-  /** β of the regularizer, annealed from the first value to the second after the warm-up (at least 1: |2h − 1|^(β−1) must stay finite). */
-  beta_range: z.tuple([z.number().min(1), z.number().min(1)]).default([20, 2]),
-  /** Share of the iterations spent on the output error alone before the regularizer starts. */
-  warmup: z.number().min(0).lt(1).default(0.2),
-  learning_rate: z.number().positive().default(0.01),
-  /** Input columns (conv patches or matmul rows) sampled per layer and calibration batch. */
-  columns: z.number().int().positive().default(512),
-  seed: z.number().int().default(0),
-});
-export type AdaroundParams = z.output<typeof params>;
+/** AdaRound's parameters, declared in core/quant/rounding-catalog.ts. */
+export interface AdaroundParams {
+  iterations: number;
+  reg_weight: number;
+  beta_range: [number, number];
+  warmup: number;
+  learning_rate: number;
+  columns: number;
+  seed: number;
+}
 
 const label = (m: NodeMark) => m.node.name || m.node.output[0];
 
@@ -135,8 +125,7 @@ async function roundLayers(ctx: RoundingContext, layers: Layer[], grams: LayerGr
  */
 export const adaroundRounding: WeightRounding<AdaroundParams> = {
   name: 'adaround',
-  paramsSchema: params,
-  searchSpace: { reg_weight: [0.1, 1], iterations: [300, 1000] },
+  paramsSchema: roundingParamsSchema('adaround') as unknown as z.ZodType<AdaroundParams>,
   start(ctx, p) {
     const { layers, skipped } = adaroundLayers(ctx);
     const observer = new GramObserver(layers, p.columns, p.seed, ctx.threads);

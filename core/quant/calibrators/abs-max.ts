@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import { RangeRecord } from '../ranges';
 import { Calibrator } from './calibrator';
+import { calibratorParamsSchema } from './catalog';
 
-const params = z.strictObject({
-  /** Make every range symmetric around zero (±max|x|), as some int8 backends want. */
-  symmetric: z.boolean().default(false),
-});
-type Params = z.output<typeof params>;
+/** Its parameters are declared in ./catalog.ts; symmetric makes every range ±max|x|. */
+type Params = { symmetric: boolean };
 type Stats = Record<string, { min: number; max: number; count: number }>;
 
 /** Min/max observer: the range is the extreme values seen over all calibration batches. */
 export const absMaxCalibrator: Calibrator<Params, Stats> = {
   name: 'abs_max',
-  paramsSchema: params,
-  searchSpace: { symmetric: [false, true] },
+  paramsSchema: calibratorParamsSchema('abs_max') as unknown as z.ZodType<Params>,
   reads: 'summary',
   initStatistics: (names) => Object.fromEntries(names.map((n) => [n, { min: Infinity, max: -Infinity, count: 0 }])),
   observe(stats, name, { summary: e }) {

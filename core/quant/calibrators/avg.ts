@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { RangeRecord } from '../ranges';
 import { Calibrator } from './calibrator';
+import { calibratorParamsSchema } from './catalog';
 
-const params = z.strictObject({
-  /** Symmetric ranges: ±(mean over batches of each batch's max |x|), ACT's "avg" exactly. */
-  symmetric: z.boolean().default(false),
-});
-type Params = z.output<typeof params>;
+/** Its parameters are declared in ./catalog.ts; symmetric ranges are ±(mean over batches of each batch's max |x|), ACT's "avg" exactly. */
+type Params = { symmetric: boolean };
 type Stats = Record<string, { minSum: number; maxSum: number; absSum: number; batches: number; count: number }>;
 
 /**
@@ -15,8 +13,7 @@ type Stats = Record<string, { minSum: number; maxSum: number; absSum: number; ba
  */
 export const avgCalibrator: Calibrator<Params, Stats> = {
   name: 'avg',
-  paramsSchema: params,
-  searchSpace: { symmetric: [false, true] },
+  paramsSchema: calibratorParamsSchema('avg') as unknown as z.ZodType<Params>,
   reads: 'summary',
   initStatistics: (names) => Object.fromEntries(names.map((n) => [n, { minSum: 0, maxSum: 0, absSum: 0, batches: 0, count: 0 }])),
   observe(stats, name, { summary: e }) {

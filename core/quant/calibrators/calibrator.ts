@@ -13,9 +13,8 @@ export interface CalibrationBatch { summary: BatchSummary; values?: Float32Array
  */
 export interface Calibrator<P = unknown, S = unknown> {
   readonly name: string;
+  /** From the calibrator's declaration in ./catalog.ts (its parameters, defaults and search values). */
   readonly paramsSchema: z.ZodType<P>;
-  /** Values a search may try per parameter (each must parse with paramsSchema); absent: nothing to tune. */
-  readonly searchSpace?: { readonly [K in keyof P]?: readonly P[K][] };
   /**
    * 'summary': per-batch extremes are enough, so collection computes them inside onnxruntime and never
    * copies the tensor out; 'values': observe reads every value (batch.values is set).

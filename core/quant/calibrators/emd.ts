@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { argminIndex, clippedRange, ErrorModel, thresholdCandidates } from '../histogram-search';
-import { histogramCalibrator, histogramParams } from './histogram-calibrator';
+import { calibratorParamsSchema } from './catalog';
+import { histogramCalibrator, HistogramParams } from './histogram-calibrator';
 
-const params = z.strictObject({ ...histogramParams });
-type Params = z.output<typeof params>;
+type Params = HistogramParams;
 
 /**
  * EMD: the threshold minimizing the earth mover's (Wasserstein-1) distance between the float values
@@ -12,8 +12,7 @@ type Params = z.output<typeof params>;
  */
 export const emdCalibrator = histogramCalibrator<Params>({
   name: 'emd',
-  paramsSchema: params,
-  searchSpace: { bins: [1024, 2048], symmetric: [false, true] },
+  paramsSchema: calibratorParamsSchema('emd') as unknown as z.ZodType<Params>,
   threshold(h, p) {
     const { jMax, threshold } = thresholdCandidates(h);
     const errors = new ErrorModel(h);

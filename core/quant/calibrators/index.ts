@@ -2,27 +2,24 @@ import { SlimflowError } from '../../errors';
 import { scanFinite } from '../histogram';
 import { absMaxCalibrator } from './abs-max';
 import { avgCalibrator } from './avg';
-import { CALIBRATOR_ALIASES, canonicalCalibrator } from './aliases';
 import { Calibrator, CalibrationBatch } from './calibrator';
+import { calibratorNames, knownCalibratorsText, resolveCalibratorName } from './catalog';
 import { emdCalibrator } from './emd';
 import { histCalibrator } from './hist';
 import { klCalibrator } from './kl';
 import { mseCalibrator } from './mse';
 
-/** Every calibrator slimflow knows, by name. Adding one: a file in this folder and one line here. */
+/** Every calibrator's implementation, by name. Adding one: its declaration in ./catalog.ts, a file in this folder and one line here. */
 const REGISTRY: ReadonlyMap<string, Calibrator<any, any>> = new Map(
   [absMaxCalibrator, avgCalibrator, histCalibrator, mseCalibrator, klCalibrator, emdCalibrator].map((c) => [c.name, c as Calibrator<any, any>]),
 );
 
-/** Names of the registered calibrators. */
-export const calibratorNames = (): string[] => [...REGISTRY.keys()];
+// The declarations and the implementations name the same calibrators, or nothing loads.
+const undeclared = [...REGISTRY.keys()].filter((n) => !calibratorNames().includes(n));
+const unbuilt = calibratorNames().filter((n) => !REGISTRY.has(n));
+if (undeclared.length || unbuilt.length) throw new Error(`calibrators declared and implemented differ: undeclared ${undeclared.join(', ') || '-'}; unbuilt ${unbuilt.join(', ') || '-'}`);
 
-/** The registered name a calibrator name means (onnxruntime's and INC's names too, see ./aliases), or undefined. */
-export const resolveCalibratorName = (name: string): string | undefined => canonicalCalibrator(name, calibratorNames());
-
-/** The line that lists what a calibrator name may be. */
-export const knownCalibratorsText = (): string =>
-  `known calibrators: ${calibratorNames().join(', ')} (also ${Object.entries(CALIBRATOR_ALIASES).map(([a, c]) => `${a} = ${c}`).join(', ')})`;
+export { calibratorNames, knownCalibratorsText, resolveCalibratorName };
 
 /** A calibrator by name (or alias); an unknown name is an input error naming `key` and listing the known ones. */
 export function getCalibrator(name: string, key = 'calibrator'): Calibrator<any, any> {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { StreamingHistogram } from '../histogram';
 import { thresholdCandidates } from '../histogram-search';
-import { histogramCalibrator, histogramParams } from './histogram-calibrator';
+import { calibratorParamsSchema } from './catalog';
+import { histogramCalibrator, HistogramParams } from './histogram-calibrator';
 
-const params = z.strictObject({ ...histogramParams });
-type Params = z.output<typeof params>;
+type Params = HistogramParams;
 
 /** Mass given to a P bin that Q leaves empty (folded outliers only), relative to the total. */
 const FLOOR = 1e-12;
@@ -120,8 +120,7 @@ const LEVELS = 255;
  */
 export const klCalibrator = histogramCalibrator<Params>({
   name: 'KL',
-  paramsSchema: params,
-  searchSpace: { bins: [1024, 2048], symmetric: [false, true] },
+  paramsSchema: calibratorParamsSchema('KL') as unknown as z.ZodType<Params>,
   countZeros: true,
   threshold(h) {
     const { jMax, threshold } = thresholdCandidates(h);

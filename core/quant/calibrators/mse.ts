@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { argminIndex, clippedRange, ErrorModel, thresholdCandidates } from '../histogram-search';
-import { histogramCalibrator, histogramParams } from './histogram-calibrator';
+import { calibratorParamsSchema } from './catalog';
+import { histogramCalibrator, HistogramParams } from './histogram-calibrator';
 
-const params = z.strictObject({ ...histogramParams });
-type Params = z.output<typeof params>;
+type Params = HistogramParams;
 
 /**
  * MSE: the threshold whose uint8 grid gives the smallest expected squared error on the histogram,
@@ -11,8 +11,7 @@ type Params = z.output<typeof params>;
  */
 export const mseCalibrator = histogramCalibrator<Params>({
   name: 'mse',
-  paramsSchema: params,
-  searchSpace: { bins: [1024, 2048], symmetric: [false, true] },
+  paramsSchema: calibratorParamsSchema('mse') as unknown as z.ZodType<Params>,
   threshold(h, p) {
     const { jMax, threshold } = thresholdCandidates(h);
     const errors = new ErrorModel(h);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getCalibrator } from '../../../core/quant/calibrators';
-import { DEFAULT_HIST_PERCENT } from '../../../core/search/space';
+import { trialParam } from '../../../core/components/ptq-params';
 import { effectiveConfig } from '../../../core/search/strategy';
 import type { GraphAnalysis } from '../../../core/onnx/analysis';
 import { compileConfig, ptqTrials, trialLabel } from '../../../core/config/compile';
@@ -147,7 +147,7 @@ describe('keys that were accepted and ignored', () => {
     const algo = (a: string) => parseJobConfig({ ...base, QuantPost: { algo: a } }).QuantPost!.algo;
     expect([algo('minmax'), algo('MinMax'), algo('entropy'), algo('kl'), algo('percentile'), algo('mse'), algo('abs_max')]).toEqual(['abs_max', 'abs_max', 'KL', 'KL', 'hist', 'mse', 'abs_max']);
     expect(parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['minmax', 'percentile'] } }).HyperParameterOptimization!.ptq_algo).toEqual(['abs_max', 'hist']);
-    expect(() => parseJobConfig({ ...base, QuantPost: { algo: 'distribution' } })).toThrow(/^invalid config: QuantPost\.algo: unknown calibrator "distribution"; known calibrators: abs_max, avg, hist, mse, KL, emd/);
+    expect(() => parseJobConfig({ ...base, QuantPost: { algo: 'distribution' } })).toThrow(/^invalid config: QuantPost\.algo: unknown calibrator "distribution"; known calibrators: abs_max, avg, hist, KL, mse, emd/);
     expect(() => parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['abs_max', 'nope'] } })).toThrow(/HyperParameterOptimization\.ptq_algo\[1\]: unknown calibrator "nope"/);
   });
 });
@@ -157,7 +157,7 @@ describe('defaults that agree wherever they are read', () => {
 
   it('hist_percent: the calibrator, the search space and the grid use one default', () => {
     const calibratorDefault = (getCalibrator('hist').paramsSchema.parse({}) as { hist_percent: number }).hist_percent;
-    expect(DEFAULT_HIST_PERCENT).toEqual([calibratorDefault]);
+    expect(trialParam('hist_percent')!.default).toBe(calibratorDefault);
     const grid = ptqTrials(parseJobConfig({ ...base, HyperParameterOptimization: { ptq_algo: ['hist'], strategy: 'grid' } }));
     expect(grid.map((t) => t.histPercent)).toEqual(grid.map(() => calibratorDefault));
   });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { baseTrial, compileConfig, ptqTrials } from '../../../core/config/compile';
+import { baseTrial, CompileOptions, compileConfig, PtqTrialConfig, ptqTrials } from '../../../core/config/compile';
 import { parseJobConfig, parseYaml } from '../../../core/config/load';
 import type { JobConfig } from '../../../core/config/schema';
 import type { GraphAnalysis } from '../../../core/onnx/analysis';
@@ -38,7 +38,7 @@ const COVERING: Record<string, unknown> = {
 
 const analysis = (opTypes: string[]): GraphAnalysis => ({
   opset: 13, producer: 'test', nodeCount: 10, opCensus: {}, paramCount: 1, inputs: [], outputs: [],
-  quantizableLayers: opTypes.map((opType, i) => ({ name: `l${i}`, opType })) as GraphAnalysis['quantizableLayers'],
+  quantizableLayers: opTypes.map((opType, i) => ({ name: `l${i}`, opType })) as unknown as GraphAnalysis['quantizableLayers'],
   distillationNodes: [], family: 'cnn', familyReason: 'test', weightStorage: 'initializers',
 });
 
@@ -95,19 +95,25 @@ function sortedJson(x: unknown): string {
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v);
 }
 
+/**
+ * The placements `auto` compiled to when this was recorded (before 'integer-wide'): the record checks
+ * the derivation, not which placements exist.
+ */
+const RECORDED = { widePlacement: false } as CompileOptions;
+
 /** Everything a config compiles to that the PTQ parameters decide. */
 export function compiledSnapshot(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, config] of Object.entries(jobConfigs())) {
-    const doc = compileConfig(config);
+    const doc = compileConfig(config, 'compress', RECORDED);
     const search = (doc.steps as Record<string, { with?: { space?: Space } }>).search;
-    const plan = planAutoCompress(config, analysis(['Conv', 'MatMul']), undefined, [{ layer: 'l0' }, { layer: 'l1' }, { layer: 'l2' }]);
+    const plan = planAutoCompress(config, analysis(['Conv', 'MatMul']), undefined, [{ layer: 'l0' }, { layer: 'l1' }, { layer: 'l2' }], RECORDED);
     const planSearch = (plan.pipeline.steps as Record<string, { with?: { space?: Space } }>).search;
     out[name] = json({
       baseTrial: baseTrial(config),
-      ptqTrials: ptqTrials(config).map((t) => ({ t, options: quantizeOptionsFor(t) })),
+      ptqTrials: (ptqTrials as (c: JobConfig, o?: CompileOptions) => PtqTrialConfig[])(config, RECORDED).map((t) => ({ t, options: quantizeOptionsFor(t) })),
       compiled: doc,
-      compiledBefore: compileConfig(config, 'compress', { gridSearch: false, trainedContest: false }),
+      compiledBefore: compileConfig(config, 'compress', { ...RECORDED, gridSearch: false, trainedContest: false }),
       plan,
       ...(search?.with?.space ? { search: spaceSnapshot(search.with.space) } : {}),
       ...(planSearch?.with?.space ? { planSearch: spaceSnapshot(planSearch.with.space) } : {}),

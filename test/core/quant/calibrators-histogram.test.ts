@@ -180,12 +180,12 @@ describe('bad activations', () => {
 });
 
 describe('the registry', () => {
-  // (Calibrators' searchSpace declarations are read by no code: the PTQ search takes its values from
-  // HyperParameterOptimization, core/search/space.ts. They are not tested as if they were used.)
+  // (Each calibrator's params schema is derived from its declaration in core/quant/calibrators/catalog.ts;
+  // test/core/components/ptq-params.test.ts checks the declared defaults are what every reader gets.)
   it('knows every calibrator by name, takes empty parameters, and refuses an unknown name naming the key', () => {
     for (const name of calibratorNames()) expect(getCalibrator(name).paramsSchema.parse({})).toBeDefined();
-    expect(calibratorNames()).toEqual(['abs_max', 'avg', 'hist', 'mse', 'KL', 'emd']);
-    expect(() => getCalibrator('distribution', 'QuantPost.algo')).toThrow(/^unknown calibrator "distribution"; known calibrators: abs_max, avg, hist, mse, KL, emd \(also minmax = abs_max, entropy = KL, percentile = hist\) \(at QuantPost\.algo\)$/);
+    expect(calibratorNames()).toEqual(['abs_max', 'avg', 'hist', 'KL', 'mse', 'emd']);
+    expect(() => getCalibrator('distribution', 'QuantPost.algo')).toThrow(/^unknown calibrator "distribution"; known calibrators: abs_max, avg, hist, KL, mse, emd \(also minmax = abs_max, entropy = KL, percentile = hist\) \(at QuantPost\.algo\)$/);
     expect([getCalibrator('minmax').name, getCalibrator('Entropy').name, getCalibrator('percentile').name, getCalibrator('kl').name]).toEqual(['abs_max', 'KL', 'hist', 'KL']);
   });
 });

@@ -7,9 +7,9 @@ import { parseJobConfig } from '../../../core/config/load';
 import type { GraphAnalysis } from '../../../core/onnx/analysis';
 import { loadPipeline } from '../../../core/pipeline';
 import { histCalibrator } from '../../../core/quant/calibrators/hist';
-import { HIST_PERCENT_DEFAULT } from '../../../core/quant/calibrators/hist-default';
+import { trialParam } from '../../../core/components/ptq-params';
 import { Searcher } from '../../../core/search/searcher';
-import { assignmentKey, DEFAULT_HIST_PERCENT, enumerateSpace, spaceSize, toTrialConfig } from '../../../core/search/space';
+import { assignmentKey, enumerateSpace, spaceSize, toTrialConfig } from '../../../core/search/space';
 import { planAutoCompress } from '../../../core/search/strategy';
 import { PtqSearchSpaceInput, resolveSpace } from '../../../workflows/ptq-search';
 
@@ -79,9 +79,9 @@ describe('strategy: grid', () => {
 
 describe('hist_percent default', () => {
   it('is the calibrator’s own in the search space and in the compiled grid', () => {
-    expect((histCalibrator.paramsSchema.parse({}) as { hist_percent: number }).hist_percent).toBe(HIST_PERCENT_DEFAULT);
-    expect(DEFAULT_HIST_PERCENT).toEqual([HIST_PERCENT_DEFAULT]);
+    const declared = trialParam('hist_percent')!.default;
+    expect((histCalibrator.paramsSchema.parse({}) as { hist_percent: number }).hist_percent).toBe(declared);
     const grid = ptqTrials(config({ ptq_algo: ['hist'], strategy: 'grid' }, { qdq_placement: 'conv-only' }));
-    expect(grid.map((t) => t.histPercent)).toEqual([HIST_PERCENT_DEFAULT]);
+    expect(grid.map((t) => t.histPercent)).toEqual([declared]);
   });
 });
