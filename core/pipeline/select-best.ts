@@ -8,8 +8,8 @@
 // drop ≤ tolerance (default 1 point) the one with the smallest `by` (latencyMs by default, or
 // sizeBytes) wins; ties keep list order.
 // Near-ties (NEAR_TIE_RULE): when every candidate within tolerance carries the noise its
-// side-by-side timing measured (compareLatency's latencyNoiseMs), latency decides only beyond that
-// noise; candidates within it of the fastest are ranked by a fixed order instead, so a re-measured
+// side-by-side timing measured (compareLatency's latencyNoiseMs, the standard error of its median),
+// latency decides only beyond that noise; candidates within it of the fastest are ranked by a fixed order instead, so a re-measured
 // timing cannot swap two models the machine could not tell apart. Without measured noise (validation
 // latencies, results recorded before it) the rule does not apply and the answer is as it was.
 // If none is within tolerance, the candidate with the smallest drop wins (the most accurate).
@@ -33,9 +33,9 @@ const RANK_KEYS = ['latencyMs', 'sizeBytes'] as const;
 
 /** The near-tie rule as reports state it. */
 export const NEAR_TIE_RULE =
-  'candidates within the accuracy tolerance whose side-by-side latency is within the measured noise of the fastest '
-  + '(the larger of the two models\' median absolute deviations over the interleaved rounds) are a near-tie: '
-  + 'among them the smallest accuracy drop wins, then the smaller model, then the label';
+  'candidates within the accuracy tolerance whose side-by-side median latency is within the noise margin of the fastest '
+  + '(twice the standard error of the two medians\' difference, each measured from its interleaved rounds with the machine\'s load divided out) '
+  + 'are a near-tie: among them the smallest accuracy drop wins, then the smaller model, then the label';
 
 /** The fields of a candidate its drop reads (the search's objective reads it too). */
 export type DropFields = Pick<Candidate, 'accuracy' | 'agreement' | 'score' | 'metric'>;
@@ -65,7 +65,8 @@ const hasNoise = (s: Scored) => typeof s.c.latencyNoiseMs === 'number' && Number
 export function nearTiePick(within: Scored[]): { pick: Scored; tie: NearTie } {
   const byLatency = [...within].sort((a, b) => a.c.latencyMs - b.c.latencyMs || tieOrder(a, b));
   const fastest = byLatency[0];
-  const margin = (s: Scored) => Math.max(fastest.c.latencyNoiseMs!, s.c.latencyNoiseMs!);
+  // Two standard errors of the difference of two medians (their errors combine as a root sum of squares).
+  const margin = (s: Scored) => 2 * Math.hypot(fastest.c.latencyNoiseMs!, s.c.latencyNoiseMs!);
   const contenders = byLatency.filter((s) => s === fastest || s.c.latencyMs - fastest.c.latencyMs <= margin(s)).sort(tieOrder);
   const runnerUp = byLatency[1];
   const pick = contenders[0];
@@ -75,8 +76,7 @@ export function nearTiePick(within: Scored[]): { pick: Scored; tie: NearTie } {
       rule: NEAR_TIE_RULE,
       fastest: fastest.c.label,
       chosen: pick.c.label,
-      marginMs: runnerUp ? margin(runnerUp) : fastest.c.latencyNoiseMs!,
-      ...(runnerUp ? { runnerUp: runnerUp.c.label, gapMs: runnerUp.c.latencyMs - fastest.c.latencyMs } : {}),
+      ...(runnerUp ? { runnerUp: runnerUp.c.label, gapMs: runnerUp.c.latencyMs - fastest.c.latencyMs, marginMs: margin(runnerUp) } : {}),
       contenders: contenders.map((s) => s.c.label),
       decided: contenders.length > 1,
     },

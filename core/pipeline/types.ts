@@ -41,8 +41,8 @@ export interface Candidate {
   inputShapes?: Record<string, number[]>;
   latencyMs: number;
   /**
-   * The noise of `latencyMs` when it was timed side by side (compareLatency): the median absolute
-   * deviation of the model's interleaved rounds, in ms; absent for validation latencies and older results.
+   * The noise of `latencyMs` when it was timed side by side (compareLatency): the standard error of
+   * the median over the interleaved rounds, load divided out, in ms; absent for validation latencies and older results.
    */
   latencyNoiseMs?: number;
   sizeBytes: number;
@@ -58,11 +58,10 @@ export interface NearTie {
   /** The label of the fastest candidate within tolerance (by median). */
   fastest: string;
   chosen: string;
-  /** The noise margin between the fastest and the runner-up (the fastest's own noise when it stands alone), ms. */
-  marginMs: number;
-  /** The second fastest within tolerance and how much slower it was, ms. */
+  /** The second fastest within tolerance, how much slower it was, and the noise margin between the two, ms (absent when the fastest stood alone). */
   runnerUp?: string;
   gapMs?: number;
+  marginMs?: number;
   /** The candidates within the noise margin of the fastest, in the rule's order (the chosen first). */
   contenders: string[];
   /** True when more than one candidate was within the margin: the rule, not the latency, decided. */

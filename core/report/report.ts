@@ -200,11 +200,10 @@ function finalFigures(
 /** What the near-tie rule did for a choice, in one sentence (the CLI summary and the report page). */
 export function nearTieLine(t: NearTie): string {
   const ms = (v: number) => `${v.toFixed(3)} ms`;
-  const margin = `noise margin ${ms(t.marginMs)}`;
   if (t.decided) {
-    return `near-tie: ${t.contenders.join(', ')} within the measured noise of the fastest (${t.fastest}; ${margin}), so the rule chose ${t.chosen}: ${NEAR_TIE_RULE}.`;
+    return `near-tie: ${t.contenders.join(', ')} within the measured noise of the fastest (${t.fastest}; the runner-up ${ms(t.gapMs!)} slower, noise margin ${ms(t.marginMs!)}), so the rule chose ${t.chosen}: ${NEAR_TIE_RULE}.`;
   }
-  const runner = t.runnerUp !== undefined && t.gapMs !== undefined ? `the runner-up ${t.runnerUp} was ${ms(t.gapMs)} slower, beyond the ${margin}` : `no other candidate was within tolerance (${margin})`;
+  const runner = t.runnerUp !== undefined ? `the runner-up ${t.runnerUp} was ${ms(t.gapMs!)} slower, beyond the noise margin ${ms(t.marginMs!)}` : 'no other candidate was within tolerance';
   return `near-tie rule not needed: latency decided (${runner}).`;
 }
 

@@ -9,14 +9,22 @@ const median = (xs: number[]) => {
 };
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
-/**
- * The noise of one model's timing: the median absolute deviation of its per-round times. Robust to
- * a few disturbed rounds; with 30 rounds it is about twice the standard error of the difference of
- * two medians, so two models closer than it cannot be told apart by this measurement.
- */
-export function latencyNoise(xs: number[]): number {
+const mad = (xs: number[]) => {
   const m = median(xs);
   return median(xs.map((x) => Math.abs(x - m)));
+};
+
+/**
+ * The standard error of each model's median latency, in ms, with the machine's load divided out:
+ * each round's time is divided by the first model's in the same round (interleaved rounds share the
+ * load), the ratios' median absolute deviation is scaled to a standard deviation (×1.4826) and to
+ * the standard error of a median (×1.2533/√rounds), and the first model's median turns it back
+ * into ms. The first model is the yardstick; its own comes from its plain times.
+ */
+export function latencyNoise(samples: number[][]): number[] {
+  const first = samples[0];
+  const se = (xs: number[]) => (1.4826 * 1.2533 * mad(xs)) / Math.sqrt(xs.length);
+  return samples.map((xs, k) => (k === 0 ? se(xs) : median(first) * se(xs.map((x, r) => x / first[r]))));
 }
 
 /**
@@ -43,7 +51,8 @@ export async function compareLatency(
       }
       opts.onRound?.(r);
     }
-    return samples.map((xs) => ({ medianMs: median(xs), p10Ms: quantile(xs, 0.1), p90Ms: quantile(xs, 0.9), noiseMs: latencyNoise(xs), samples: xs }));
+    const noise = latencyNoise(samples);
+    return samples.map((xs, k) => ({ medianMs: median(xs), p10Ms: quantile(xs, 0.1), p90Ms: quantile(xs, 0.9), noiseMs: noise[k], samples: xs }));
   } finally {
     await Promise.all(sessions.map((s) => s.release()));
   }
