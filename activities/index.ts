@@ -1,8 +1,10 @@
+import type { StageActivities } from '../workflows/stage-activities';
 import { ActivityDeps } from './deps';
 import { createFleetActivities } from './fleet-activities';
 import { keptAlive } from './heartbeat';
 import { createJobActivities } from './job-activities';
 import { createModelActivities } from './model-activities';
+import { createPlanActivities } from './plan-compression';
 import { createPtqActivities } from './ptq-trial';
 import { createSensitivityActivities } from './sensitivity';
 import { createStrategyVariantActivities } from './strategy-variants';
@@ -20,8 +22,15 @@ export function createActivities(deps: ActivityDeps) {
     ...keptAlive(createTrainActivities(deps)),
     ...keptAlive(createValidationActivities(deps)),
     ...keptAlive(createJobActivities(deps)),
+    ...keptAlive(createPlanActivities()),
     ...keptAlive(createFleetActivities()),
   };
 }
 
 export type SlimflowActivities = ReturnType<typeof createActivities>;
+
+// Compile-time check: the worker implements every catalog activity stage, taking and returning what
+// its entry's schemas say (the interface is derived from core/pipeline/catalog.ts). A missing stage or
+// a port the implementation lacks fails `tsc` here.
+type Implements<A extends B, B> = A;
+export type CheckedStageActivities = Implements<SlimflowActivities, StageActivities>;

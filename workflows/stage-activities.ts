@@ -1,53 +1,35 @@
-// The contract between pipeline stages and their activities: workflows compile against this
-// interface (type-only), activities/ implements it. Each activity takes one object keyed by the
-// stage's input ports and returns one keyed by its output ports (see core/pipeline/catalog.ts).
-import type {
-  ArtifactRef, Candidate, DatasetSpec, GraphAnalysis, LatencyEstimate, PtqConfig,
-} from '../core/pipeline/types';
+// The contract between pipeline stages and their activities, derived from the stage catalog
+// (core/pipeline/catalog.ts): each activity takes one object keyed by its stage's input ports and
+// returns one keyed by its output ports, typed as the entry's zod schemas infer. Workflows compile
+// against this interface (type-only); activities/index.ts checks at compile time that the worker's
+// implementations satisfy it, so a port added to a catalog entry reaches both sides or fails to build.
+import type { z } from 'zod';
+import { ActivityStageName, CATALOG, STAGES } from '../core/pipeline/catalog';
+import type { StageTimeout } from '../core/pipeline/catalog';
 import type { TimeoutPreset } from './timeouts';
 
+type Entry<K extends ActivityStageName> = (typeof CATALOG)[K];
+
+export type StageInput<K extends ActivityStageName> = z.infer<Entry<K>['input']>;
+export type StageOutput<K extends ActivityStageName> = z.infer<Entry<K>['output']>;
+
+/** Every catalog activity stage as the worker registers it. */
+export type StageActivities = { [K in ActivityStageName]: (input: StageInput<K>) => Promise<StageOutput<K>> };
+
+export type ActivityStage = ActivityStageName;
+
 /** One layer of a sensitivity run (core/quant/sensitivity.ts), most sensitive first. */
-export interface LayerSensitivityRow { layer: string; tensor: string; mse: number; sqnr: number }
+export type LayerSensitivityRow = StageOutput<'measureSensitivity'>['layers'][number];
 
-export interface StageActivities {
-  importModel(input: { path: string }): Promise<{ model: ArtifactRef }>;
-  analyzeGraph(input: { model: ArtifactRef }): Promise<{ analysis: GraphAnalysis }>;
-  cloneTeacher(input: { model: ArtifactRef }): Promise<{ teacher: ArtifactRef }>;
-  ptqTrial(input: { model: ArtifactRef; calib: DatasetSpec; ptq?: PtqConfig; input?: unknown }): Promise<{ model: ArtifactRef; trialKey: string; label: string; calibration: unknown; trial: unknown }>;
-  estimateLatency(input: { model: ArtifactRef; input?: unknown; threads?: number; table?: string }): Promise<{ latencyMs: number; latency: LatencyEstimate }>;
-  validateCandidate(input: {
-    model: ArtifactRef;
-    teacher: ArtifactRef;
-    eval: DatasetSpec;
-    label?: string;
-    config?: unknown;
-    input?: unknown;
-  }): Promise<{ candidate: Candidate; accuracy: number | null; agreement: number; latencyMs: number; sizeBytes: number }>;
-  compareLatency(input: { baseline: Candidate; reference?: Candidate; candidates: Candidate[]; input?: unknown }): Promise<{ baseline: Candidate; reference: Candidate | null; candidates: Candidate[]; all: Candidate[] }>;
-  optimizeGraph(input: { model: ArtifactRef }): Promise<{ model: ArtifactRef }>;
-  publishModel(input: { model: ArtifactRef; outputDir: string; label?: string }): Promise<{ path: string }>;
-  measureSensitivity(input: { model: ArtifactRef; quantized: ArtifactRef; calib: DatasetSpec; input?: unknown; batches?: number }): Promise<{ layers: LayerSensitivityRow[] }>;
-  buildStrategyVariants(input: { model: ArtifactRef; input?: unknown; keepFloat?: string[] }): Promise<{ variants: Record<string, ArtifactRef> }>;
-  trainEpoch(input: { model: ArtifactRef; teacher: ArtifactRef; train: DatasetSpec; config?: unknown; state?: ArtifactRef | null; epoch?: number; input?: unknown }): Promise<{ model: ArtifactRef; state: ArtifactRef; loss: number; epoch: number; steps: number; resumedFromStep: number }>;
-}
+// The catalog's preset names are the workflow's presets, and no other.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const presetsAgree: Same<StageTimeout, TimeoutPreset> = true;
+void presetsAgree;
 
-export type ActivityStage = keyof StageActivities;
-
-/** Which timeout preset each activity runs under; the type forces an entry for every activity. */
-export const STAGE_TIMEOUTS: Record<ActivityStage, TimeoutPreset> = {
-  importModel: 'short',
-  analyzeGraph: 'short',
-  cloneTeacher: 'short',
-  ptqTrial: 'long',
-  estimateLatency: 'long',
-  validateCandidate: 'long',
-  compareLatency: 'long',
-  optimizeGraph: 'short',
-  publishModel: 'short',
-  measureSensitivity: 'long',
-  buildStrategyVariants: 'long',
-  trainEpoch: 'long',
-};
+/** Which timeout preset each activity runs under, from its catalog entry. */
+export const STAGE_TIMEOUTS = Object.fromEntries(
+  Object.entries(STAGES).filter(([, s]) => s.kind === 'activity').map(([name, s]) => [name, s.timeout ?? 'long']),
+) as Record<ActivityStage, TimeoutPreset>;
 
 /** Whether a stage name is one the workflow can run as an activity. */
 export const isActivityStage = (stage: string): stage is ActivityStage => Object.hasOwn(STAGE_TIMEOUTS, stage);

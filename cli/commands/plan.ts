@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import * as yaml from 'js-yaml';
 import { absolutizeConfig } from '../../activities/job-activities';
+import { planCompression } from '../../activities/plan-compression';
 import { loadJobConfig } from '../../core/config/load';
 import { analyzeModel } from '../../core/onnx/analysis';
 import { readModel } from '../../core/onnx/model-io';
 import { loadPipeline } from '../../core/pipeline';
-import { planAutoCompress } from '../../core/search/strategy';
 import { emit, fail } from '../output';
 import { preflightOrExit } from './check';
 
@@ -19,7 +19,8 @@ export const planCommand = new Command('plan')
       const config = absolutizeConfig(loadJobConfig(configPath), process.cwd());
       // The same checks as check/compress/run: a wrong input name or a missing data folder fails here, not in the job.
       await preflightOrExit(config);
-      const plan = planAutoCompress(config, analyzeModel(readModel(config.Global.model)));
+      // The plan activity's own function: what a job would run, before sensitivity and latency are measured.
+      const plan = planCompression({ config, analysis: analyzeModel(readModel(config.Global.model)) });
       loadPipeline(plan.pipeline); // the plan must be a valid pipeline; fail here rather than in the job
       emit(!!opts.json, plan, () =>
         [

@@ -1,5 +1,7 @@
-// Port types of the stage catalog and the rules for connecting them.
+// Port types of the stage catalog, the rules for connecting them, and the schema of their values.
 // A type is a plain string ('model', 'list<candidate>') so pipelines and state stay JSON.
+import { z } from 'zod';
+import type { ArtifactRef, Candidate, DatasetSpec, GraphAnalysis, LatencyEstimate, PtqConfig } from './types';
 
 export const SCALAR_TYPES = [
   'model', 'dataset', 'number', 'string', 'boolean', 'json', 'analysis', 'ptqConfig', 'candidate', 'latency',
@@ -69,4 +71,45 @@ export function literalType(v: unknown): PortType {
     return listOf(types.size === 1 ? [...types][0] : 'json');
   }
   return 'json';
+}
+
+// The value each port type carries, as a zod schema: the catalog builds every stage's input and
+// output schema from these, and the activities' interface (workflows/stage-activities.ts) is their
+// inferred type. zod is pure JavaScript, so workflow code may import this module.
+const artifactRef = z.object({
+  uri: z.string(), sha256: z.string(), bytes: z.number(), kind: z.enum(['model', 'dataset', 'report', 'checkpoint', 'table', 'json']),
+}) satisfies z.ZodType<ArtifactRef>;
+
+// Open types are checked for their shape only: their inside belongs to the activity that reads them.
+const record = z.record(z.string(), z.unknown());
+const opaque = <T>(what: string) => z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: `expected ${what} (an object)` });
+
+// Candidates carry extra keys (config, selection…) that travel with them: the known ones are checked.
+const candidate: z.ZodType<Candidate> = z.looseObject({
+  label: z.string(), model: artifactRef, accuracy: z.number().nullable(), agreement: z.number(), cosine: z.number(),
+  latencyMs: z.number(), sizeBytes: z.number(),
+  emd: z.number().optional(), score: z.number().optional(), metric: z.string().optional(), latencyNoiseMs: z.number().optional(),
+  inputShapes: z.record(z.string(), z.array(z.number())).optional(),
+}) as z.ZodType<Candidate>;
+
+export const PORT_SCHEMAS = {
+  model: artifactRef,
+  dataset: record as z.ZodType<DatasetSpec>,
+  number: z.number(),
+  string: z.string(),
+  boolean: z.boolean(),
+  json: z.unknown(),
+  analysis: opaque<GraphAnalysis>('a graph analysis'),
+  ptqConfig: z.looseObject({ calibrator: z.string().optional(), perChannel: z.boolean().optional() }) as z.ZodType<PtqConfig>,
+  candidate,
+  latency: z.looseObject({ totalMs: z.number() }) as z.ZodType<LatencyEstimate>,
+} satisfies Record<ScalarType, z.ZodType>;
+
+/** The TypeScript type of a port type's values ('list<candidate>' is Candidate[]). */
+export type PortValue<T extends string> = T extends `list<${infer E}>` ? PortValue<E>[] : T extends ScalarType ? z.infer<(typeof PORT_SCHEMAS)[T]> : never;
+
+/** The schema of a port type's values. */
+export function portSchema<T extends PortType>(t: T): z.ZodType<PortValue<T>> {
+  const elem = elementType(t);
+  return (elem ? z.array(portSchema(elem)) : PORT_SCHEMAS[t as ScalarType]) as unknown as z.ZodType<PortValue<T>>;
 }
