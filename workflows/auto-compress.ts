@@ -1,8 +1,8 @@
-// autoCompress: the automatic mode. It analyses the model, lets the strategy rule generate the
-// pipeline (a pure function, so replay-safe), runs it with the same interpreter as runPipeline,
-// and turns the results into the report. It decides; activities compute.
+// autoCompress: the automatic mode. It analyses the model, has the planCompression activity
+// generate the pipeline (the strategy rule, returned as data), runs that document with the same
+// interpreter as runPipeline, and turns the results into the report. It decides; activities compute.
 import {
-  ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, defineSignal, getExternalWorkflowHandle, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { SlimflowActivities } from '../activities';
 import { described } from './handler-docs';
@@ -11,7 +11,7 @@ import type { JobConfig } from '../core/config/schema';
 import { CompiledPipeline, loadPipeline, PipelineProgress, progressOf, withinJob } from '../core/pipeline';
 import type { Candidate } from '../core/pipeline/types';
 import { buildReport, chosenStrategy, JobReport } from '../core/report/report';
-import { effectiveConfig, planAutoCompress } from '../core/search/strategy';
+import { AutoPlan, effectiveConfig, planAutoCompress } from '../core/search/strategy';
 import { SlimflowError } from '../core/errors';
 import { SlimflowSearchAttributes } from '../workers/search-attributes';
 import { executePipeline, progressQuery } from './run-pipeline';
@@ -25,7 +25,7 @@ export interface AutoCompressInput {
   configPath?: string;
 }
 
-const { prepareJob, importModel, analyzeGraph, writeReport } = proxyActivities<SlimflowActivities>(SHORT_IO);
+const { prepareJob, importModel, analyzeGraph, writeReport, planCompression } = proxyActivities<SlimflowActivities>(SHORT_IO);
 
 /** Pause before the next stage (and pause a running search); the same names as ptqSearch's signals. */
 export const pauseSignal = defineSignal('pause');
@@ -91,7 +91,7 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
   const { model } = await importModel({ path: g.model });
   const { analysis } = await analyzeGraph({ model });
 
-  let plan: ReturnType<typeof planAutoCompress>;
+  let plan: AutoPlan;
   let inputs: StrategyInputs | undefined;
   try {
     // Sensitivity and strategy latencies feed the plan. Runs recorded before they existed replay without them.
@@ -100,30 +100,43 @@ export async function autoCompress(input: AutoCompressInput): Promise<JobReport>
       await checkpoint('measureSensitivity');
       inputs = await gatherStrategyInputs(config, effectiveConfig(config, analysis), model);
     }
-    // Jobs recorded before the trained student competed for model.onnx replay without that contest;
-    // those recorded before the grid ran as a search (with placement a search dimension), without that.
-    plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity, {
-      trainedContest: patched('trained-contest'), gridSearch: patched('grid-search'),
-      // Asked only of transformers, so the recorded CNN and detector histories see no new marker.
-      dynamicCandidate: analysis.family === 'transformer' && patched('dynamic-candidate'),
-      // qdq_placement auto tries 'integer-wide' too; histories recorded before it searched two placements.
-      widePlacement: patched('integer-wide-placement'),
-    });
+    if (patched('plan-activity')) {
+      // The plan is an activity's result: the history holds the document this job runs.
+      plan = await planCompression({ config, analysis, latency: inputs?.latency, sensitivity: inputs?.sensitivity });
+    } else {
+      // Jobs recorded before the plan activity planned here. Those recorded before the trained student
+      // competed for model.onnx replay without that contest; those recorded before the grid ran as a
+      // search (with placement a search dimension), without that.
+      plan = planAutoCompress(config, analysis, inputs?.latency, inputs?.sensitivity, {
+        trainedContest: patched('trained-contest'), gridSearch: patched('grid-search'),
+        // Asked only of transformers, so the recorded CNN and detector histories see no new marker.
+        dynamicCandidate: analysis.family === 'transformer' && patched('dynamic-candidate'),
+        // qdq_placement auto tries 'integer-wide' too; histories recorded before it searched two placements.
+        widePlacement: patched('integer-wide-placement'),
+      });
+    }
     cp = loadPipeline(plan.pipeline);
   } catch (e) {
     if (e instanceof SlimflowError) throw ApplicationFailure.nonRetryable(e.message, e.code);
+    // The activity's own input failure (no strategy reaches the target…), unwrapped: the job fails with it, once.
+    if (e instanceof ActivityFailure && e.cause instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({ message: e.cause.message, type: e.cause.type ?? undefined, nonRetryable: true, details: e.cause.details as unknown[] });
+    }
     throw e;
   }
   upsertSearchAttributes([{ key: SlimflowSearchAttributes.strategy, value: plan.strategy }]);
 
   await checkpoint('the pipeline');
+  // A search or training child starts with the job's stop/pause state in its input, so a stop sent
+  // during the teacher or baseline ends the search after its first batch. Jobs recorded before told
+  // their children by signal only.
+  const startControl = patched('child-start-control') ? () => ({ stopped, paused }) : undefined;
   const result = await executePipeline(cp, { model, calib: g.calibration_data }, (state) => {
     progress = withinJob(progressOf(cp, state), 5, 0.9);
-    // A child started after a stop (or while the job is paused) is told at once: a stop sent during
-    // the teacher or baseline stops the search after its first finished trial.
+    // A child started after a stop (or while the job is paused) is told at once as well.
     if (stopped) forward('stop');
     else if (paused) forward('pause');
-  });
+  }, startControl);
 
   const out = result.outputs as {
     baseline: Candidate; rewritten: Candidate | null; candidates: Candidate[]; best: Candidate; int8: Candidate | null; modelPath: string; searchStoppedBy?: string;

@@ -72,6 +72,8 @@ export interface PtqSearchInput {
    * core/search/stopping). Searches recorded before that stopped on the tester's own verdict.
    */
   tester?: { closeDrop: number };
+  /** The parent's stop/pause state when it started this search (see ChildControl in run-pipeline.ts), read before the first batch. */
+  control?: { stopped?: boolean; paused?: boolean };
   /** Carried across continue-as-new: every trial so far and the run number. */
   carry?: { trials: TrialRecord[]; run: number; paused: boolean };
 }
@@ -146,8 +148,9 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
   const objective: ObjectiveOptions = { baseline: input.baseline, tolerance: input.tolerance, latencyTargetMs: input.latencyTargetMs, objective: input.objective, taskScore };
   const gridSize = spaceSize(space);
 
-  let paused = input.carry?.paused ?? false;
-  let stopRequested = false;
+  // A stop or pause the parent had before this child started holds from the start (a stop still runs the first batch: it keeps the best so far).
+  let paused = input.carry?.paused ?? input.control?.paused ?? false;
+  let stopRequested = input.control?.stopped ?? false;
   let stoppedBy: string | undefined;
   let signalled = false;
   let running = 0;

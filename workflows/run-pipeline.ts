@@ -37,11 +37,19 @@ const CHILD_WORKFLOWS = new Set(['ptqSearch', 'trainStrategy']);
 
 // One proxy per instance so the activity id is the instance key (`ptq[2]`): histories and the UI
 // then say which step each activity belongs to.
+/**
+ * The parent's control state when a child starts (ptqSearch, trainStrategy take it as `control` in
+ * their input and read it before their first batch or epoch): a stop or pause sent before the child
+ * existed holds from its start, where a forwarded signal could arrive after its first batches.
+ */
+export interface ChildControl { stopped?: boolean; paused?: boolean }
+
 /** The interpreter's runStage inside a workflow: the stage's activity under its timeout preset. */
-export function runStageActivity(stage: string, input: Record<string, unknown>, inst: StepInstance): Promise<Record<string, unknown>> {
+export function runStageActivity(stage: string, input: Record<string, unknown>, inst: StepInstance, control?: () => ChildControl): Promise<Record<string, unknown>> {
   // Workflow stages run as children named after the parent and the instance, so a retried parent task finds the same child.
   if (stageSpec(stage)?.kind === 'workflow' && CHILD_WORKFLOWS.has(stage)) {
-    return executeChild(stage, { args: [input], workflowId: `${workflowInfo().workflowId}/${inst.key}` });
+    const args = [control ? { ...input, control: control() } : input];
+    return executeChild(stage, { args, workflowId: `${workflowInfo().workflowId}/${inst.key}` });
   }
   if (!isActivityStage(stage)) {
     throw ApplicationFailure.nonRetryable(`stage ${stage} has no activity in this workflow`, 'NOT_SUPPORTED');
@@ -100,13 +108,15 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
 
 /**
  * Run a validated pipeline with activities; a failed step fails the workflow once, non-retryably,
- * naming the step. Shared by runPipeline and autoCompress.
+ * naming the step. Shared by runPipeline and autoCompress (which passes its control state to the
+ * children it starts).
  */
-export async function executePipeline(cp: CompiledPipeline, inputs: Record<string, unknown>, onProgress: (s: RunState) => void): Promise<PipelineResult> {
+export async function executePipeline(cp: CompiledPipeline, inputs: Record<string, unknown>, onProgress: (s: RunState) => void, control?: () => ChildControl): Promise<PipelineResult> {
   // A scope of our own lets a failed step cancel its still-running siblings before the workflow fails.
   const scope = new CancellationScope();
+  const runStage = (stage: string, input: Record<string, unknown>, inst: StepInstance) => runStageActivity(stage, input, inst, control);
   try {
-    return await scope.run(() => interpretPipeline(cp, inputs, { runStage: runStageActivity, onProgress }));
+    return await scope.run(() => interpretPipeline(cp, inputs, { runStage, onProgress }));
   } catch (e) {
     scope.cancel();
     if (e instanceof StepFailure) {

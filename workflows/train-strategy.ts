@@ -17,6 +17,8 @@ export interface TrainStrategyInput {
   /** Training config (core/train/config.ts) plus the loop's own keys. */
   config?: { epochs?: number; target?: number; patience?: number; minDelta?: number; [k: string]: unknown };
   input?: unknown;
+  /** The parent's stop/pause state when it started this training (see ChildControl in run-pipeline.ts), read before the first epoch. */
+  control?: { stopped?: boolean; paused?: boolean };
 }
 
 export interface EpochRecord { epoch: number; loss: number; metric: number | null; model: ArtifactRef; resumedFromStep: number }
@@ -50,8 +52,9 @@ export async function trainStrategy(input: TrainStrategyInput): Promise<TrainStr
   const trainConfig = Object.fromEntries(Object.entries(cfg).filter(([k]) => !LOOP_KEYS.includes(k)));
   // Reports show this: which training it was, and after which epoch.
   const kind = (trainConfig.strategy as { kind?: string } | undefined)?.kind ?? 'distill';
-  let paused = false;
-  let stop = false;
+  let paused = input.control?.paused ?? false;
+  // A stop the parent had before this child started holds from the start.
+  let stop = input.control?.stopped ?? false;
   const progress: TrainProgress = { status: 'training', epoch: 0, epochs, history: [], best: null, stoppedBy: null };
   setHandler(trainProgressQuery, () => progress, described('trainProgress'));
   setHandler(trainPauseSignal, () => { paused = true; }, described('pause'));
@@ -66,7 +69,8 @@ export async function trainStrategy(input: TrainStrategyInput): Promise<TrainStr
       progress.status = 'paused';
       await condition(() => !paused);
     }
-    if (stop) { progress.stoppedBy = 'signal'; break; }
+    // A stop before any epoch finished still trains the first (a student to return), as a search runs its first batch.
+    if (stop && best) { progress.stoppedBy = 'signal'; break; }
     progress.status = 'training';
     progress.epoch = epoch;
     const r: Awaited<ReturnType<StageActivities['trainEpoch']>> = await acts.trainEpoch({ model: input.model, teacher: input.teacher, train: input.train, config: trainConfig, state, epoch, input: input.input });

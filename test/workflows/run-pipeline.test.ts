@@ -1,44 +1,27 @@
 // runPipeline on a real Temporal dev server with fixture activities: the engine is under test.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineProgress } from '../../core/pipeline';
-import { createSlimflowWorker } from '../../workers/create-worker';
 import { progressQuery, runPipeline, RunPipelineInput } from '../../workflows/run-pipeline';
 import { CallRecord, createFixtureActivities, fakeRef } from './fixture-activities';
-import { testServer, TestServer } from './temporal-env';
+import { startTestWorker } from './temporal-env';
 
 const workflowsPath = path.resolve(__dirname, '../../workflows/run-pipeline.ts');
 const taskQueue = `test-run-pipeline-${randomUUID().slice(0, 8)}`;
 const fixtures = createFixtureActivities();
-let server: TestServer;
 let client: Client;
-let connection: Connection;
-let worker: Worker;
-let running: Promise<void>;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  server = await testServer();
-  const native = await NativeConnection.connect({ address: server.address });
-  worker = await createSlimflowWorker({
-    connection: native, namespace: server.namespace, taskQueue,
-    activities: fixtures.activities, workflowsPath,
-  });
-  running = worker.run();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection, namespace: server.namespace });
+  ({ client, stop } = await startTestWorker({ taskQueue, activities: fixtures.activities, workflowsPath }));
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await server?.stop();
-});
+afterAll(async () => { await stop?.(); });
 
 const start = (input: RunPipelineInput) =>
   client.workflow.start(runPipeline, { taskQueue, workflowId: `run-pipeline-${randomUUID()}`, args: [input] });
