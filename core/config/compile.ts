@@ -7,6 +7,7 @@ import { autoPlacements, type Placement } from './placements';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 import type { JobConfig } from './schema';
 import type { RoundType } from '../quant/rounding-catalog';
+import { DEFAULT_DISTILL_LOSS } from '../train/losses/catalog';
 
 /**
  * One PTQ trial's settings as ptqTrial receives them. The fields of the declared trial parameters
@@ -105,8 +106,8 @@ export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
       // An embedding is distilled where it is judged: on MiniLM-L3 at 4 bits, QAT on the output recovered
       // 1 − cosine 0.132 → 0.080, on the last dense layer not at all (0.132 → 0.143).
       : config.Global.task === 'embedding' && config.Global.output
-        ? { pairs: [{ student: config.Global.output, loss: d?.loss ?? 'l2' }] }
-        : { nodes: 1, loss: d?.loss ?? 'l2' },
+        ? { pairs: [{ student: config.Global.output, loss: d?.loss ?? DEFAULT_DISTILL_LOSS }] }
+        : { nodes: 1, loss: d?.loss ?? DEFAULT_DISTILL_LOSS },
   }));
 }
 

@@ -3,6 +3,7 @@ import { datasetSpecSchema } from '../data/spec';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
 import { hpoKeys, quantPostKeys } from '../components/ptq-params';
 import { SEARCH_STRATEGY_NAMES } from '../search/search-strategies';
+import { DEFAULT_DISTILL_LOSS, DISTILL_LOSS_NAMES } from '../train/losses/catalog';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 
 /*
@@ -111,7 +112,8 @@ const hpo = z.strictObject({
 
 const distillation = z.strictObject({
   alpha: z.union([z.number(), z.array(z.number())]).default(1),
-  loss: z.enum(['l2', 'soft_label']).default('l2'),
+  /** A declared distillation loss (core/train/losses/catalog.ts). */
+  loss: z.enum(DISTILL_LOSS_NAMES).default(DEFAULT_DISTILL_LOSS),
   node: z.array(z.string()).default([]),
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SlimflowError } from '../errors';
 import { distillPairSchema } from './distill';
+import { DEFAULT_DISTILL_LOSS } from './losses/catalog';
 import { optimizerSchema } from './optim';
 import { scheduleSchema } from './schedule';
 
@@ -21,8 +22,9 @@ export const trainConfigSchema = z.object({
     pairs: z.array(distillPairSchema).optional(),
     /** Automatic pairs: the outputs of the last `nodes` layers with weights. */
     nodes: z.number().int().positive().default(1),
-    loss: z.string().default('l2'),
-  }).default({ nodes: 1, loss: 'l2' }),
+    /** A distillation loss by name (core/train/losses/catalog.ts). */
+    loss: z.string().default(DEFAULT_DISTILL_LOSS),
+  }).default({ nodes: 1, loss: DEFAULT_DISTILL_LOSS }),
   /** What the student is: plain distillation, or a compression strategy trained with it. */
   strategy: z.object({
     kind: z.enum(['distill', 'qat', 'unstructured', 'semi-structured-2of4', 'channel-prune']).default('distill'),

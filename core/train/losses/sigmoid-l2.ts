@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lossParamsSchema } from './catalog';
 import { DistillLoss } from './loss';
 
 /**
@@ -8,7 +8,7 @@ import { DistillLoss } from './loss';
  */
 export const sigmoidL2Loss: DistillLoss<Record<string, never>> = {
   name: 'sigmoid_l2',
-  paramsSchema: z.object({}).strict() as never,
+  paramsSchema: lossParamsSchema('sigmoid_l2') as never,
   emit(b, student, teacher) {
     const d = b.op1('Sub', [b.op1('Sigmoid', [student]), b.op1('Sigmoid', [teacher])]);
     return b.op1('ReduceMean', [b.op1('Mul', [d, d])], { keepdims: 0 });

@@ -1,15 +1,17 @@
 import { z } from 'zod';
+import { lossParamsSchema } from './catalog';
 import { DistillLoss } from './loss';
 
-const params = z.object({ temperature: z.number().positive().default(1), axis: z.number().int().default(-1) }).strict();
+/** Its parameters are declared in ./catalog.ts. */
+type Params = { temperature: number; axis: number };
 
 /**
  * KL(teacher ‖ student) of softmax(logits / T) along `axis`, times T² so gradients keep their scale
  * across temperatures; averaged over all other positions. The teacher's entropy is a constant and dropped.
  */
-export const softLabelLoss: DistillLoss<z.infer<typeof params>> = {
+export const softLabelLoss: DistillLoss<Params> = {
   name: 'soft_label',
-  paramsSchema: params as never,
+  paramsSchema: lossParamsSchema('soft_label') as unknown as z.ZodType<Params>,
   emit(b, student, teacher, dims, p) {
     const invT = b.scalar(1 / p.temperature);
     const logQ = b.op1('LogSoftmax', [b.op1('Mul', [student, invT])], { axis: p.axis });
