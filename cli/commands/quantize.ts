@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { absolutizeConfig } from '../../activities/job-activities';
 import { writeFileAtomic } from '../../core/artifacts/atomic';
+import { clearInactive } from '../../core/components/ptq-params';
 import { baseTrial, PtqTrialConfig, trialLabel } from '../../core/config/compile';
 import { loadJobConfig } from '../../core/config/load';
 import type { JobConfig } from '../../core/config/schema';
@@ -19,8 +20,11 @@ import { emit, fail, info } from '../output';
 /** The one PTQ configuration a config's QuantPost (or defaults) describes, with an optional calibrator override. */
 export function trialOf(config: JobConfig, calibrator?: string): PtqTrialConfig {
   const t = baseTrial(config);
-  // hist_percent belongs to the hist calibrator only; another calibrator's schema would reject it.
-  return calibrator && calibrator !== t.calibrator ? { ...t, calibrator, histPercent: calibrator === 'hist' ? t.histPercent : undefined } : t;
+  if (!calibrator || calibrator === t.calibrator) return t;
+  // hist_percent belongs to the hist calibrator only (another calibrator's schema would reject it): the declared conditions clear it.
+  const other = { ...t, calibrator };
+  clearInactive(other);
+  return other;
 }
 
 /** Calibration feeds of a config: batch_num batches of batch_size samples from Global.calibration_data. */

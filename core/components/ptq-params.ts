@@ -10,10 +10,9 @@ import type { PtqTrialConfig } from '../config/compile';
 import type { QuantizeOptions } from '../quant/ptq';
 import { calibratorNames, calibratorParam, knownCalibratorsText, resolveCalibratorName } from '../quant/calibrators/catalog';
 import { ROUND_TYPES } from '../quant/rounding-catalog';
+import { WEIGHT_QUANTIZE_TYPES } from '../quant/weight-quantizers';
 import { PLACEMENTS } from '../config/placements';
 import type { ParamValue } from './param';
-
-export const WEIGHT_QUANTIZE_TYPES = ['channel_wise_abs_max', 'abs_max'] as const;
 
 /** A calibrator's registered name; onnxruntime's and INC's names for the same method are read as it (core/quant/calibrators/aliases.ts). */
 export const calibrationAlgo = z.string().min(1).transform((name, ctx) => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
-import { hpoKeys, quantPostKeys } from '../components/ptq-params';
+import { hpoKeys, quantPostKeys, trialParam } from '../components/ptq-params';
+import { WEIGHT_QUANTIZE_TYPES, type WeightQuantizeType } from '../quant/weight-quantizers';
 import { SEARCH_STRATEGY_NAMES } from '../search/search-strategies';
 import { DEFAULT_DISTILL_LOSS, DISTILL_LOSS_NAMES } from '../train/losses/catalog';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
@@ -121,7 +122,7 @@ const quantAware = z.strictObject({
   use_pact: z.boolean().default(false),
   activation_bits: z.number().int().default(8),
   weight_bits: z.number().int().default(8),
-  weight_quantize_type: z.enum(['channel_wise_abs_max', 'abs_max']).default('channel_wise_abs_max'),
+  weight_quantize_type: z.enum(WEIGHT_QUANTIZE_TYPES).default(trialParam('weight_quantize_type')!.default as WeightQuantizeType),
   onnx_format: z.literal(true, { error: 'only true is supported (slimflow always writes a QDQ ONNX model); remove the key or set it to true' }).default(true),
 });
 

@@ -10,12 +10,13 @@ export interface WeightQuantizer {
   readonly perChannel: boolean;
 }
 
-const REGISTRY: ReadonlyMap<string, WeightQuantizer> = new Map(
-  [
-    { name: 'channel_wise_abs_max', perChannel: true },
-    { name: 'abs_max', perChannel: false },
-  ].map((q) => [q.name, q]),
-);
+/** The weight_quantize_type names (the config's QuantPost, HyperParameterOptimization and QuantAware keys take these). */
+export const WEIGHT_QUANTIZE_TYPES = ['channel_wise_abs_max', 'abs_max'] as const;
+export type WeightQuantizeType = (typeof WEIGHT_QUANTIZE_TYPES)[number];
+
+const PER_CHANNEL: Record<WeightQuantizeType, boolean> = { channel_wise_abs_max: true, abs_max: false };
+
+const REGISTRY: ReadonlyMap<string, WeightQuantizer> = new Map(WEIGHT_QUANTIZE_TYPES.map((name) => [name, { name, perChannel: PER_CHANNEL[name] }]));
 
 /** Names of the registered weight quantizers. */
 export const weightQuantizerNames = (): string[] => [...REGISTRY.keys()];
