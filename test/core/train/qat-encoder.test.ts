@@ -62,6 +62,7 @@ describe('QAT on the encoder fixture', () => {
       return sum / 4;
     };
     let startLoss: number, endLoss: number, start: number, end: number;
+    expect(run.strategy.describe?.()).toMatchObject({ calibrator: expect.stringMatching(/^(abs_max|mse|KL)$/) });
     try {
       startLoss = await setLoss();
       start = await cosineToTeacher(await run.strategy.exportModel(), teacher, held);
@@ -81,4 +82,40 @@ describe('QAT on the encoder fixture', () => {
     expect(endLoss).toBeLessThan(0.67 * startLoss);
     expect(end).toBeGreaterThan(start + (1 - start) / 3);
   }, 120_000);
+});
+
+describe("QAT's start ranges", () => {
+  const set = tokenSet(16, 3);
+  const qat = (params: Record<string, unknown>) => parseTrainConfig({
+    samples: 16, batchSize: 8, seed: 2, schedule: { kind: 'constant', lr: 1e-3 },
+    strategy: { kind: 'qat', params: { weightBits: 4, calibBatches: 2, ...params } }, distill: { pairs: [{ student: 'sentence_embedding' }] },
+  });
+  /** The start loss over both batches, the choices made, and the ranges before and after one epoch. */
+  async function opened(params: Record<string, unknown>) {
+    const config = qat(params);
+    const run = await openTrainingRun(encoder(), encoder(), set, config);
+    try {
+      let loss = 0;
+      for (let s = 0; s < 2; s++) loss += (await run.trainer.lossAndGrads(batchAt(set, config, 0, s), false)).loss;
+      const before = run.strategy.extraState();
+      await trainOneEpoch(run, 0);
+      const after = run.strategy.extraState();
+      const moved = Object.keys(before).some((k) => before[k][0] !== after[k][0] || before[k][1] !== after[k][1]);
+      return { loss, describe: run.strategy.describe?.(), moved };
+    } finally {
+      await run.trainer.release();
+    }
+  }
+
+  it("'auto' starts from the calibrator whose ranges distil best; a clipping calibrator's ranges stay frozen, min/max ones are tracked", async () => {
+    const each = { abs_max: await opened({ calibrator: 'abs_max' }), mse: await opened({ calibrator: 'mse' }), KL: await opened({ calibrator: 'KL' }) };
+    const auto = await opened({});
+    const best = (Object.keys(each) as (keyof typeof each)[]).reduce((a, b) => (each[b].loss < each[a].loss ? b : a));
+    expect(auto.describe).toEqual({ calibrator: best, rangeTracking: best === 'abs_max' ? 'minmax' : 'frozen' });
+    expect(auto.loss).toBeCloseTo(each[best].loss, 9);
+    expect(each.abs_max.moved).toBe(true);
+    expect(each.mse.moved).toBe(false);
+    expect(each.KL.moved).toBe(false);
+    expect((await opened({ calibrator: 'KL', rangeTracking: 'minmax' })).moved).toBe(true);
+  }, 60_000);
 });
