@@ -321,6 +321,28 @@ export function searchConfig(outputDir: string) {
   return { ...c, HyperParameterOptimization: { ptq_algo: ['abs_max', 'avg', 'hist', 'mse'], max_quant_count: 6 } };
 }
 
+/** The process group (a spawned worker's pid) of a process, from /proc. */
+function processGroup(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return null;
+  }
+}
+
+/** The worker running one of the workflow's activities now (by the SDK's identity, `<pid>@<host>`), if any. */
+async function busyWorker(handle: WorkflowHandle, workers: ChildProcess[]): Promise<ChildProcess | undefined> {
+  const d = await handle.describe().catch(() => undefined);
+  for (const a of d?.raw.pendingActivities ?? []) {
+    const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity ?? '')?.[1]);
+    const group = Number.isFinite(pid) ? processGroup(pid) : null;
+    const w = workers.find((x) => x.exitCode === null && x.signalCode === null && x.pid === group);
+    if (w && a.lastStartedTime) return w;
+  }
+  return undefined;
+}
+
 type SearchResult = { best: { model: { sha256: string } }; trials: { label: string; model: { sha256: string } }[]; trialsRun: number; runs: number };
 /** What a kill must not change: the search's trials (label and hash, in order) and its best. */
 export interface SearchOutcome { trials: string[]; best: string; chosen: string }
@@ -351,9 +373,11 @@ export async function searchScenario(env: ChaosEnv, name: string, opts: { worker
       const search = env.client.workflow.getHandle(searchId);
       for (let i = 0; i < 2400 && !crashed; i++) {
         const p = await search.query<{ search: { trials: number; budget: number }; stage: string }>('progress').catch(() => undefined);
-        if (p && p.search.trials >= 2 && p.search.trials < p.search.budget && p.stage.startsWith('ptqTrial')) {
-          trialsAtKill = p.search.trials;
-          await killGroup(workers[0]);
+        // The victim is a worker running one of the search's trials now, so the kill interrupts work.
+        const victim = p && p.search.trials >= 2 && p.search.trials < p.search.budget ? await busyWorker(search, workers) : undefined;
+        if (victim) {
+          trialsAtKill = p!.search.trials;
+          await killGroup(victim);
           crashed = true;
         } else {
           await new Promise((r) => setTimeout(r, 250));
