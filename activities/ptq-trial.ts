@@ -6,6 +6,7 @@ import { feedBatches } from '../core/feed-data';
 import { graphInputs } from '../core/onnx/graph-inputs';
 import { dynamicTrialModel } from '../core/quant/dynamic';
 import { quantizeModel } from '../core/quant/ptq';
+import { QUANTIZER_REVISION } from '../core/quant/revision';
 import { quantizeOptionsFor } from '../core/quant/trial-options';
 import { type CpuPlacement, decidePlacement } from '../core/quant/cpu-placement';
 import { cpuFeatures } from '../core/runtime/cpu-features';
@@ -40,7 +41,8 @@ export function createPtqActivities(deps: ActivityDeps) {
         // duplicated trial is never recomputed, and a worker on another CPU kind does not reuse it.
         const rules = decidePlacement(cpuFeatures(), quantizeOptionsFor(config));
         const cpuKey = [rules.reduceRange.apply, rules.floatNarrowConvs.apply];
-        const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, spec.request, cpuKey]))}`;
+        // The quantizer's revision too, so that a warm store never returns a model built by earlier code.
+        const trialKey = `ptq-${sha256(JSON.stringify([input.model.sha256, input.calib, config, spec.request, cpuKey, QUANTIZER_REVISION]))}`;
         const done = await deps.store.lookup<PtqTrialResult>(trialKey);
         if (done) return done;
 
