@@ -19,6 +19,7 @@ import {
   Assignment, assignmentKey, baseAssignment, resolveSpace, SearchSpace, SpaceInput, spaceSize, toTrialConfig,
 } from '../core/search/space';
 import { SlimflowSearchAttributes } from '../workers/search-attributes';
+import type { ChildControl } from './run-pipeline';
 import type { StageActivities } from './stage-activities';
 import { TIMEOUT_PRESETS } from './timeouts';
 
@@ -73,7 +74,7 @@ export interface PtqSearchInput {
    */
   tester?: { closeDrop: number };
   /** The parent's stop/pause state when it started this search (see ChildControl in run-pipeline.ts), read before the first batch. */
-  control?: { stopped?: boolean; paused?: boolean };
+  control?: ChildControl;
   /** Carried across continue-as-new: every trial so far and the run number. */
   carry?: { trials: TrialRecord[]; run: number; paused: boolean };
 }

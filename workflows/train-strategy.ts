@@ -4,6 +4,7 @@
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import { described } from './handler-docs';
 import type { ArtifactRef, Candidate, DatasetSpec } from '../core/pipeline/types';
+import type { ChildControl } from './run-pipeline';
 import type { StageActivities } from './stage-activities';
 import { TIMEOUT_PRESETS } from './timeouts';
 
@@ -18,7 +19,7 @@ export interface TrainStrategyInput {
   config?: { epochs?: number; target?: number; patience?: number; minDelta?: number; [k: string]: unknown };
   input?: unknown;
   /** The parent's stop/pause state when it started this training (see ChildControl in run-pipeline.ts), read before the first epoch. */
-  control?: { stopped?: boolean; paused?: boolean };
+  control?: ChildControl;
 }
 
 export interface EpochRecord { epoch: number; loss: number; metric: number | null; model: ArtifactRef; resumedFromStep: number }
