@@ -26,9 +26,8 @@ export interface StageSpec {
   kind: StageKind;
   doc: string;
   inputs: Record<string, PortSpec>;
+  /** Output ports by type (what the validator reads); nullable and shaped outputs are told apart in `output`. */
   outputs: Record<string, PortType>;
-  /** Every output port's spec (nullable, schema); `outputs` is their types alone, for the validator. */
-  outputPorts: Record<string, PortSpec>;
   /** The schema of the stage's input object (one key per input port) and of its output object. */
   input: z.ZodType;
   output: z.ZodType;
@@ -92,7 +91,6 @@ function stage<K extends StageKind, I extends Record<string, PortSpec>, O extend
   return {
     ...def,
     outputs: Object.fromEntries(Object.entries(outputPorts).map(([k, p]) => [k, p.type])),
-    outputPorts,
     input: objectOf(def.inputs),
     output: objectOf(outputPorts),
   } as unknown as TypedStage<K, I, OutPorts<O>>;
