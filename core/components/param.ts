@@ -14,7 +14,9 @@ export interface Param<V = unknown> {
   readonly key: string;
   /** The schema of one value (without a default: `default` is the one default). */
   readonly schema: z.ZodType<V>;
-  readonly default: V;
+  /** The value when the params object leaves the key out; `optional` instead: it stays absent (the component decides). */
+  readonly default?: V;
+  readonly optional?: true;
   /** Values a search may try when the config names none; absent: not searched by default. */
   readonly search?: readonly V[];
   /** What the parameter does, in a sentence. */
@@ -35,8 +37,8 @@ export function componentSchema(c: Component): z.ZodObject {
   return z.strictObject(Object.fromEntries(c.params.map((p) => [p.key, withDefault(p)])));
 }
 
-/** A parameter's value schema with its declared default. */
-export const withDefault = <V>(p: Param<V>) => (p.schema as z.ZodType<V>).default(p.default as never);
+/** A parameter's value schema with its declared default (or optional, when it has none). */
+export const withDefault = <V>(p: Param<V>): z.ZodType => (p.optional ? p.schema.optional() : (p.schema as z.ZodType<V>).default(p.default as never));
 
 /** A component's declared parameter by key; a missing one is a programming error. */
 export function paramOf(c: Component, key: string): Param {

@@ -5,6 +5,8 @@ import { hpoKeys, quantPostKeys, trialParam } from '../components/ptq-params';
 import { WEIGHT_QUANTIZE_TYPES, type WeightQuantizeType } from '../quant/weight-quantizers';
 import { SEARCH_STRATEGY_NAMES } from '../search/search-strategies';
 import { DEFAULT_DISTILL_LOSS, DISTILL_LOSS_NAMES } from '../train/losses/catalog';
+import { strategyParam } from '../train/strategies/catalog';
+import { withDefault } from '../components/param';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 
 /*
@@ -121,7 +123,8 @@ const distillation = z.strictObject({
 const quantAware = z.strictObject({
   use_pact: z.boolean().default(false),
   activation_bits: z.number().int().default(8),
-  weight_bits: z.number().int().default(8),
+  /** The QAT strategy's weightBits (core/train/strategies/catalog.ts). */
+  weight_bits: withDefault(strategyParam<number>('qat', 'weightBits')) as z.ZodDefault<z.ZodNumber>,
   weight_quantize_type: z.enum(WEIGHT_QUANTIZE_TYPES).default(trialParam('weight_quantize_type')!.default as WeightQuantizeType),
   onnx_format: z.literal(true, { error: 'only true is supported (slimflow always writes a QDQ ONNX model); remove the key or set it to true' }).default(true),
 });
@@ -129,11 +132,13 @@ const quantAware = z.strictObject({
 const unstructurePrune = z.strictObject({
   prune_strategy: z.enum(['gmp', 'base']).default('gmp'),
   prune_mode: z.enum(['ratio', 'threshold']).default('ratio'),
-  ratio: z.number().min(0).max(1).default(0.75),
+  /** The unstructured strategy's ratio (core/train/strategies/catalog.ts). */
+  ratio: withDefault(strategyParam<number>('unstructured', 'ratio')) as z.ZodDefault<z.ZodNumber>,
 });
 
 const channelPrune = z.strictObject({
-  pruned_ratio: z.number().min(0).max(1),
+  /** The channel-prune strategy's ratio (core/train/strategies/catalog.ts); required here. */
+  pruned_ratio: strategyParam<number>('channel-prune', 'ratio').schema as z.ZodNumber,
   prune_params_name: z.array(z.string()).optional(),
   criterion: z.enum(['l1_norm', 'geometry_median']).default('l1_norm'),
 });

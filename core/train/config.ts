@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SlimflowError } from '../errors';
 import { distillPairSchema } from './distill';
 import { DEFAULT_DISTILL_LOSS } from './losses/catalog';
+import { TRAIN_STRATEGY_NAMES } from './strategies/catalog';
 import { optimizerSchema } from './optim';
 import { scheduleSchema } from './schedule';
 
@@ -27,7 +28,8 @@ export const trainConfigSchema = z.object({
   }).default({ nodes: 1, loss: DEFAULT_DISTILL_LOSS }),
   /** What the student is: plain distillation, or a compression strategy trained with it. */
   strategy: z.object({
-    kind: z.enum(['distill', 'qat', 'unstructured', 'semi-structured-2of4', 'channel-prune']).default('distill'),
+    /** A declared training strategy (core/train/strategies/catalog.ts). */
+    kind: z.enum(TRAIN_STRATEGY_NAMES).default('distill'),
     params: z.record(z.string(), z.unknown()).default({}),
   }).default({ kind: 'distill', params: {} }),
 }).strict();

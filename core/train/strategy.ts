@@ -46,6 +46,9 @@ export const distillOnly: StrategyFactory = async (student) => ({
 
 const REGISTRY = new Map<string, StrategyFactory>([['distill', distillOnly]]);
 
+/** Names of the registered strategies (core/train/strategies/index.ts checks them against the declarations). */
+export const registeredStrategies = (): string[] => [...REGISTRY.keys()];
+
 /** Register a strategy (called once by each strategy module). */
 export const registerStrategy = (name: string, f: StrategyFactory): void => { REGISTRY.set(name, f); };
 

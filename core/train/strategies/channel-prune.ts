@@ -4,21 +4,13 @@ import { pruneChannels } from '../../sparsity/channel-prune';
 import { autoDistillPairs } from '../distill';
 import { batchAt } from '../epoch';
 import { repairPrunedConvs } from '../prune-repair';
+import { strategyParamsSchema } from './catalog';
 import { registerStrategy, StrategyFactory } from '../strategy';
 
-const params = z.object({
-  ratio: z.number().min(0).max(0.9).default(0.3),
-  /** Filter ranking (see PruneOptions.criterion): largest L1 norm, or farthest from the layer's geometric median (FPGM). */
-  criterion: z.enum(['l1', 'geometric_median']).default('l1'),
-  /** How convs reading pruned channels are repaired before training (see prune-repair.ts). */
-  repair: z.enum(['least-squares', 'mean', 'none']).default('least-squares'),
-  /** Training batches the repair measures on. */
-  repairBatches: z.number().int().positive().default(4),
-  /** Prune coupled channel groups (residual sums, SE gates, concat inputs) too; 'auto' does for detectors (see PruneOptions.coupled). */
-  coupled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
-  /** How kept counts meet the 8-channel grid (see PruneOptions.rounding). */
-  rounding: z.enum(['up', 'nearest']).default('up'),
-}).strict();
+/** Its parameters are declared in ./catalog.ts. */
+const params = strategyParamsSchema('channel-prune') as unknown as z.ZodType<{
+  ratio: number; criterion: 'l1' | 'geometric_median'; repair: 'least-squares' | 'mean' | 'none'; repairBatches: number; coupled: boolean | 'auto'; rounding: 'up' | 'nearest';
+}>;
 
 /**
  * Channel pruning then distillation: the student graph is made structurally smaller before its

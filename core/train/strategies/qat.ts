@@ -8,6 +8,7 @@ import { RangeRecord, TensorRange } from '../../quant/ranges';
 import { Tensor } from '../../tensor';
 import { batchAt } from '../epoch';
 import { clipWeightForQuant, fakeQuantWeight, insertActivationQuantizers, quantizerFeeds } from '../fake-quant';
+import { strategyParamsSchema } from './catalog';
 import { registerStrategy, StrategyFactory } from '../strategy';
 import { repairLayers, RepairTarget } from '../prune-repair';
 import { consumerMap, producerMap, readWeight } from '../../onnx/graph';
@@ -15,38 +16,19 @@ import { reduceRangeRule } from '../../quant/cpu-placement';
 import { cpuFeatures, fromFlags } from '../../runtime/cpu-features';
 import { Model, NodeProto } from '../../onnx/proto';
 
-const params = z.object({
-  /** Weight bits (per-channel symmetric); 4 is the hard case. */
-  weightBits: z.number().int().min(2).max(8).default(8),
-  /** 8-bit weights use 63 as the largest value like the PTQ path: by default on CPUs without VNNI only (see cpu-placement.ts). */
-  reduceRange: z.boolean().optional(),
-  /**
-   * PTQ calibrator that initialises the activation ranges, or 'auto': each of AUTO_CALIBRATORS, the one
-   * whose fake-quantized student (weights clipped and bias-corrected as trained) has the least
-   * distillation loss on the calibration batches. On MiniLM-L3 at 4 bits the start ranges decide most
-   * of the result: abs-max starts at cosine 86.9, KL at 95.7 (held-out text).
-   */
-  calibrator: z.string().default('auto'),
-  calibBatches: z.number().int().positive().default(4),
-  /**
-   * How the ranges follow training: 'minmax' moves them toward each batch's min/max (by `momentum`),
-   * 'frozen' keeps the calibrated ones. 'auto': minmax when the calibrator itself takes min/max
-   * (abs_max, avg), else frozen — tracking min/max would undo a clipping calibrator's choice
-   * (MiniLM-L3 4-bit from KL ranges: cosine 95.7 → 93.6 in 4 epochs tracked, → 97.6 frozen).
-   */
-  rangeTracking: z.enum(['auto', 'minmax', 'frozen']).default('auto'),
-  /** Moving-average factor of the activation ranges (rangeTracking minmax). */
-  momentum: z.number().min(0).max(1).default(0.9),
-  /** Starting weight ranges: per-channel abs-max (the PTQ emitter's), or clipped where the quantization error is least. */
-  weightClip: z.enum(['absmax', 'mse']).default('mse'),
-  /** Shift biases, layer by layer on the calibration batches, so each quantized layer's output mean is the float one's. */
-  biasCorrection: z.boolean().default(true),
-  /**
-   * The deploy CPU's flags (as /proc/cpuinfo lists them), when it is not the worker's: they decide
-   * reduce-range and whether 3-channel convs stay float (cpu-placement.ts). Default: this machine's.
-   */
-  deployCpuFlags: z.array(z.string()).optional(),
-}).strict();
+/** Its parameters are declared in ./catalog.ts. */
+interface Params {
+  weightBits: number;
+  reduceRange?: boolean;
+  calibrator: string;
+  calibBatches: number;
+  rangeTracking: 'auto' | 'minmax' | 'frozen';
+  momentum: number;
+  weightClip: 'auto' | 'absmax' | 'mse';
+  biasCorrection: boolean | 'auto';
+  deployCpuFlags?: string[];
+}
+const params = strategyParamsSchema('qat') as unknown as z.ZodType<Params>;
 
 /** The calibrators 'auto' tries: min/max, and the two that clip outliers by different criteria. */
 const AUTO_CALIBRATORS = ['abs_max', 'mse', 'KL'];
@@ -70,6 +52,8 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
   const parsed = params.safeParse(ctx.config.strategy.params);
   if (!parsed.success) throw new SlimflowError('INVALID_CONFIG', `bad QAT parameters: ${parsed.error.message}`, 'train.strategy.params');
   const p = parsed.data;
+  const weightClip = p.weightClip === 'auto' ? (p.weightBits < 8 ? 'mse' : 'absmax') : p.weightClip;
+  const biasCorrection = p.biasCorrection === 'auto' ? p.weightBits < 8 : p.biasCorrection;
   const cpu = p.deployCpuFlags ? fromFlags('the deploy CPU', p.deployCpuFlags) : cpuFeatures();
   const reduceRange = p.reduceRange ?? reduceRangeRule(cpu).apply;
   const weightQmax = p.weightBits === 8 && reduceRange ? 63 : 2 ** (p.weightBits - 1) - 1;
@@ -96,7 +80,7 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
     extraFeeds: () => quantizerFeeds(ranges),
     keepOutputs: tensors,
     async attach(trainer) {
-      if (p.weightClip === 'mse') {
+      if (weightClip === 'mse') {
         for (const [name, spec] of weights) {
           const w = trainer.params[name];
           if (w) w.set(clipWeightForQuant(w, trainer.graph.initial[name].dims, spec.axis, spec.qmax));
@@ -108,7 +92,7 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
           return spec ? fakeQuantWeight(w, trainer.graph.initial[name].dims, spec.axis, spec.qmax) : w;
         },
       });
-      if (p.biasCorrection) {
+      if (biasCorrection) {
         // Per layer, 4-bit errors are small (rec: one layer alone keeps 81–100 of 100 points); together
         // they compound to 0. Removing each layer's mean error in order is cheap and keeps weights on the grid.
         const fq = trainer.writeWeights(student, true);
@@ -140,7 +124,7 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
         }
       };
       return {
-        describe: () => ({ calibrator, rangeTracking: track ? 'minmax' : 'frozen' }),
+        describe: () => ({ calibrator, rangeTracking: track ? 'minmax' : 'frozen', weightClip, biasCorrection }),
         extraState: () => Object.fromEntries([...ranges].map(([t, r]) => [`range:${t}`, Float32Array.of(r.min, r.max, r.count)])),
         loadExtra: (extra) => {
           for (const [k, v] of Object.entries(extra)) {

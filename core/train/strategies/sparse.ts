@@ -5,22 +5,13 @@ import { attrInt } from '../../onnx/graph';
 import { Mask, masked } from '../../sparsity/masks';
 import { twoOfFourMask } from '../../sparsity/semi-structured-2of4';
 import { gmpSparsity, magnitudeMask } from '../../sparsity/unstructured';
+import { strategyParamsSchema } from './catalog';
 import { registerStrategy, StrategyFactory, StudentStrategy } from '../strategy';
 import { Trainer } from '../trainer';
 
-const unstructuredParams = z.object({
-  ratio: z.number().min(0).max(0.99).default(0.75),
-  /** Steps over which sparsity ramps up (GMP); 0 prunes to the target at once. */
-  rampSteps: z.number().int().min(0).default(0),
-  /** Masks are recomputed from magnitudes every this many steps while ramping. */
-  every: z.number().int().positive().default(10),
-  /** Share of the training's steps the ramp takes (GMP; the rest trains at the target); replaces rampSteps. */
-  rampShare: z.number().min(0).max(1).optional(),
-  /** Layers with fewer weights stay dense (first convs, tiny heads). */
-  minParams: z.number().int().min(1).default(256),
-}).strict();
-
-const semiParams = z.object({ minParams: z.number().int().min(1).default(256) }).strict();
+/** Their parameters are declared in ./catalog.ts. */
+const unstructuredParams = strategyParamsSchema('unstructured') as unknown as z.ZodType<{ ratio: number; rampSteps: number; every: number; rampShare?: number; minParams: number }>;
+const semiParams = strategyParamsSchema('semi-structured-2of4') as unknown as z.ZodType<{ minParams: number }>;
 
 /** Conv/ConvTranspose/MatMul/Gemm weights worth sparsifying, with their input axis (depthwise stays dense). */
 function prunableWeights(trainer: Trainer, student: Parameters<StrategyFactory>[0], minParams: number): Map<string, number> {
