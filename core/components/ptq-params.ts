@@ -190,6 +190,12 @@ export function quantPostKeys(): QuantPostShape {
   })) as unknown as QuantPostShape;
 }
 
+/** QuantPost's declared keys that have a default, with it (what a config without QuantPost means). */
+export function quantPostDefaults(): Record<string, unknown> {
+  const shape = quantPostKeys() as unknown as Record<string, z.ZodType>;
+  return Object.fromEntries(TRIAL_PARAMS.filter((p) => p.quantPost && !p.quantPost.optional).map((p) => [p.quantPost!.key, shape[p.quantPost!.key].parse(undefined)]));
+}
+
 /** HyperParameterOptimization's list keys: the values to try per parameter. */
 export function hpoKeys(): HpoShape {
   return Object.fromEntries(TRIAL_PARAMS.filter((p) => p.hpo !== false).map((p) => {

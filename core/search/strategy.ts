@@ -32,6 +32,7 @@ import type { JobConfig } from '../config/schema';
 import type { PipelineDocument } from '../pipeline/schema';
 import { CompileOptions, compileConfig, trainingConfigs } from '../config/compile';
 import { DEFAULT_QUANT_OP_TYPES } from '../config/quant-defaults';
+import { quantPostDefaults } from '../components/ptq-params';
 import { SlimflowError } from '../errors';
 import type { SkippedStrategy } from '../report/report';
 import { withDynamicCandidate } from './dynamic-candidate';
@@ -139,9 +140,10 @@ export function effectiveConfig(config: JobConfig, analysis: GraphAnalysis): Job
   // Quantize only op types the model has, so the plan shows what will really change.
   const opTypes = (config.QuantPost?.quantize_op_types ?? DEFAULT_QUANT_OP_TYPES).filter((t) => present.has(t));
   // A config without QuantPost gets the schema's defaults for the keys the compiler reads (the rest stay absent).
+  // The declared trial parameters' defaults (core/components/ptq-params.ts), then the job's own keys.
   const quantPost = {
-    algo: 'abs_max', weight_quantize_type: 'channel_wise_abs_max', batch_size: configBatchSize(config.Global), batch_num: 8,
-    activation_bits: 8, weight_bits: 8, skip_tensor_list: [], bias_correct: false, onnx_format: true, qdq_placement: 'auto',
+    ...quantPostDefaults(),
+    batch_size: configBatchSize(config.Global), activation_bits: 8, weight_bits: 8, skip_tensor_list: [], onnx_format: true,
     ...config.QuantPost,
     quantize_op_types: opTypes,
   } as NonNullable<JobConfig['QuantPost']>;

@@ -8,7 +8,7 @@ import { PLACEMENTS } from '../../../core/config/placements';
 import { baseTrial } from '../../../core/config/compile';
 import { parseJobConfig } from '../../../core/config/load';
 import { jobConfigSchema } from '../../../core/config/schema';
-import { TRIAL_PARAMS, trialParam } from '../../../core/components/ptq-params';
+import { quantPostDefaults, TRIAL_PARAMS, trialParam } from '../../../core/components/ptq-params';
 import { CALIBRATORS } from '../../../core/quant/calibrators/catalog';
 import { calibratorNames, getCalibrator } from '../../../core/quant/calibrators';
 import { WEIGHT_ROUNDINGS } from '../../../core/quant/rounding-catalog';
@@ -40,6 +40,10 @@ describe('PTQ trial parameters declared once', () => {
       else if (!d.quantPost!.schema) expect(qp[d.quantPost!.key], d.key).toEqual(d.default);
     }
     expect(qp.qdq_placement).toBe('auto');
+    // What the automatic mode fills in for a config without QuantPost (core/search/strategy.ts) is the same.
+    const defaults = quantPostDefaults();
+    expect(Object.keys(defaults).length).toBeGreaterThan(4);
+    for (const [k, v] of Object.entries(defaults)) expect(qp[k], k).toEqual(v);
   });
 
   it('every HPO list key is in the schema, with the declared list default or optional', () => {
