@@ -20,6 +20,12 @@ export interface IntegerOpMark {
   /** Input slots holding float constants, stored as uint8 behind their own DequantizeLinear. */
   constantInputs: number[];
   output: OutputRule;
+  /**
+   * The op reads the uint8 tensor itself and writes uint8 (no DQ before it, no Q after it): what
+   * onnxruntime runs anyway once it drops an equal-parameter DQ/Q pair, with fewer nodes in the file.
+   * Set by the 'integer-wide' placement for data-movement ops (IntegerOpRule.uint8).
+   */
+  onUint8?: boolean;
 }
 
 interface IntegerOpRule {
@@ -28,6 +34,8 @@ interface IntegerOpRule {
   output: OutputRule;
   /** Every output shares the first input's parameters (Split); other ops must have exactly one output. */
   everyOutput?: boolean;
+  /** Defined by ONNX on uint8 as on float (data movement; MaxPool from opset 12), so it can run on the quantized tensor as is. */
+  uint8?: boolean | { minOpset: number };
 }
 
 const first = () => [0];
@@ -47,20 +55,20 @@ export const INTEGER_OP_RULES: Readonly<Record<string, IntegerOpRule>> = {
   AveragePool: { dataSlots: first, output: 'calibrated' },
   Concat: { dataSlots: all, output: 'calibrated' },
   Resize: { dataSlots: first, output: 'input' },
-  Reshape: { dataSlots: first, output: 'input' },
-  Transpose: { dataSlots: first, output: 'input' },
-  Flatten: { dataSlots: first, output: 'input' },
-  DepthToSpace: { dataSlots: first, output: 'input' },
-  Squeeze: { dataSlots: first, output: 'input' },
-  Unsqueeze: { dataSlots: first, output: 'input' },
+  Reshape: { dataSlots: first, output: 'input', uint8: true },
+  Transpose: { dataSlots: first, output: 'input', uint8: true },
+  Flatten: { dataSlots: first, output: 'input', uint8: true },
+  DepthToSpace: { dataSlots: first, output: 'input', uint8: true },
+  Squeeze: { dataSlots: first, output: 'input', uint8: true },
+  Unsqueeze: { dataSlots: first, output: 'input', uint8: true },
   // Taken by the 'integer-wide' placement only (WIDE_INTEGER_OPS): the branches of a split block
   // (YOLO's C2f/C3, CSP) stay uint8, so the residual Add and the Concat that joins them run integer.
-  Split: { dataSlots: first, output: 'input', everyOutput: true },
-  Slice: { dataSlots: first, output: 'input' },
+  Split: { dataSlots: first, output: 'input', everyOutput: true, uint8: true },
+  Slice: { dataSlots: first, output: 'input', uint8: true },
   // Not in the default set: on PP-OCR cls onnxruntime ran the uint8 MaxPool in NCHW, pulling a Transpose
   // in between two integer kernels, 5x slower than the float one (2.3 vs 0.46 ms); read through DQ it
   // cost one small DQ/Q pair instead.
-  MaxPool: { dataSlots: first, output: 'input' },
+  MaxPool: { dataSlots: first, output: 'input', uint8: { minOpset: 12 } },
 };
 
 /** The ops only 'integer-wide' takes (onnxruntime runs them on uint8 once their DQ/Q pair, of equal parameters, is dropped). */
@@ -97,4 +105,10 @@ export function markIntegerOp(graph: GraphProto, n: NodeProto, quantized: { has(
   if (activationInputs.length === 0) return undefined;
   if (n.opType === 'HardSigmoid' && !(attrFloat(n, 'alpha', 0.2) > 0)) return undefined;
   return { node: n, activationInputs, constantInputs, output: rule.output };
+}
+
+/** Whether the op may run on its quantized input as is (IntegerOpMark.onUint8) at this opset. */
+export function runsOnUint8(opType: string, opset: number): boolean {
+  const u = INTEGER_OP_RULES[opType]?.uint8;
+  return u === true || (typeof u === 'object' && opset >= u.minOpset);
 }

@@ -2,7 +2,8 @@ import { consumerMap, producerMap, readWeight } from '../onnx/graph';
 import { Model, NodeProto } from '../onnx/proto';
 import { DEFAULT_OP_TYPES, NodeMark, OP_HANDLERS } from './op-handlers';
 import { findHardSwishIsland, LutIsland } from './lut';
-import { DEFAULT_INTEGER_OPS, IntegerOpMark, markIntegerOp, WIDE_INTEGER_OPS } from './integer-ops';
+import { DEFAULT_INTEGER_OPS, IntegerOpMark, markIntegerOp, runsOnUint8, WIDE_INTEGER_OPS } from './integer-ops';
+import { opsetVersion } from '../onnx/model-io';
 import { type CpuFeatures, cpuFeatures } from '../runtime/cpu-features';
 import { floatNarrowConvsRule } from './cpu-placement';
 import { markActMatMul } from './act-matmul';
@@ -111,6 +112,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
   const integerOpTypes = new Set(opts.integerOpTypes ?? (opts.wideIntegerPath ? WIDE_INTEGER_OPS : DEFAULT_INTEGER_OPS));
   const absorbed = new Map<string, NodeProto>();
   const islands: LutIsland[] = [];
+  const opset = opsetVersion(model);
   const tail = opts.wideIntegerPath ? tailNodes(graph, consumers, (n) => !!OP_HANDLERS[n.opType] && opTypes.has(n.opType) && !skipNodes.has(nodeName(n))) : new Set<NodeProto>();
 
   const quantize = (t: string, q: TensorQuant) => { if (!tensors.has(t)) tensors.set(t, q); };
@@ -151,6 +153,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
     if (n.opType === 'Add' && feedsFusedFloat(graph, n.output[0], producers, consumers)) continue;
     const mark = markIntegerOp(graph, n, tensors, producers);
     if (!mark) continue;
+    if (opts.wideIntegerPath && mark.output === 'input' && runsOnUint8(n.opType, opset)) mark.onUint8 = true;
     integerOps.push(mark);
     const input = n.input[mark.activationInputs[0]];
     if (mark.output === 'input') for (const o of n.output) quantize(o, { from: 'tensor', tensor: input });

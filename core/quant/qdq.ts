@@ -80,6 +80,9 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
   // want a DQ of their own), and one shared by all float readers.
   const consumers = consumerMap(graph);
   const quantizedReaders = new Set<NodeProto>([...plan.marks.map((m) => m.node), ...plan.integerOps.map((m) => m.node)]);
+  // Ops that read and write the uint8 tensors themselves (IntegerOpMark.onUint8): no DQ before, no Q after.
+  const onUint8 = new Set(plan.integerOps.filter((m) => m.onUint8).map((m) => m.node));
+  const writers = producerMap(graph);
   const qName = new Map<string, string>();
   const floatDq = new Map<string, string>();
   for (const [t, p] of actParams) {
@@ -89,7 +92,10 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
     const z = names.next(`${t}.zero_point`);
     graph.initializer.push(floatTensorProto(s, [], Float32Array.of(p.scale)), int8 ? int8TensorProto(z, [], Int8Array.of(p.zeroPoint)) : uint8TensorProto(z, [], Uint8Array.of(p.zeroPoint)));
     const src = qInput.get(t);
-    if (src) {
+    const writer = writers.get(t);
+    if (writer && onUint8.has(writer)) {
+      writer.output = writer.output.map((o) => (o === t ? q : o));
+    } else if (src) {
       const qs = names.next(`${src.tensor}.scale`);
       graph.initializer.push(floatTensorProto(qs, [], Float32Array.of(src.params.scale)));
       added.push(makeNode('QuantizeLinear', [src.tensor, qs, z], [q], names.next(`${t}.quantize`)));
@@ -98,6 +104,10 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
     }
     qName.set(t, q);
     for (const r of readers) {
+      if (onUint8.has(r)) {
+        r.input = r.input.map((i) => (i === t ? q : i));
+        continue;
+      }
       let dq = quantizedReaders.has(r) ? undefined : floatDq.get(t);
       if (!dq) {
         dq = names.next(`${t}.dequantized`);

@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileConfig, ptqTrials } from '../../../core/config/compile';
 import { parseJobConfig } from '../../../core/config/load';
 import { encodeModel } from '../../../core/onnx/model-io';
+import type { Model } from '../../../core/onnx/proto';
+import { ModelSession } from '../../../core/runtime/session';
 import { DEFAULT_INTEGER_OPS, WIDE_INTEGER_OPS } from '../../../core/quant/integer-ops';
 import { quantizeModel, QuantizeReport } from '../../../core/quant/ptq';
 import { PLACEMENT_OPTIONS, quantizeOptionsFor } from '../../../core/quant/trial-options';
@@ -31,11 +33,11 @@ const qdqCount = (nodes: Nodes) => nodes.filter((n) => n.opType === 'QuantizeLin
 
 describe.each(Object.entries(CPUS))("the 'integer-wide' placement on a YOLOv8-style graph (%s rules)", (kind, cpu) => {
   const g = yoloBlocks();
-  const built: Record<'wide' | 'path', { report: QuantizeReport; nodes: Nodes }> = {} as never;
+  const built: Record<'wide' | 'path', { model: Model; report: QuantizeReport; nodes: Nodes }> = {} as never;
   beforeAll(async () => {
     for (const [key, placement] of [['wide', 'integer-wide'], ['path', 'integer-path']] as const) {
       const { model, report } = await quantizeModel(structuredClone(g.model), calib(), { calibrator: 'abs_max', cpu, ...PLACEMENT_OPTIONS[placement] });
-      built[key] = { report, nodes: await optimizedNodes(encodeModel(model)) };
+      built[key] = { model, report, nodes: await optimizedNodes(encodeModel(model)) };
     }
   });
 
@@ -60,6 +62,24 @@ describe.each(Object.entries(CPUS))("the 'integer-wide' placement on a YOLOv8-st
     expect(joins).toHaveLength(2);
     expect(g.innerConcats.filter((c) => kernelOf(nodes, c) === 'Concat')).toEqual(joins);
     expect(qdqCount(built.wide.nodes)).toBeLessThan(qdqCount(nodes));
+  });
+
+  it('runs the Splits and MaxPools on the uint8 tensors themselves: no DQ/Q pair around them in the file, the same output unoptimized', async () => {
+    const { graph } = built.wide.model;
+    const producer = new Map(graph.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
+    const moves = graph.node.filter((n) => n.opType === 'Split' || n.opType === 'MaxPool');
+    const inner = moves.filter((n) => !g.tail.includes(n.name!));
+    expect(inner).toHaveLength(5); // two C2f Splits, three SPPF MaxPools
+    for (const n of inner) expect(producer.get(n.input[0])?.opType).toMatch(/^(QuantizeLinear|Split|MaxPool)$/);
+    const qdq = (m: Model) => m.graph.node.filter((n) => /QuantizeLinear$/.test(n.opType)).length;
+    expect(qdq(built.wide.model)).toBeLessThan(qdq(built.path.model));
+    // A valid ONNX graph as written: onnxruntime runs it without its QDQ rewrites to the same output.
+    const outputs = await Promise.all((['disabled', 'all'] as const).map(async (graphOptimization) => {
+      const s = await ModelSession.create(encodeModel(built.wide.model), { threads: 1, graphOptimization });
+      try { return (await s.run(g.feeds, ['output0'])).output0.data as Float32Array; } finally { await s.release(); }
+    }));
+    const scores = (d: Float32Array) => d.slice(4 * 320); // the class scores, in [0, 1]
+    expect(Math.max(...scores(outputs[0]).map((v, i) => Math.abs(v - scores(outputs[1])[i])))).toBeLessThan(0.05);
   });
 
   it('keeps the decode after the last convs float: the box+class Concats, the Split, the class Sigmoid, the output Concat', () => {
