@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { buildTable, defaultSources, modelSources, ProfileSource } from '../../core/latency/profiler';
-import { writeTable } from '../../core/latency/table';
+import { buildLoadWarning, writeTable } from '../../core/latency/table';
 import { cloneModel } from '../../core/onnx/clone';
 import { CONFIG_SHAPES_HELP, modelAndFeed } from '../model-feed';
 import { emit, fail, info } from '../output';
@@ -31,6 +31,8 @@ export const profileCommand = new Command('profile')
       }
       const table = await buildTable(sources, { threads: opts.threads, runs: opts.runs, passes: opts.passes, onProgress: info });
       writeTable(table, opts.out);
+      const loaded = buildLoadWarning(table);
+      if (loaded) info(`warning: ${loaded}`);
       const ops = new Set(table.entries.map((e) => e.config.op)).size;
       const summary = { table: opts.out, entries: table.entries.length, opFamilies: ops, sources: table.sources.map((s) => s.label), threads: table.threads, seconds: table.build.seconds, loadAverage: table.build.loadAverage, overhead: table.overhead, device: table.device };
       emit(!!opts.json, summary, () => `${opts.out}: ${table.entries.length} measured nodes, ${ops} op families from ${table.sources.length} sources, ${table.threads} thread(s), built in ${table.build.seconds.toFixed(0)} s on ${table.device.cpuModel} (onnxruntime ${table.device.onnxruntimeVersion})`);

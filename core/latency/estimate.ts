@@ -2,7 +2,7 @@ import { SlimflowError } from '../errors';
 import { decodeModel } from '../onnx/model-io';
 import { DataType, GraphProto, Model } from '../onnx/proto';
 import { findConstant, producerMap } from '../onnx/graph';
-import { compatibilityWarnings } from './table';
+import { buildLoadWarning, compatibilityWarnings } from './table';
 import { thisDevice } from './device';
 import { encodeWithFixedInputs, InputShapes, resolveInputShapes } from './fixed-shape';
 import { cachedGraph, storeGraph } from './graph-cache';
@@ -148,6 +148,8 @@ export async function estimateLatency(model: Model | Uint8Array, predictor: Late
   }
   const guessedOps = [...new Set(breakdown.filter((b) => b.method === 'fallback').map((b) => b.op))].sort();
   const warnings = compatibilityWarnings(predictor.table, thisDevice(), threads);
+  const loaded = buildLoadWarning(predictor.table);
+  if (loaded) warnings.push(loaded);
   if (guessedOps.length) warnings.push(`no table entry or regressor for ${guessedOps.join(', ')}: costed by the bytes-moved fallback (memory-bound guess)`);
   if (shapeGuesses.length) warnings.push(`shapes guessed (output = first input) for ${shapeGuesses.length} node(s): ${shapeGuesses.slice(0, 5).join(', ')}`);
   const t = predictor.table;

@@ -114,3 +114,18 @@ export function compatibilityWarnings(table: LatencyTable, here: DeviceInfo, thr
   }
   return w;
 }
+
+/**
+ * Why a table's kernel times may run high: it was built while more processes wanted the cores than
+ * there were. Entries are each node's fastest run, which shrugs off bursts, but under sustained
+ * contention no run of a node is quiet (a CNN's INT8 kernels measured 57 ms at load 15 on 2 CPUs, 45 ms
+ * at load 10). Undefined when the build's recorded load stayed at or below the CPU count.
+ */
+export function buildLoadWarning(table: LatencyTable): string | undefined {
+  const loads = [...(table.build.loadAverage ?? []), ...table.sources.flatMap((s) => s.loadAverage ?? [])];
+  const peak = Math.max(0, ...loads);
+  const cpus = table.device.logicalCpus;
+  if (peak <= cpus) return undefined;
+  return `table built at a 1-minute load up to ${peak.toFixed(1)} on ${cpus} CPU(s): its kernel times may include other processes' share and the estimate may run high; rebuild it on a quiet machine`;
+}
+

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SlimflowError } from '../../../core/errors';
 import { thisDevice } from '../../../core/latency/device';
-import { compatibilityWarnings, LatencyTable, parseTable, readTable, TABLE_FORMAT, writeTable } from '../../../core/latency/table';
+import { buildLoadWarning, compatibilityWarnings, LatencyTable, parseTable, readTable, TABLE_FORMAT, writeTable } from '../../../core/latency/table';
 
 const tiny = (): LatencyTable => ({
   format: TABLE_FORMAT, version: 1, createdAt: '2026-11-25T00:00:00Z', device: thisDevice(), threads: 1,
@@ -32,6 +32,14 @@ describe('latency table format', () => {
     expect(w.some((m) => m.includes('onnxruntime 1.17.0') && m.includes(thisDevice().onnxruntimeVersion))).toBe(true);
     expect(w.some((m) => m.includes('1 thread(s)') && m.includes('4'))).toBe(true);
     expect(compatibilityWarnings(tiny(), thisDevice(), 1)).toEqual([]);
+  });
+
+  it("warns when the build's recorded load exceeded the CPU count, naming both", () => {
+    const t = tiny();
+    t.device.logicalCpus = 4;
+    expect(buildLoadWarning(t)).toBeUndefined();
+    t.sources[0].loadAverage = [1, 7.25, 2];
+    expect(buildLoadWarning(t)).toMatch(/load up to 7\.3 on 4 CPU\(s\)/);
   });
 
   it('rejects corrupt files with a clear SlimflowError', () => {
