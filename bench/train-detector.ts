@@ -137,6 +137,7 @@ export async function detectorQat(o: DetectorBenchOptions): Promise<Record<strin
   let start: Awaited<ReturnType<typeof f1>>;
   try {
     start = await f1(await run.strategy.exportModel());
+    o.log(`  QAT start: ${JSON.stringify(run.strategy.describe?.())}`);
     o.log(`  QAT before training: box F1 ${start.boxF1} (${start.studentBoxes} boxes vs FP32's ${start.teacherBoxes})`);
     for (let e = 0; e < o.epochs; e++) {
       const t0 = Date.now();
@@ -152,7 +153,7 @@ export async function detectorQat(o: DetectorBenchOptions): Promise<Record<strin
   const last = epochs.length ? epochs[epochs.length - 1].boxF1 : start.boxF1;
   return {
     photos: all.length, withBoxes: kept.length, trainPhotos: trainN, heldOutPhotos: held.length, scoreThreshold: o.scoreThreshold,
-    teacherBoxesHeldOut: start.teacherBoxes, epochs: o.epochs, batch: o.batch, lr: o.lr, qat: o.qat,
+    teacherBoxesHeldOut: start.teacherBoxes, epochs: o.epochs, batch: o.batch, lr: o.lr, qat: o.qat, chosen: run.strategy.describe?.(),
     ptq, bestPtq, start: start.boxF1, epochF1: epochs.map((e) => e.boxF1), epochLoss: epochs.map((e) => e.loss), last, studentAtLeastPtq: last >= bestPtq,
   };
 }

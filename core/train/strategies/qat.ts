@@ -72,6 +72,8 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
   const useRanges = (init: RangeRecord) => { for (const t of tensors) ranges.set(t, { ...(init[t] ?? { min: 0, max: 1, count: 0 }) }); };
   useRanges(inits[0]);
   let calibrator = candidates[0];
+  /** Each candidate calibrator's mean distillation loss at the start (calibrator 'auto'). */
+  const startLosses: Record<string, number> = {};
 
   const qatStudent = cloneModel(student);
   insertActivationQuantizers(qatStudent.graph, tensors);
@@ -108,6 +110,7 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
           useRanges(inits[k]);
           let loss = 0;
           for (const b of calibBatches) loss += (await trainer.lossAndGrads(b, false)).loss;
+          startLosses[candidates[k]] = loss / calibBatches.length;
           if (loss < best) { best = loss; bestAt = k; }
         }
         useRanges(inits[bestAt]);
@@ -124,7 +127,7 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
         }
       };
       return {
-        describe: () => ({ calibrator, rangeTracking: track ? 'minmax' : 'frozen', weightClip, biasCorrection }),
+        describe: () => ({ calibrator, rangeTracking: track ? 'minmax' : 'frozen', weightClip, biasCorrection, ...(candidates.length > 1 ? { startLosses } : {}) }),
         extraState: () => Object.fromEntries([...ranges].map(([t, r]) => [`range:${t}`, Float32Array.of(r.min, r.max, r.count)])),
         loadExtra: (extra) => {
           for (const [k, v] of Object.entries(extra)) {

@@ -111,11 +111,17 @@ describe("QAT's start ranges", () => {
     const each = { abs_max: await opened({ calibrator: 'abs_max' }), mse: await opened({ calibrator: 'mse' }), KL: await opened({ calibrator: 'KL' }) };
     const auto = await opened({});
     const best = (Object.keys(each) as (keyof typeof each)[]).reduce((a, b) => (each[b].loss < each[a].loss ? b : a));
-    expect(auto.describe).toEqual({ calibrator: best, rangeTracking: best === 'abs_max' ? 'minmax' : 'frozen' });
+    expect(auto.describe).toMatchObject({ calibrator: best, rangeTracking: best === 'abs_max' ? 'minmax' : 'frozen' });
     expect(auto.loss).toBeCloseTo(each[best].loss, 9);
     expect(each.abs_max.moved).toBe(true);
     expect(each.mse.moved).toBe(false);
     expect(each.KL.moved).toBe(false);
     expect((await opened({ calibrator: 'KL', rangeTracking: 'minmax' })).moved).toBe(true);
+  }, 60_000);
+
+  it("clips weights and corrects biases below 8 bits only, unless told (the PTQ emitter's abs-max start at 8)", async () => {
+    expect((await opened({ calibrator: 'abs_max' })).describe).toMatchObject({ weightClip: 'mse', biasCorrection: true });
+    expect((await opened({ calibrator: 'abs_max', weightBits: 8 })).describe).toMatchObject({ weightClip: 'absmax', biasCorrection: false });
+    expect((await opened({ calibrator: 'abs_max', weightBits: 8, weightClip: 'mse', biasCorrection: true })).describe).toMatchObject({ weightClip: 'mse', biasCorrection: true });
   }, 60_000);
 });
