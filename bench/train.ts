@@ -6,9 +6,16 @@
  * distillation (metric and measured speedup); unstructured 75% and 2:4 on the classifier + distillation.
  * Nothing is asserted: figures are printed. Sizes are small by default (2 shared cores); raise them with flags.
  *
- * npm run bench:train [-- --json] [--only step,qat,prune,sparse] [--train N] [--eval N] [--epochs E] [--qat-lr LR] [--prune-lr LR]
+ * On the zoo (installed by scripts/zoo-install.cjs): QAT on the MiniLM-L3 encoder against PTQ at the same
+ * bits, cosine on held-out text and the share of PTQ's loss recovered (bench/train-encoder.ts); the YOLOv8n
+ * detector's 8-bit QAT student against the PTQ pick by box F1 on held-out photos (bench/train-detector.ts).
+ *
+ * npm run bench:train [-- --json] [--only step,qat,prune,sparse,encoder,detector] [--train N] [--eval N] [--epochs E] [--qat-lr LR] [--prune-lr LR]
  *   [--prune det,rec] [--sparse sparse75,sparse24] [--sparse-epochs E] [--sparse-lr LR] [--distill-nodes K]
  *   [--distill-loss l2|soft_label] [--qat-clip mse|absmax] [--batch B] [--threads T] [--no-ptq]
+ *   [--enc-bits 4] [--enc-seq 64] [--enc-train 64] [--enc-eval 64] [--enc-epochs 4] [--enc-batch 8] [--enc-lr 1e-4] [--enc-warmup 0]
+ *   [--enc-qat '{json QAT params}'] [--enc-distill '{json distill config}']
+ *   [--det-score 0.25] [--det-epochs 2] [--det-batch 4] [--det-lr 1e-5] [--det-warmup 0] [--det-calibrators abs_max,mse,KL] [--det-qat '{json}']
  */
 import { iterateBatches } from '../core/data';
 import { createTaskMetric } from '../core/metrics/tasks';
