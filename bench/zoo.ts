@@ -80,9 +80,10 @@ function compress(config: string, timeoutMin: number): Promise<JobFigures> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-    // A fresh result cache per job: the job time is the work's, not a replay of an earlier run's results.
+    // A fresh result cache per job, and --rerun (a job's id comes from its config and model, so an earlier
+    // run's completed job would be reported instead): the job time and model are this code's work.
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'zoo-cache-'));
-    const child = spawn(tsx, ['cli/main.ts', 'compress', config, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIMFLOW_CACHE: cache } });
+    const child = spawn(tsx, ['cli/main.ts', 'compress', config, '--json', '--rerun'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLIMFLOW_CACHE: cache } });
     let out = '';
     const errTail: string[] = [];
     child.stdout.on('data', (d) => (out += d));
