@@ -85,7 +85,8 @@ export type GlobalConfig = z.output<typeof global>;
  */
 const quantPost = z.strictObject({
   ...quantPostKeys(),
-  batch_size: z.number().int().positive().default(8),
+  /** Calibration batch size; absent: the feed's batch (Global.input_shape / inputs), as when QuantPost is absent. */
+  batch_size: z.number().int().positive().optional(),
   activation_bits: z.literal(8, { error: 'only 8 is supported (INT8 activations)' }).default(8),
   weight_bits: z.literal(8, { error: 'only 8 is supported (INT8 weights; QuantAware.weight_bits trains fewer)' }).default(8),
   quantize_op_types: z.array(z.enum(DEFAULT_QUANT_OP_TYPES)).default([...DEFAULT_QUANT_OP_TYPES]),

@@ -62,6 +62,13 @@ describe('PTQ trial parameters declared once', () => {
     }
   });
 
+  it('the calibration batch size is the feed\'s batch with an empty QuantPost, without one, and in the automatic mode', () => {
+    const odd = { ...GLOBAL, input_shape: [4, 3, 48, 192] };
+    const sizes = [{ Global: odd }, { Global: odd, QuantPost: {} }].map((c) => baseTrial(parseJobConfig(c)).batchSize);
+    expect(sizes).toEqual([4, 4]);
+    expect(baseTrial(parseJobConfig({ Global: odd, QuantPost: { batch_size: 2 } })).batchSize).toBe(2);
+  });
+
   it('a QuantPost value reaches the base trial, and the search sets and reads back every value', () => {
     for (const d of TRIAL_PARAMS) {
       const v = another(d.key);
