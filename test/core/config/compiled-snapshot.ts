@@ -2,7 +2,9 @@
 // pipelines' search spaces) and a few configs covering every PTQ parameter compile to: the pipeline,
 // the fan-out's trials, the automatic plan, the search space, every assignment's trial config and
 // quantizer options. Recorded once (fixtures/compiled-before.json) before the parameters were
-// declared in one place, so the derivation is checked to give exactly what the hand-written code gave.
+// declared in one place, so the derivation is checked to give exactly what the hand-written code gave;
+// the training sections' configs were added before their keys were declared (core/components/train-sections.ts).
+// The record is `JSON.stringify(compiledSnapshot()) + '\n'`, written by a one-off tsx script.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +19,33 @@ import { resolveSpace } from '../../../workflows/ptq-search';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const GLOBAL = { model: '/models/m.onnx', inputs: { x: { shape: [4, 3, 48, 192] } }, task: 'ocr-cls', calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 1 } };
+
+const EMBEDDING = { model: '/models/e.onnx', inputs: { input_ids: { shape: [4, 16] } }, output: 'emb', task: 'embedding', calibration_data: { kind: 'npz', files: ['/data/e.npz'] } };
+
+/** Configs that set every key of the training sections (Distillation, QuantAware, the pruning sections, TrainConfig), and each section empty. */
+const TRAINING: Record<string, unknown> = {
+  'train-empty': { Global: GLOBAL, TrainConfig: {} },
+  'train-all': {
+    Global: { ...GLOBAL, seed: 2, deploy: { threads: 2 } },
+    TrainConfig: { epochs: 3, learning_rate: 0.01, optimizer: 'sgd', train_samples: 32 },
+    Distillation: { node: ['a', 'b'], alpha: [0.5, 2], loss: 'soft_label' },
+    UnstructurePrune: { prune_strategy: 'base', prune_mode: 'ratio', ratio: 0.5 },
+  },
+  'train-gmp': { Global: GLOBAL, UnstructurePrune: {}, Distillation: { loss: 'sigmoid_l2' } },
+  'train-qat': {
+    Global: GLOBAL,
+    QuantAware: { use_pact: false, activation_bits: 8, weight_bits: 4, weight_quantize_type: 'channel_wise_abs_max', onnx_format: true },
+    Distillation: { node: ['a'], alpha: 0.5 },
+    TrainConfig: { optimizer: 'adamw' },
+  },
+  'train-qat-empty': { Global: GLOBAL, QuantAware: {}, Distillation: {} },
+  'train-chain': { Global: GLOBAL, ChannelPrune: { pruned_ratio: 0.4, criterion: 'geometry_median' }, QuantAware: { weight_bits: 6 }, TrainConfig: { epochs: 2 } },
+  'train-channel': { Global: GLOBAL, ChannelPrune: { pruned_ratio: 0.2, criterion: 'l1_norm' }, TrainConfig: { train_samples: 8, learning_rate: 0.5 } },
+  'train-channel-empty': { Global: GLOBAL, ChannelPrune: { pruned_ratio: 0.3 } },
+  'train-asp': { Global: GLOBAL, ASPPrune: {}, Distillation: { node: ['a', 'b', 'c'], alpha: [0.3] } },
+  'train-embedding': { Global: EMBEDDING, QuantAware: {}, Distillation: { loss: 'soft_label' } },
+  'train-embedding-nodes': { Global: EMBEDDING, TrainConfig: { epochs: 2 }, Distillation: { node: ['h'], alpha: 3 } },
+};
 
 /** Configs that set every PTQ parameter the schema has, alone and searched. */
 const COVERING: Record<string, unknown> = {
@@ -34,6 +63,7 @@ const COVERING: Record<string, unknown> = {
   'hpo-grid': { Global: GLOBAL, QuantPost: { algo: 'hist', round_type: 'adaround' }, HyperParameterOptimization: { ptq_algo: ['hist', 'avg'], strategy: 'grid', max_quant_count: 7, activation_symmetric: [true, false] } },
   'hpo-defaults': { Global: GLOBAL, HyperParameterOptimization: {} },
   'hpo-tensorrt': { Global: GLOBAL, QuantPost: { deploy_backend: 'tensorrt' }, HyperParameterOptimization: { ptq_algo: ['hist'], keep_float: [2] } },
+  ...TRAINING,
 };
 
 const analysis = (opTypes: string[]): GraphAnalysis => ({
