@@ -242,13 +242,18 @@ export async function ptqSearch(input: PtqSearchInput): Promise<PtqSearchResult>
     running = 0;
     // Batch order, not completion order: the searcher's next proposal must not depend on timing.
     const fresh: TrialRecord[] = [];
+    const repeats: Assignment[] = [];
     for (const t of settled) {
-      if (!t || known.has(t.key)) continue;
+      if (!t) continue;
+      if (known.has(t.key)) { repeats.push(t.assignment); continue; }
       known.add(t.key);
       trials.push(t);
       fresh.push(t);
     }
     searcher.record(fresh.map(toObservation));
+    // An assignment whose model an earlier trial already made is tried, not a new trial; searches
+    // recorded before this re-proposed it, and a space of such twins never ended.
+    if (repeats.length > 0 && patched('repeat-trials-tried')) searcher.markTried(repeats);
     thisRun += batch.length;
     publish();
     if (testing && fresh[0]?.candidate && !spendsBudget) {

@@ -64,6 +64,14 @@ export class Searcher {
     }
   }
 
+  /**
+   * Mark assignments as tried without an observation: one whose trial key another assignment already
+   * recorded (both make the same model) must not be proposed again.
+   */
+  markTried(assignments: readonly Assignment[]): void {
+    for (const a of assignments) this.seen.add(assignmentKey(this.space, a));
+  }
+
   /** The best observation: the highest value among feasible ones, else the highest overall. */
   best(): Observation | undefined {
     const valued = this.obs.filter((o) => o.value !== null);
