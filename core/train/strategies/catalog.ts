@@ -22,7 +22,12 @@ export const TRAIN_STRATEGIES: readonly Component[] = [
        * KL at 95.7 (held-out text).
        */
       param({ key: 'calibrator', schema: z.string(), default: 'auto', doc: 'the PTQ calibrator that initialises the activation ranges, or auto' }),
-      param({ key: 'calibBatches', schema: z.number().int().positive(), default: 4, doc: 'calibration batches the ranges start from' }),
+      /*
+       * The default rests the ranges and the 'auto' choice on at least 32 samples: YOLOv8n 320 with
+       * batches of 4 from 16 photos picked KL and its student fell below PTQ (box F1 64 vs 76.4); from
+       * 32 it picked mse and reached 90.3.
+       */
+      param({ key: 'calibBatches', schema: z.number().int().positive(), optional: true, doc: 'calibration batches the ranges start from; default: enough for 32 samples (at least 4), within one epoch' }),
       /*
        * 'minmax' moves the ranges toward each batch's min/max (by `momentum`), 'frozen' keeps the
        * calibrated ones. 'auto': minmax when the calibrator itself takes min/max (abs_max, avg), else

@@ -21,7 +21,7 @@ interface Params {
   weightBits: number;
   reduceRange?: boolean;
   calibrator: string;
-  calibBatches: number;
+  calibBatches?: number;
   rangeTracking: 'auto' | 'minmax' | 'frozen';
   momentum: number;
   weightClip: 'auto' | 'absmax' | 'mse';
@@ -63,7 +63,8 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
   const weights = new Map(plan.marks.map((m) => [m.node.input[m.weight.slot], { axis: m.weight.axis, qmax: m.weightQmax ?? weightQmax }]));
   const tensors = plan.activationTensors;
 
-  const calibBatches = Array.from({ length: p.calibBatches }, (_, i) => batchAt(ctx.set, ctx.config, 0, i % Math.max(1, ctx.totalSteps)));
+  const calibCount = p.calibBatches ?? Math.max(4, Math.min(Math.ceil(32 / ctx.config.batchSize), ctx.totalSteps));
+  const calibBatches = Array.from({ length: calibCount }, (_, i) => batchAt(ctx.set, ctx.config, 0, i % Math.max(1, ctx.totalSteps)));
   const candidates = p.calibrator === 'auto' ? AUTO_CALIBRATORS : [p.calibrator];
   const inits: RangeRecord[] = [];
   for (const calibrator of candidates) inits.push(await collectRanges(student, tensors, (async function* () { yield* calibBatches; })(), { calibrator, threads: ctx.config.threads }));
@@ -127,7 +128,7 @@ export const qatStrategy: StrategyFactory = async (student, ctx) => {
         }
       };
       return {
-        describe: () => ({ calibrator, rangeTracking: track ? 'minmax' : 'frozen', weightClip, biasCorrection, ...(candidates.length > 1 ? { startLosses } : {}) }),
+        describe: () => ({ calibrator, calibBatches: calibCount, rangeTracking: track ? 'minmax' : 'frozen', weightClip, biasCorrection, ...(candidates.length > 1 ? { startLosses } : {}) }),
         extraState: () => Object.fromEntries([...ranges].map(([t, r]) => [`range:${t}`, Float32Array.of(r.min, r.max, r.count)])),
         loadExtra: (extra) => {
           for (const [k, v] of Object.entries(extra)) {
