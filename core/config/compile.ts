@@ -7,7 +7,7 @@ import { autoPlacements, type Placement } from './placements';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 import type { JobConfig } from './schema';
 import type { RoundType } from '../quant/rounding-catalog';
-import { DEFAULT_DISTILL_LOSS } from '../train/losses/catalog';
+import { chainsText, compileTraining, strategySections, TRAIN_SECTIONS, trainingRefusal } from '../components/train-sections';
 
 /**
  * One PTQ trial's settings as ptqTrial receives them. The fields of the declared trial parameters
@@ -49,74 +49,32 @@ export interface PtqTrialConfig {
   embeddings?: boolean;
 }
 
-/** The training strategy sections. One per job, except channel pruning then QAT, chained as ACT does. */
-const STRATEGY_SECTIONS = ['QuantAware', 'UnstructurePrune', 'ChannelPrune', 'ASPPrune'] as const;
-
 const unsupported = (what: string, key: string) => new SlimflowError('NOT_SUPPORTED', `${what} is not supported yet`, key);
 
 /** Refuse configs that ask for training options not built yet, naming the key. */
 export function assertSupported(config: JobConfig): void {
-  const present = STRATEGY_SECTIONS.filter((s) => config[s] !== undefined);
-  // Pruning then QAT chains two trainings; masked sparsity through QAT (masks kept while weights
-  // quantize) is not built, nor are two pruning methods at once.
-  const chained = present.length === 2 && present.includes('ChannelPrune') && present.includes('QuantAware');
-  if (present.length > 1 && !chained) throw unsupported(`combining ${present.join(' + ')} in one job (only ChannelPrune + QuantAware chain)`, present[1]);
-  const qa = config.QuantAware;
-  if (qa?.use_pact) throw unsupported('PACT activation clipping (QuantAware.use_pact)', 'QuantAware.use_pact');
-  if (qa && qa.activation_bits !== 8) throw unsupported(`${qa.activation_bits}-bit activations in QAT (only 8)`, 'QuantAware.activation_bits');
-  if (qa && qa.weight_quantize_type !== 'channel_wise_abs_max') throw unsupported('per-tensor weights in QAT (only channel_wise_abs_max)', 'QuantAware.weight_quantize_type');
-  if (config.UnstructurePrune?.prune_mode === 'threshold') throw unsupported('threshold-mode unstructured pruning (only ratio)', 'UnstructurePrune.prune_mode');
-  if (config.ChannelPrune?.prune_params_name) throw unsupported('choosing pruned layers by name (ChannelPrune.prune_params_name)', 'ChannelPrune.prune_params_name');
-  if (config.ASPPrune?.prune_params_name) throw unsupported('choosing pruned layers by name (ASPPrune.prune_params_name)', 'ASPPrune.prune_params_name');
-  // alpha weighs the loss of each Distillation.node pair; the automatic pair has one loss and no weight.
-  const d = config.Distillation;
-  if (d && d.node.length === 0 && (Array.isArray(d.alpha) || d.alpha !== 1)) throw unsupported('Distillation.alpha without Distillation.node (alpha weighs the losses of the node pairs)', 'Distillation.alpha');
+  // One strategy section per job, except the chains their declarations allow (ChannelPrune then
+  // QuantAware); masked sparsity through QAT is not built, nor are two pruning methods at once.
+  const present = TRAIN_SECTIONS.filter((s) => 'strategy' in s && config[s.name] !== undefined);
+  const order = strategySections(config);
+  const chained = present.length === 2 && order[1].after?.includes(order[0].name);
+  if (present.length > 1 && !chained) throw unsupported(`combining ${present.map((s) => s.name).join(' + ')} in one job (only ${chainsText()} chain)`, present[1].name);
+  const refused = trainingRefusal(config);
+  if (refused) throw unsupported(refused.what, refused.key);
 }
 
 /**
  * The trainStrategy configs a job's training sections ask for (each validated by the activity), in the
  * order they run: empty without training, two for channel pruning then QAT (the pruned student is
- * quantized; both distil from the original model).
+ * quantized; both distil from the original model). The sections' keys compile as declared
+ * (core/components/train-sections.ts); the job's seed, threads and batch are its own.
  */
 export function trainingConfigs(config: JobConfig): Record<string, unknown>[] {
-  const present = STRATEGY_SECTIONS.filter((s) => config[s] !== undefined);
-  if (present.length === 0 && !config.TrainConfig) return [];
-  const tc = config.TrainConfig;
-  const d = config.Distillation;
-  const prune = config.ChannelPrune;
-  const strategies = [
-    config.UnstructurePrune ? { kind: 'unstructured', params: { ratio: config.UnstructurePrune.ratio, ...pruneSchedule(config.UnstructurePrune.prune_strategy) } } : undefined,
-    config.ASPPrune ? { kind: 'semi-structured-2of4' } : undefined,
-    prune ? { kind: 'channel-prune', params: { ratio: prune.pruned_ratio, criterion: prune.criterion === 'geometry_median' ? 'geometric_median' : 'l1' } } : undefined,
-    config.QuantAware ? { kind: 'qat', params: { weightBits: config.QuantAware.weight_bits } } : undefined,
-  ].filter((s) => s !== undefined);
-  const alphas = d ? (Array.isArray(d.alpha) ? d.alpha : [d.alpha]) : [1];
-  const calib = config.Global.calibration_data as { count?: number };
-  return (strategies.length ? strategies : [{ kind: 'distill' }]).map((strategy) => ({
-    epochs: tc?.epochs ?? 1,
-    seed: config.Global.seed ?? 0,
-    threads: config.Global.deploy.threads,
-    batchSize: configBatchSize(config.Global),
-    ...(tc?.train_samples !== undefined ? { samples: tc.train_samples } : typeof calib.count === 'number' ? { samples: calib.count } : {}),
-    optimizer: { name: tc?.optimizer ?? 'adam' },
-    schedule: { kind: 'constant', lr: tc?.learning_rate ?? 1e-4 },
-    strategy,
-    distill: d && d.node.length
-      ? { pairs: d.node.map((n, i) => ({ student: n, loss: d.loss, alpha: alphas[i] ?? alphas[0] })) }
-      // An embedding is distilled where it is judged: on MiniLM-L3 at 4 bits, QAT on the output recovered
-      // 1 − cosine 0.132 → 0.080, on the last dense layer not at all (0.132 → 0.143).
-      : config.Global.task === 'embedding' && config.Global.output
-        ? { pairs: [{ student: config.Global.output, loss: d?.loss ?? DEFAULT_DISTILL_LOSS }] }
-        : { nodes: 1, loss: d?.loss ?? DEFAULT_DISTILL_LOSS },
-  }));
+  const strategies = strategySections(config);
+  if (strategies.length === 0 && !config.TrainConfig) return [];
+  const base = { seed: config.Global.seed ?? 0, threads: config.Global.deploy.threads, batchSize: configBatchSize(config.Global) };
+  return (strategies.length ? strategies : [undefined]).map((s) => compileTraining(config, config.Global, s, base));
 }
-
-/**
- * ACT's prune_strategy: 'gmp' ramps sparsity up over the first half of the training (masks
- * recomputed from magnitudes as it goes; the second half trains at the target), 'base' prunes to the
- * target at the first step.
- */
-const pruneSchedule = (s: 'gmp' | 'base'): { rampShare?: number } => (s === 'gmp' ? { rampShare: 0.5 } : {});
 
 /**
  * The trial QuantPost alone describes: what every searched trial starts from. The declared trial

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { datasetSpecSchema } from '../data/spec';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
-import { hpoKeys, quantPostKeys, trialParam } from '../components/ptq-params';
-import { WEIGHT_QUANTIZE_TYPES, type WeightQuantizeType } from '../quant/weight-quantizers';
+import { hpoKeys, quantPostKeys } from '../components/ptq-params';
 import { SEARCH_STRATEGY_NAMES } from '../search/search-strategies';
-import { DEFAULT_DISTILL_LOSS, DISTILL_LOSS_NAMES } from '../train/losses/catalog';
-import { strategyParam } from '../train/strategies/catalog';
-import { withDefault } from '../components/param';
+import { sectionKeys } from '../components/train-sections';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 
 /*
@@ -114,45 +111,16 @@ const hpo = z.strictObject({
   objective: z.enum(['agreement', 'cosine', 'emd']).default('agreement'),
 });
 
-const distillation = z.strictObject({
-  alpha: z.union([z.number(), z.array(z.number())]).default(1),
-  /** A declared distillation loss (core/train/losses/catalog.ts). */
-  loss: z.enum(DISTILL_LOSS_NAMES).default(DEFAULT_DISTILL_LOSS),
-  node: z.array(z.string()).default([]),
-});
-
-const quantAware = z.strictObject({
-  use_pact: z.boolean().default(false),
-  activation_bits: z.number().int().default(8),
-  /** The QAT strategy's weightBits (core/train/strategies/catalog.ts). */
-  weight_bits: withDefault(strategyParam<number>('qat', 'weightBits')) as z.ZodDefault<z.ZodNumber>,
-  weight_quantize_type: z.enum(WEIGHT_QUANTIZE_TYPES).default(trialParam('weight_quantize_type')!.default as WeightQuantizeType),
-  onnx_format: z.literal(true, { error: 'only true is supported (slimflow always writes a QDQ ONNX model); remove the key or set it to true' }).default(true),
-});
-
-const unstructurePrune = z.strictObject({
-  prune_strategy: z.enum(['gmp', 'base']).default('gmp'),
-  prune_mode: z.enum(['ratio', 'threshold']).default('ratio'),
-  /** The unstructured strategy's ratio (core/train/strategies/catalog.ts). */
-  ratio: withDefault(strategyParam<number>('unstructured', 'ratio')) as z.ZodDefault<z.ZodNumber>,
-});
-
-const channelPrune = z.strictObject({
-  /** The channel-prune strategy's ratio (core/train/strategies/catalog.ts); required here. */
-  pruned_ratio: strategyParam<number>('channel-prune', 'ratio').schema as z.ZodNumber,
-  prune_params_name: z.array(z.string()).optional(),
-  criterion: z.enum(['l1_norm', 'geometry_median']).default('l1_norm'),
-});
-
-const aspPrune = z.strictObject({ prune_params_name: z.array(z.string()).optional() });
-
-const trainConfig = z.strictObject({
-  epochs: z.number().int().positive().default(1),
-  learning_rate: z.number().positive().default(1e-4),
-  optimizer: z.enum(['sgd', 'adam', 'adamw']).default('adam'),
-  /** Training set size (samples read from Global.calibration_data); default its count, else 256. */
-  train_samples: z.number().int().positive().optional(),
-});
+/**
+ * The training sections: every key (schema, default, the compiled training config field it sets) is
+ * declared in core/components/train-sections.ts.
+ */
+const distillation = z.strictObject(sectionKeys('Distillation'));
+const quantAware = z.strictObject(sectionKeys('QuantAware'));
+const unstructurePrune = z.strictObject(sectionKeys('UnstructurePrune'));
+const channelPrune = z.strictObject(sectionKeys('ChannelPrune'));
+const aspPrune = z.strictObject(sectionKeys('ASPPrune'));
+const trainConfig = z.strictObject(sectionKeys('TrainConfig'));
 
 /** The whole job config. */
 export const jobConfigSchema = z.strictObject({
