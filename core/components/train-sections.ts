@@ -62,6 +62,8 @@ export interface TrainSection {
   /** Strategy sections whose student this one trains further when both are given (ACT's prune, then quantize). */
   readonly after?: readonly string[];
   readonly keys: readonly Declared<string, z.ZodType>[];
+  /** ACT's keys of the section that slimflow does not build, each with what to do instead: a config that sets one fails naming it. */
+  readonly removed?: Readonly<Record<string, string>>;
 }
 
 const section = <const S extends TrainSection>(s: S): S => s;
@@ -108,6 +110,7 @@ const QUANT_AWARE = section({
     }),
     key({ key: 'onnx_format', schema: onlyQdq, default: true, doc: 'ACT\'s switch for QDQ ONNX output: slimflow always writes it' }),
   ],
+  removed: { quantize_op_types: 'QAT quantizes the layers its quantization plan chooses (Conv, ConvTranspose, MatMul, Gemm)' },
 });
 
 const UNSTRUCTURE_PRUNE = section({
@@ -120,6 +123,7 @@ const UNSTRUCTURE_PRUNE = section({
     key({ key: 'prune_mode', schema: z.enum(['ratio', 'threshold']), default: 'ratio', doc: 'prune a share of each layer (threshold mode is not built)', refuse: (v) => (v === 'threshold' ? 'threshold-mode unstructured pruning (only ratio)' : undefined) }),
     strategyKey('unstructured', 'ratio', { key: 'ratio', doc: 'share of each layer\'s weights set to zero' }),
   ],
+  removed: { threshold: 'threshold-mode pruning is not built; give UnstructurePrune.ratio' },
 });
 
 const CHANNEL_PRUNE = section({
@@ -171,6 +175,7 @@ const DISTILLATION = section({
       refuse: (alpha, s) => ((s.node as string[]).length === 0 && (Array.isArray(alpha) || alpha !== 1) ? 'Distillation.alpha without Distillation.node (alpha weighs the losses of the node pairs)' : undefined),
     }),
   ],
+  removed: { teacher_model: 'the teacher is Global.model itself' },
 });
 
 const TRAIN_CONFIG = section({
@@ -191,6 +196,7 @@ const TRAIN_CONFIG = section({
       },
     }),
   ],
+  removed: { eval_iter: 'the student is evaluated after every epoch' },
 });
 
 /** Every training section, in the order their refusals are checked and combinations named. */
@@ -263,6 +269,13 @@ export function trainingRefusal(config: SectionValues): { key: string; what: str
   }
   return undefined;
 }
+
+/** The sections' removed keys by path ('Distillation.teacher_model'), each with what to do instead. */
+export const removedTrainingKeys = (): Record<string, string> =>
+  Object.fromEntries(ALL.flatMap((s) => Object.entries(s.removed ?? {}).map(([k, instead]) => [`${s.name}.${k}`, instead])));
+
+/** The section whose training strategy is `kind` (plain distillation: TrainConfig). */
+export const sectionOfStrategy = (kind: string): TrainSectionName => (ALL.find((s) => s.strategy === kind)?.name ?? 'TrainConfig') as TrainSectionName;
 
 /** The strategy combinations that chain ('ChannelPrune + QuantAware'). */
 export const chainsText = (): string =>

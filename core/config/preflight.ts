@@ -18,6 +18,7 @@ import '../train/strategies';
 import { taskEntry } from '../metrics/task-meters/registry';
 import { getCalibrator } from '../quant/calibrators';
 import { trainingConfigs } from './compile';
+import { sectionOfStrategy } from '../components/train-sections';
 import { configFeed } from './check-feed';
 import { feedRequestOf } from './feed-request';
 import type { JobConfig } from './schema';
@@ -69,13 +70,10 @@ async function checkNames(config: JobConfig, problems: Problem[]): Promise<void>
   if (config.Distillation) await attempt(problems, 'Distillation.loss', () => getDistillLoss(config.Distillation!.loss));
   for (const train of trainingConfigs(config)) {
     const kind = (train.strategy as { kind: string }).kind;
-    await attempt(problems, sectionOfStrategy(config), () => strategyFactory(kind));
+    // The section the strategy comes from, for errors (TrainConfig alone: plain distillation).
+    await attempt(problems, sectionOfStrategy(kind), () => strategyFactory(kind));
   }
 }
-
-/** The section a training strategy comes from, for errors (TrainConfig alone: plain distillation). */
-const sectionOfStrategy = (config: JobConfig): string =>
-  (['QuantAware', 'UnstructurePrune', 'ChannelPrune', 'ASPPrune'] as const).find((s) => config[s] !== undefined) ?? 'TrainConfig';
 
 /** The samples a dataset must yield: its own count, and for the training data the samples a training reads. */
 function samplesNeeded(config: JobConfig, key: 'Global.calibration_data' | 'Global.eval_data'): number {

@@ -3,7 +3,7 @@ import { datasetSpecSchema } from '../data/spec';
 import { taskNames, taskParamsSchema } from '../metrics/task-meters/registry';
 import { hpoKeys, quantPostKeys } from '../components/ptq-params';
 import { SEARCH_STRATEGY_NAMES } from '../search/search-strategies';
-import { sectionKeys } from '../components/train-sections';
+import { removedTrainingKeys, sectionKeys } from '../components/train-sections';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 
 /*
@@ -144,8 +144,6 @@ export type QuantPostConfig = z.output<typeof quantPost>;
  */
 export const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
   'QuantPost.is_full_quantize': 'list the op types to quantize in QuantPost.quantize_op_types',
-  'QuantAware.quantize_op_types': 'QAT quantizes the layers its quantization plan chooses (Conv, ConvTranspose, MatMul, Gemm)',
-  'Distillation.teacher_model': 'the teacher is Global.model itself',
-  'TrainConfig.eval_iter': 'the student is evaluated after every epoch',
-  'UnstructurePrune.threshold': 'threshold-mode pruning is not built; give UnstructurePrune.ratio',
+  // The training sections' own (core/components/train-sections.ts).
+  ...removedTrainingKeys(),
 };
