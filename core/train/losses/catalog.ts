@@ -1,5 +1,6 @@
 // Every distillation loss's name and parameters, declared once: the implementations (./l2.ts…) take
-// their params schema from here, and the config's Distillation.loss its names. Import-free but for zod.
+// their params schema from here, and the config's Distillation.loss (core/components/train-sections.ts)
+// its names and default. Import-free but for zod.
 import { z } from 'zod';
 import { Component, componentSchema, param } from '../../components/param';
 

@@ -1,7 +1,8 @@
 // Every training strategy's name and parameters, declared once: the implementations (./qat.ts,
 // ./sparse.ts, ./channel-prune.ts) take their params schema from here, the training config its
 // strategy names, and the job config's section keys that set a strategy parameter (QuantAware.weight_bits,
-// UnstructurePrune.ratio, ChannelPrune.pruned_ratio) its schema and default. Import-free but for zod.
+// UnstructurePrune.ratio, ChannelPrune.pruned_ratio; declared in core/components/train-sections.ts) its
+// schema and default. Import-free but for zod.
 import { z } from 'zod';
 import { Component, componentSchema, Param, param, paramOf } from '../../components/param';
 
