@@ -257,8 +257,21 @@ export function compileTraining(config: SectionValues, global: KeyContext['globa
   return out;
 }
 
-/** The first value of a given section that asks for what is not built, with its key path. */
+/** The strategy combinations that chain ('ChannelPrune + QuantAware'). */
+const chainsText = (): string =>
+  ALL.flatMap((s) => (s.after ?? []).map((a) => `${a} + ${s.name}`)).join(', ');
+
+/**
+ * What the training sections ask for that is not built, with the key path: two strategy sections
+ * that do not chain (masked sparsity through QAT is not built, nor two pruning methods at once),
+ * else the first refused value.
+ */
 export function trainingRefusal(config: SectionValues): { key: string; what: string } | undefined {
+  const present = ALL.filter((s) => s.strategy && config[s.name as TrainSectionName] !== undefined);
+  const [first, second] = strategySections(config);
+  if (present.length > 1 && !(present.length === 2 && second.after?.includes(first.name))) {
+    return { key: present[1].name, what: `combining ${present.map((s) => s.name).join(' + ')} in one job (only ${chainsText()} chain)` };
+  }
   for (const s of ALL) {
     const values = config[s.name as TrainSectionName];
     if (!values) continue;
@@ -276,7 +289,3 @@ export const removedTrainingKeys = (): Record<string, string> =>
 
 /** The section whose training strategy is `kind` (plain distillation: TrainConfig). */
 export const sectionOfStrategy = (kind: string): TrainSectionName => (ALL.find((s) => s.strategy === kind)?.name ?? 'TrainConfig') as TrainSectionName;
-
-/** The strategy combinations that chain ('ChannelPrune + QuantAware'). */
-export const chainsText = (): string =>
-  ALL.flatMap((s) => (s.after ?? []).map((a) => `${a} + ${s.name}`)).join(', ');

@@ -7,7 +7,7 @@ import { autoPlacements, type Placement } from './placements';
 import { DEFAULT_QUANT_OP_TYPES } from './quant-defaults';
 import type { JobConfig } from './schema';
 import type { RoundType } from '../quant/rounding-catalog';
-import { chainsText, compileTraining, strategySections, TRAIN_SECTIONS, trainingRefusal } from '../components/train-sections';
+import { compileTraining, strategySections, trainingRefusal } from '../components/train-sections';
 
 /**
  * One PTQ trial's settings as ptqTrial receives them. The fields of the declared trial parameters
@@ -51,14 +51,8 @@ export interface PtqTrialConfig {
 
 const unsupported = (what: string, key: string) => new SlimflowError('NOT_SUPPORTED', `${what} is not supported yet`, key);
 
-/** Refuse configs that ask for training options not built yet, naming the key. */
+/** Refuse configs that ask for training options not built yet, naming the key (the refusals are the training sections' declarations). */
 export function assertSupported(config: JobConfig): void {
-  // One strategy section per job, except the chains their declarations allow (ChannelPrune then
-  // QuantAware); masked sparsity through QAT is not built, nor are two pruning methods at once.
-  const present = TRAIN_SECTIONS.filter((s) => 'strategy' in s && config[s.name] !== undefined);
-  const order = strategySections(config);
-  const chained = present.length === 2 && order[1].after?.includes(order[0].name);
-  if (present.length > 1 && !chained) throw unsupported(`combining ${present.map((s) => s.name).join(' + ')} in one job (only ${chainsText()} chain)`, present[1].name);
   const refused = trainingRefusal(config);
   if (refused) throw unsupported(refused.what, refused.key);
 }
