@@ -77,6 +77,11 @@ export interface QuantPlan {
   absorbed: Map<string, NodeProto>;
   /** Elementwise islands run as uint8 lookup tables; both ends are in activationTensors. */
   islands: LutIsland[];
+  /**
+   * Shape/Size readers of a quantized tensor read the uint8 tensor (same dims) instead of a DQ, which
+   * onnxruntime would run in full, after a NHWC→NCHW Transpose, only to take a shape ('integer-wide').
+   */
+  shapesFromUint8?: boolean;
 }
 
 const nodeName = (n: NodeProto) => n.name || n.output[0];
@@ -161,7 +166,7 @@ export function planQuantization(model: Model, opts: PlanOptions = {}): QuantPla
     else quantize(n.opType === 'Add' ? absorbOutput(n) : n.output[0], { from: 'range' });
   }
   const activationTensors = [...tensors].filter(([, q]) => q.from === 'range').map(([t]) => t);
-  return { marks, integerOps, skipped, activationTensors, tensors, absorbed, islands };
+  return { marks, integerOps, skipped, activationTensors, tensors, absorbed, islands, ...(opts.wideIntegerPath ? { shapesFromUint8: true } : {}) };
 
   /** The tensor the node's quantizer will sit on: its own output, or that of a Relu/Clip it absorbs. */
   function absorbOutput(n: NodeProto): string {

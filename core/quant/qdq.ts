@@ -104,7 +104,7 @@ export function emitQdq(model: Model, plan: QuantPlan, ranges: RangeRecord, opts
     }
     qName.set(t, q);
     for (const r of readers) {
-      if (onUint8.has(r)) {
+      if (onUint8.has(r) || (plan.shapesFromUint8 && (r.opType === 'Shape' || r.opType === 'Size'))) {
         r.input = r.input.map((i) => (i === t ? q : i));
         continue;
       }

@@ -64,13 +64,17 @@ describe.each(Object.entries(CPUS))("the 'integer-wide' placement on a YOLOv8-st
     expect(qdqCount(built.wide.nodes)).toBeLessThan(qdqCount(nodes));
   });
 
-  it('runs the Splits and MaxPools on the uint8 tensors themselves: no DQ/Q pair around them in the file, the same output unoptimized', async () => {
+  it('runs the Splits and MaxPools (and takes shapes) on the uint8 tensors themselves: no DQ/Q pair around them in the file, the same output unoptimized', async () => {
     const { graph } = built.wide.model;
     const producer = new Map(graph.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
     const moves = graph.node.filter((n) => n.opType === 'Split' || n.opType === 'MaxPool');
     const inner = moves.filter((n) => !g.tail.includes(n.name!));
     expect(inner).toHaveLength(5); // two C2f Splits, three SPPF MaxPools
     for (const n of inner) expect(producer.get(n.input[0])?.opType).toMatch(/^(QuantizeLinear|Split|MaxPool)$/);
+    // The Resize layout rewrite's Shape reads the uint8 tensor: no DQ (and NCHW Transpose) to take a shape.
+    const shapes = graph.node.filter((n) => n.opType === 'Shape');
+    expect(shapes.length).toBeGreaterThan(0);
+    for (const n of shapes) expect(producer.get(n.input[0])?.opType).not.toBe('DequantizeLinear');
     const qdq = (m: Model) => m.graph.node.filter((n) => /QuantizeLinear$/.test(n.opType)).length;
     expect(qdq(built.wide.model)).toBeLessThan(qdq(built.path.model));
     // A valid ONNX graph as written: onnxruntime runs it without its QDQ rewrites to the same output.
