@@ -9,8 +9,8 @@ import { trainingConfigs } from '../../../core/config/compile';
 import { parseJobConfig } from '../../../core/config/load';
 import { jobConfigSchema } from '../../../core/config/schema';
 import { TRAIN_SECTIONS, type SectionKey, type TrainSection } from '../../../core/components/train-sections';
-import { parseTrainConfig } from '../../../core/train/config';
-import { TRAIN_STRATEGIES } from '../../../core/train/strategies/catalog';
+import { parseTrainConfig, trainConfigSchema } from '../../../core/train/config';
+import { strategyParamsSchema, TRAIN_STRATEGIES } from '../../../core/train/strategies/catalog';
 
 const GLOBAL = { model: '/m.onnx', input_name: 'x', input_shape: [8, 3, 48, 192], task: 'ocr-cls', calibration_data: { kind: 'rendered-textlines', task: 'cls', count: 16, seed: 1 } };
 const SECTIONS: readonly TrainSection[] = TRAIN_SECTIONS;
@@ -80,6 +80,18 @@ describe('training section keys declared once', () => {
       });
     }
   }
+
+  it('every field a key sets is the trainer\'s (or epochs, which the training workflow reads), and the compiled configs pass its schemas', () => {
+    const fields = [...Object.keys(trainConfigSchema.shape), 'epochs'];
+    for (const s of SECTIONS) {
+      for (const k of s.keys.filter((x) => x.sets)) expect(fields, `${s.name}.${k.key} sets ${k.sets}`).toContain(k.sets!.split('.')[0]);
+      const { epochs, ...rest } = compiled(s, {});
+      expect(typeof epochs).toBe('number');
+      const parsed = parseTrainConfig(rest);
+      expect(parsed.strategy.kind).toBe(s.strategy ?? 'distill');
+      expect(() => strategyParamsSchema(parsed.strategy.kind).parse(parsed.strategy.params), s.name).not.toThrow();
+    }
+  });
 
   it('the probes compare real fields: a key set off its default changes them', () => {
     const tc = SECTIONS.find((s) => s.name === 'TrainConfig')!;
