@@ -11,6 +11,8 @@ import { feedRequestOf, resolveFeed } from '../../core/config/feed-request';
 import { loadJobConfig } from '../../core/config/load';
 import type { Batch } from '../../core/data';
 import { feedBatches } from '../../core/feed-data';
+import { taskParamsSchema } from '../../core/metrics/task-meters/registry';
+import { decodeYolo, type YoloOptions } from '../../core/metrics/task-meters/yolo';
 import type { FeedInput } from '../../core/feed';
 import { encodeModel, readModel } from '../../core/onnx/model-io';
 import { prepareModel } from '../../core/onnx/prepare';
@@ -114,6 +116,11 @@ describe('zoo: a YOLOv8n detector with dynamic height and width (nudenet)', () =
     // YOLOv8 layout: 4 box values + 18 class scores per anchor; 40² + 20² + 10² anchors at 320.
     expect(out.dims).toEqual([8, 22, 2100]);
     expect(allFinite(out)).toBe(true);
+    // The people photos were chosen for FP32's face boxes (the top score of each photo here is ≥ 0.56):
+    // at the config's threshold every photo of the batch has a box, so box F1 measures something.
+    const global = loadJobConfig(path.join(ROOT, 'configs/zoo/yolov8n-320.yaml')).Global as unknown as Record<string, unknown>;
+    const boxes = decodeYolo(out, taskParamsSchema('detection').parse(global.detection) as YoloOptions).map((d) => d.length);
+    expect(boxes.every((n) => n > 0), `boxes per photo: ${boxes.join(', ')}`).toBe(true);
     const r = await rewrittenDiff(l);
     expect(r.diff).toBeLessThan(1e-3 * Math.max(1, r.scale));
   });
