@@ -13,6 +13,7 @@ import { SlimflowSearchAttributes } from '../../workers/search-attributes';
 import { activityLog, clsJob, Harness, startHarness, tmpDir } from './harness';
 import { testTemporal } from './setup/server';
 import { ppocrModel, CLS_MODEL } from '../fixtures/models';
+import { PLACEMENTS } from '../../core/config/placements';
 
 const run = promisify(execFile);
 
@@ -30,17 +31,26 @@ describe('autoCompress on the PP-OCR classifier', () => {
 
     expect(report.baseline.accuracy).toBeGreaterThan(90);
     expect(report.baseline.agreement).toBe(100);
-    // Both Q/DQ placements were built, validated and timed side by side with the FP32 rewrite.
-    expect(report.candidates.map((c) => c.label).sort()).toEqual(['int8 abs_max per-channel conv-only', 'int8 abs_max per-channel integer-path']);
+    // Every Q/DQ placement was built, validated and timed side by side with the FP32 rewrite.
+    expect(report.candidates.map((c) => c.label).sort()).toEqual(PLACEMENTS.map((p) => `int8 abs_max per-channel ${p}`).sort());
     expect(report.rewritten?.agreement).toBe(100);
     const int8 = report.int8!;
     expect(int8.agreement).toBeGreaterThanOrEqual(99);
     expect(report.baseline.accuracy! - int8.accuracy!).toBeLessThanOrEqual(1);
     expect(int8.sizeBytes).toBeLessThan(report.baseline.sizeBytes * 0.6);
     expect(report.int8Speedup).toBeCloseTo(report.baseline.latencyMs / int8.latencyMs, 6);
-    // The chosen model is the fastest of those within tolerance, by the figures in the report.
+    // The chosen model is the fastest of those within tolerance, by the figures in the report, or one
+    // within the measured noise of the fastest that the near-tie rule put first (its record says so).
     const eligible = [report.rewritten!, ...report.candidates].filter((c) => report.baseline.accuracy! - c.accuracy! <= 1);
-    expect(report.best.latencyMs).toBe(Math.min(...eligible.map((c) => c.latencyMs)));
+    const fastest = eligible.reduce((a, c) => (c.latencyMs < a.latencyMs ? c : a));
+    const tie = report.best.selection;
+    if (tie?.decided) {
+      expect(tie.fastest).toBe(fastest.label);
+      expect(tie.contenders[0]).toBe(report.best.label);
+      expect(tie.contenders).toContain(fastest.label);
+    } else {
+      expect(report.best.latencyMs).toBe(fastest.latencyMs);
+    }
     expect(report.skipped.length).toBeGreaterThan(0);
 
     // The published file is the chosen model; onnxruntime runs the INT8 model's convolutions as integer kernels.
