@@ -3,23 +3,12 @@
 // batch and the search never ends. The fixture keys a trial by its calibrator alone, so a placement
 // dimension doubles the assignments without adding a model.
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../workers/start-worker';
+import { describe, expect, it } from 'vitest';
 import type { PtqSearchInput, PtqSearchResult } from '../../workflows/ptq-search';
-import { createFixtureActivities, fakeRef } from './fixture-activities';
-import { startTestWorker } from './temporal-env';
+import { fakeRef } from './fixture-activities';
+import { useFixtureWorker } from './fixture-worker';
 
-const taskQueue = `test-repeat-trials-${randomUUID().slice(0, 8)}`;
-const fixtures = createFixtureActivities(20);
-let client: Client;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ client, stop } = await startTestWorker({ taskQueue, activities: fixtures.activities, workflowsPath: WORKFLOWS_PATH }));
-});
-
-afterAll(async () => { await stop?.(); });
+const { taskQueue, fixtures, client } = useFixtureWorker('repeat-trials', 20);
 
 const dataset = { kind: 'rendered-textlines', task: 'cls', count: 8, seed: 1 } as never;
 
@@ -30,7 +19,7 @@ describe('ptqSearch over assignments that repeat a model', () => {
       space: { ptq_algo: ['abs_max', 'avg'], placement: ['conv-only', 'integer-path'] }, tolerance: 100,
     };
     const workflowId = `repeat-trials-${randomUUID().slice(0, 8)}`;
-    const r = (await client.workflow.execute('ptqSearch', { taskQueue, workflowId, args: [input], workflowRunTimeout: '60s' })) as PtqSearchResult;
+    const r = (await client().workflow.execute('ptqSearch', { taskQueue, workflowId, args: [input], workflowRunTimeout: '60s' })) as PtqSearchResult;
     expect(r.trialsRun).toBe(2);
     expect(new Set(r.trials.map((t) => t.label))).toEqual(new Set(['int8 abs_max', 'int8 avg']));
     expect(r.stoppedBy).toMatch(/space exhausted/);
