@@ -116,7 +116,8 @@ describe('zoo: a YOLOv8n detector with dynamic height and width (nudenet)', () =
     // YOLOv8 layout: 4 box values + 18 class scores per anchor; 40² + 20² + 10² anchors at 320.
     expect(out.dims).toEqual([8, 22, 2100]);
     expect(allFinite(out)).toBe(true);
-    // The people photos were chosen for FP32's face boxes (the top score of each photo here is ≥ 0.56):
+    // The people photos were chosen for FP32's face boxes (the top score of each photo here is ≥ 0.27,
+    // far above how much FP32 differs between CPUs):
     // at the config's threshold every photo of the batch has a box, so box F1 measures something.
     const global = loadJobConfig(path.join(ROOT, 'configs/zoo/yolov8n-320.yaml')).Global as unknown as Record<string, unknown>;
     const boxes = decodeYolo(out, taskParamsSchema('detection').parse(global.detection) as YoloOptions).map((d) => d.length);
