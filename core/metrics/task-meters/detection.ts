@@ -1,5 +1,8 @@
 // Detection (YOLO family): both outputs decoded alike (score threshold, class-wise NMS), then box F1 of
 // the student's boxes against the teacher's at IoU ≥ match_iou, same class; with labels, mAP@match_iou.
+// Without labels, `label_free: map` scores instead the mAP of the student's boxes, decoded down to
+// map_score_threshold, against the teacher's kept boxes: a box whose score moves across
+// score_threshold then costs a little precision, not a whole miss as in box F1.
 import { z } from 'zod';
 import { Tensor } from '../../tensor';
 import { AveragePrecision, boxF1, matchSameClass } from './box-scores';
@@ -18,12 +21,18 @@ const params = z.strictObject({
   max_detections: z.number().int().positive().default(300),
   /** IoU at which a student box matches a teacher (or true) box. */
   match_iou: z.number().gt(0).max(1).default(0.5),
+  /** Without labels, what decides: box F1 against the teacher's boxes, or mAP against them (see above). */
+  label_free: z.enum(['box_f1', 'map']).default('box_f1'),
+  /** For label_free map: the student's boxes are decoded down to this score (as mAP evaluations do). */
+  map_score_threshold: z.number().min(0).max(1).default(0.001),
 });
 
 class DetectionMeter implements TaskMeter {
   readonly task = 'detection';
   private readonly tally = new LabelTally();
   private readonly ap: AveragePrecision;
+  /** The student's low-threshold boxes against the teacher's kept ones (label_free: map). */
+  private readonly teacherAp: AveragePrecision;
   private matched = 0;
   private teacherBoxes = 0;
   private studentBoxes = 0;
@@ -32,18 +41,21 @@ class DetectionMeter implements TaskMeter {
 
   constructor(private readonly p: z.output<typeof params>) {
     this.ap = new AveragePrecision(p.match_iou);
+    this.teacherAp = new AveragePrecision(p.match_iou);
   }
 
   update(student: Tensor, teacher: Tensor, labels?: readonly unknown[]): void {
     outputPair(this.task, student, teacher, 3);
     const s = decodeYolo(student, this.p, 'detection.student');
     const t = decodeYolo(teacher, this.p, 'detection.teacher');
+    const low = this.p.label_free === 'map' ? decodeYolo(student, { ...this.p, score_threshold: this.p.map_score_threshold }, 'detection.student') : undefined;
     const lab = batchLabels(this.task, labels, s.length);
     this.tally.see(lab);
     s.forEach((found, i) => {
       this.matched += matchSameClass(t[i], found, this.p.match_iou);
       this.teacherBoxes += t[i].length;
       this.studentBoxes += found.length;
+      if (low) this.teacherAp.add(t[i], low[i]);
       if (lab) {
         const truth = classBoxesOf(lab[i], `detection.labels[${i}]`);
         this.ap.add(truth, found);
@@ -68,6 +80,10 @@ class DetectionMeter implements TaskMeter {
       details.mAP = this.ap.map();
       details.truthBoxes = this.truthBoxes;
       return { score: details.mAP, metric: `mAP@${at}`, labeled: true, details };
+    }
+    if (this.p.label_free === 'map') {
+      details.mAPvsTeacher = this.teacherAp.map();
+      return { score: details.mAPvsTeacher, metric: `mAP vs teacher @IoU${at}`, labeled: false, details };
     }
     return { score: details.boxF1, metric: `box F1 vs teacher @IoU${at}`, labeled: false, details };
   }

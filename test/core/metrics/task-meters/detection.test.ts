@@ -50,6 +50,25 @@ describe('detection task', () => {
     expect(r.details).toMatchObject({ precision: 50, recall: 50, teacherBoxes: 2, studentBoxes: 2, images: 1 });
   });
 
+  it('label_free map: a student box whose score slips just below the threshold costs a little AP, not a whole box as in F1', () => {
+    const teacher = yolov8([[box(50, 50, 0, 0.3), box(150, 150, 0, 0.9)]], 1, 4);
+    const student = yolov8([[box(50, 50, 0, 0.2), box(150, 150, 0, 0.9), box(250, 250, 0, 0.1)]], 1, 4);
+    const f1 = createTaskMeter('detection');
+    f1.update(student, teacher);
+    const map = createTaskMeter('detection', { label_free: 'map' });
+    map.update(student, teacher);
+    const [a, b] = [f1.result(), map.result()];
+    // F1: 1 of 2 teacher boxes found above 0.25, 1 student box kept: 2·1 / 3.
+    expect(a.score).toBeCloseTo(200 / 3, 6);
+    // mAP: both teacher boxes are found, ranked above the stray box: AP 1.
+    expect(b).toMatchObject({ score: 100, metric: 'mAP vs teacher @IoU0.5', labeled: false });
+    expect(b.details).toMatchObject({ boxF1: a.score, mAPvsTeacher: 100 });
+    // A stray box ranked above a true one lowers it.
+    const worse = createTaskMeter('detection', { label_free: 'map' });
+    worse.update(yolov8([[box(50, 50, 0, 0.2), box(150, 150, 0, 0.9), box(250, 250, 0, 0.5)]], 1, 4), teacher);
+    expect(worse.result().score).toBeLessThan(100);
+  });
+
   it('needs the same class to match, and gives the same F1 from both layouts', () => {
     const teacher = [[box(50, 50, 0), box(150, 150, 1)], [box(80, 80, 2)]];
     const student = [[box(50, 50, 0), box(150, 150, 2)], [box(80, 80, 2), box(200, 200, 1)]];

@@ -12,7 +12,7 @@ describe('task registry', () => {
   });
 
   it('gives each task\'s parameter schema with its defaults', () => {
-    expect(taskParamsSchema('detection').parse({})).toEqual({ format: 'yolov8', score_threshold: 0.25, iou_threshold: 0.45, max_detections: 300, match_iou: 0.5 });
+    expect(taskParamsSchema('detection').parse({})).toEqual({ format: 'yolov8', score_threshold: 0.25, iou_threshold: 0.45, max_detections: 300, match_iou: 0.5, label_free: 'box_f1', map_score_threshold: 0.001 });
     expect(taskParamsSchema('detection').parse({ format: 'yolov5', score_threshold: 0.4 })).toMatchObject({ format: 'yolov5', score_threshold: 0.4, iou_threshold: 0.45 });
     expect(taskParamsSchema('generic').parse({})).toEqual({ measure: 'cosine' });
     expect(taskParamsSchema('ocr-cls').parse({})).toEqual({});
