@@ -21,9 +21,19 @@ export interface PipelineProgress {
 const isCandidate = (v: unknown): v is Candidate =>
   v !== null && typeof v === 'object' && typeof (v as Candidate).label === 'string' && typeof (v as Candidate).agreement === 'number';
 
-// Best so far: the latest selectBest answer if there is one, else the most accurate candidate seen
-// (accuracy first, agreement to break ties or when accuracy is unknown).
+/** The candidate a pipeline output names (`${{ steps.<id>.<port> }}`), once its step has it. */
+function outputCandidate(cp: CompiledPipeline, state: RunState, name: string): Candidate | undefined {
+  const ref = /^\$\{\{\s*steps\.([\w-]+)\.(\w+)\s*\}\}$/.exec(String((cp.pipeline.outputs as Record<string, unknown> | undefined)?.[name] ?? ''));
+  const v = ref ? state.steps[ref[1]]?.outputs?.[ref[2]] : undefined;
+  return isCandidate(v) ? v : undefined;
+}
+
+// Best so far: the job's own answer once it has one (the pipeline's `final`, else `best` output: what
+// it publishes), else the latest selectBest answer, else the most accurate candidate seen (accuracy
+// first, agreement to break ties or when accuracy is unknown).
 function bestSoFar(cp: CompiledPipeline, state: RunState): Candidate | undefined {
+  const answer = outputCandidate(cp, state, 'final') ?? outputCandidate(cp, state, 'best');
+  if (answer) return answer;
   let selected: Candidate | undefined;
   const seen: Candidate[] = [];
   for (const [id, step] of Object.entries(cp.pipeline.steps)) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   advance, CompiledPipeline, initialState, isFinished, pipelineOutputs, progressOf, recordResult, RunState, StepFailure, StepInstance,
 } from '../../../core/pipeline';
+import { STAGES } from '../../../core/pipeline/catalog';
 import { compiled } from './helpers';
 
 const model = { uri: 'file:///m.onnx', sha256: 'm', bytes: 1, kind: 'model' };
@@ -142,6 +143,25 @@ describe('scheduler', () => {
       best: { label: 'x', accuracy: 80, agreement: 90, latencyMs: 3 },
       steps: { v: { status: 'running', done: 1, total: 2, share: 100 } },
     });
+  });
+
+  it('shows the job\'s answer (its best output) as the best once it has one, not a later selectBest over a subset', () => {
+    const validate = (label: string) => ({ stage: 'validateCandidate', with: { model: '${{ inputs.model }}', teacher: '${{ inputs.model }}', eval: '${{ inputs.eval }}', label } });
+    const cp = compiled({
+      fp32: validate('fp32 rewritten'),
+      q: validate('int8'),
+      best: { stage: 'selectBest', with: { candidates: ['${{ steps.fp32.candidate }}', '${{ steps.q.candidate }}'] } },
+      int8: { stage: 'selectBest', with: { candidates: ['${{ steps.q.candidate }}'] } },
+    }, { outputs: { best: '${{ steps.best.best }}', int8: '${{ steps.int8.best }}' } });
+    const { state } = drive(cp, (i) => {
+      if (i.stage === 'selectBest') return STAGES.selectBest.evaluate!(i.input);
+      const label = String(i.input.label);
+      const c = { label, model, accuracy: 98, agreement: 100, cosine: 100, latencyMs: label === 'int8' ? 9 : 7, sizeBytes: 10 };
+      return { candidate: c, accuracy: c.accuracy, agreement: c.agreement, latencyMs: c.latencyMs, sizeBytes: c.sizeBytes };
+    });
+    expect(isFinished(state)).toBe(true);
+    expect((pipelineOutputs(cp, state).best as { label: string }).label).toBe('fp32 rewritten');
+    expect(progressOf(cp, state).best?.label).toBe('fp32 rewritten');
   });
 
   it('weighs steps by their stage\'s cost: a validation moves the percent far more than a selectBest', () => {
