@@ -48,18 +48,24 @@ describe('compress runs the preflight before any workflow starts', () => {
     { name: 'an unknown calibrator', quant: { algo: 'entropyy' }, key: 'QuantPost.algo', says: /unknown calibrator "entropyy"; known calibrators: abs_max.*entropy = KL/ },
   ];
 
+  /** The run exits 2 with one stderr line naming the mistake's key and saying what is wrong; returns that line. */
+  async function failsInOneLine(run: ReturnType<typeof cli>, m: { key: string; says: RegExp }): Promise<string> {
+    const { code } = await run.exited;
+    const err = lines(run.out.stderr);
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain(m.key);
+    expect(err[0]).toMatch(m.says);
+    return err[0];
+  }
+
   for (const m of mistakes) {
     it(`${m.name}: exit 2, one line naming ${m.key}, no workflow`, async () => {
       const cfg = writeConfig(dir, m.over, m.quant);
       const id = `preflight-${Math.random().toString(36).slice(2, 10)}`;
       const run = cli(['compress', cfg, '--address', address, '--namespace', namespace, '--task-queue', uniqueTaskQueue('preflight'), '--no-local-worker', '--workflow-id', id]);
-      const { code } = await run.exited;
-      const err = lines(run.out.stderr);
-      expect(code).toBe(2);
-      expect(err).toHaveLength(1);
-      expect(err[0]).toContain(m.key);
-      expect(err[0]).toMatch(m.says);
-      expect(err[0]).not.toMatch(/\n\s+at /);
+      const err = await failsInOneLine(run, m);
+      expect(err).not.toMatch(/\n\s+at /);
       expect(await started(id)).toBe(false);
     });
   }
@@ -68,12 +74,7 @@ describe('compress runs the preflight before any workflow starts', () => {
   for (const m of mistakes) {
     it(`plan, ${m.name}: exit 2, one line naming ${m.key}, no pipeline printed`, async () => {
       const run = cli(['plan', writeConfig(dir, m.over, m.quant)]);
-      const { code } = await run.exited;
-      const err = lines(run.out.stderr);
-      expect(code).toBe(2);
-      expect(err).toHaveLength(1);
-      expect(err[0]).toContain(m.key);
-      expect(err[0]).toMatch(m.says);
+      await failsInOneLine(run, m);
       expect(run.out.stdout).toBe('');
     });
   }
